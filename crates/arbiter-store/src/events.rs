@@ -1,0 +1,315 @@
+//! The event log: idempotent appends, lookups by id, filtered listing with cursor paging.
+
+use crate::{Store, StoreError};
+use arbiter_model::{Event, Micros};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+/// Columns written per event.
+const INSERT_COLUMNS: &str = "id, type, occurred_at, market, actor_id, actor_role, subject_id, \
+     subject_role, task_id, amount_minor, currency, received_at, body";
+const COLUMNS_PER_ROW: usize = 13;
+/// Rows per INSERT statement: large enough to amortise the round trip, small enough to stay far
+/// below both databases' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// A stored event: the event as received and where it sits in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub occurred_at: Micros,
+    pub market: String,
+    pub actor_id: String,
+    pub subject_id: Option<String>,
+    pub task_id: Option<String>,
+    pub received_at: Micros,
+    /// The event's JSON exactly as received.
+    pub body: String,
+}
+
+/// Which events to list. Every field narrows the result; `from` is inclusive, `to` exclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    pub event_type: Option<String>,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub task: Option<String>,
+    pub market: Option<String>,
+    pub from: Option<Micros>,
+    pub to: Option<Micros>,
+}
+
+/// A position in the newest-first listing: the last event of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub occurred_at: Micros,
+    pub seq: i64,
+}
+
+impl Cursor {
+    /// The opaque text handed to clients.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.occurred_at, self.seq)
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (at, seq) = text.split_once('.')?;
+        Some(Cursor {
+            occurred_at: at.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+/// One page of a listing, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPage {
+    pub events: Vec<StoredEvent>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+fn insert_statement(rows: usize) -> String {
+    let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..COLUMNS_PER_ROW {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${}", row * COLUMNS_PER_ROW + column + 1);
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (id) DO NOTHING");
+    sql
+}
+
+/// The full-size statement, built once.
+fn full_insert_statement() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| insert_statement(ROWS_PER_STATEMENT))
+}
+
+impl Store {
+    /// Appends events in one transaction and returns how many were new. An event whose id is
+    /// already stored (or repeated in `events`) is skipped: the log is idempotent by id. When
+    /// this returns `Ok`, the events are durably committed.
+    pub async fn append_events(
+        &self,
+        events: &[Event],
+        received_at: Micros,
+    ) -> Result<u64, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.writer.begin().await?;
+        let mut inserted = 0;
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            let sql = if chunk.len() == ROWS_PER_STATEMENT {
+                full_insert_statement().to_owned()
+            } else {
+                insert_statement(chunk.len())
+            };
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for event in chunk {
+                query = query
+                    .bind(event.id.as_str())
+                    .bind(event.event_type.as_str())
+                    .bind(arbiter_model::to_micros(event.occurred_at))
+                    .bind(event.market.as_str())
+                    .bind(event.actor.id.as_str())
+                    .bind(event.actor.role.as_str())
+                    .bind(event.subject.as_ref().map(|s| s.id.as_str()))
+                    .bind(event.subject.as_ref().map(|s| s.role.as_str()))
+                    .bind(event.task_id.as_deref())
+                    .bind(event.amount.map(|a| a.minor))
+                    .bind(event.amount.map(|a| a.currency.as_str().to_owned()))
+                    .bind(received_at)
+                    .bind(event.raw.as_str());
+            }
+            inserted += query.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// The stored event with this id.
+    pub async fn event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, id, type, occurred_at, market, actor_id, subject_id, task_id, received_at, body
+             FROM events WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| stored_event(&r)).transpose()
+    }
+
+    /// Events matching `filter`, newest first, `limit` at a time, starting after `after`.
+    pub async fn list_events(
+        &self,
+        filter: &EventFilter,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<EventPage, StoreError> {
+        let mut sql = String::from(
+            "SELECT seq, id, type, occurred_at, market, actor_id, subject_id, task_id, received_at, body
+             FROM events WHERE 1 = 1",
+        );
+        let mut texts: Vec<(&str, &str)> = Vec::new();
+        for (column, value) in [
+            ("type", &filter.event_type),
+            ("actor_id", &filter.actor),
+            ("subject_id", &filter.subject),
+            ("task_id", &filter.task),
+            ("market", &filter.market),
+        ] {
+            if let Some(value) = value {
+                texts.push((column, value));
+            }
+        }
+        let mut next_param = 1;
+        for (column, _) in &texts {
+            let _ = write!(sql, " AND {column} = ${next_param}");
+            next_param += 1;
+        }
+        let mut numbers: Vec<i64> = Vec::new();
+        if let Some(from) = filter.from {
+            let _ = write!(sql, " AND occurred_at >= ${next_param}");
+            next_param += 1;
+            numbers.push(from);
+        }
+        if let Some(to) = filter.to {
+            let _ = write!(sql, " AND occurred_at < ${next_param}");
+            next_param += 1;
+            numbers.push(to);
+        }
+        if let Some(cursor) = after {
+            let _ = write!(
+                sql,
+                " AND (occurred_at < ${a} OR (occurred_at = ${a2} AND seq < ${b}))",
+                a = next_param,
+                a2 = next_param + 1,
+                b = next_param + 2
+            );
+            next_param += 3;
+            numbers.extend([cursor.occurred_at, cursor.occurred_at, cursor.seq]);
+        }
+        let _ = write!(
+            sql,
+            " ORDER BY occurred_at DESC, seq DESC LIMIT ${next_param}"
+        );
+        // One more than asked tells whether another page follows.
+        numbers.push(i64::from(limit) + 1);
+
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (_, value) in &texts {
+            query = query.bind(*value);
+        }
+        for number in numbers {
+            query = query.bind(number);
+        }
+        let rows = query.fetch_all(&self.reader).await?;
+        let mut events = rows
+            .iter()
+            .map(stored_event)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if events.len() > limit as usize {
+            events.truncate(limit as usize);
+            events.last().map(|e| Cursor {
+                occurred_at: e.occurred_at,
+                seq: e.seq,
+            })
+        } else {
+            None
+        };
+        Ok(EventPage { events, next })
+    }
+
+    /// How many events the log holds.
+    pub async fn count_events(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM events")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The distinct event types stored, for filters in the console.
+    pub async fn event_types(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT type FROM events ORDER BY type")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("type").map_err(StoreError::from))
+            .collect()
+    }
+}
+
+fn stored_event(row: &AnyRow) -> Result<StoredEvent, StoreError> {
+    Ok(StoredEvent {
+        seq: row.try_get("seq")?,
+        id: row.try_get("id")?,
+        event_type: row.try_get("type")?,
+        occurred_at: row.try_get("occurred_at")?,
+        market: row.try_get("market")?,
+        actor_id: row.try_get("actor_id")?,
+        subject_id: row.try_get("subject_id")?,
+        task_id: row.try_get("task_id")?,
+        received_at: row.try_get("received_at")?,
+        body: row.try_get("body")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor {
+            occurred_at: 1_780_000_000_000_000,
+            seq: 42,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("nope"), None);
+        assert_eq!(Cursor::decode("1.x"), None);
+    }
+
+    #[test]
+    fn insert_statements_number_every_parameter_once() {
+        let sql = insert_statement(2);
+        assert!(sql.contains("($1, $2,"));
+        assert!(sql.contains("$26)"));
+        assert!(!sql.contains("$27"));
+    }
+}
+
+impl Store {
+    /// Stores the valid events of a parsed batch and reports on every item: the one way events
+    /// enter the log, whether they came over HTTP or from a file.
+    pub async fn ingest_batch(
+        &self,
+        items: Vec<Result<Event, arbiter_model::Rejection>>,
+        received_at: Micros,
+    ) -> Result<arbiter_model::IngestReport, StoreError> {
+        let mut valid = Vec::with_capacity(items.len());
+        let mut rejected = Vec::new();
+        for item in items {
+            match item {
+                Ok(event) => valid.push(event),
+                Err(rejection) => rejected.push(rejection),
+            }
+        }
+        let accepted = self.append_events(&valid, received_at).await?;
+        Ok(arbiter_model::IngestReport {
+            accepted,
+            duplicates: valid.len() as u64 - accepted,
+            rejected,
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! Arbiter's storage: one data-access layer over an embedded SQLite file (the default) and
+//! PostgreSQL (for several instances side by side), with the same behaviour on both.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), arbiter_store::StoreError> {
+//! let store = arbiter_store::Store::open("sqlite://arbiter.db").await?; // migrates on open
+//! # Ok(()) }
+//! ```
+//!
+//! Architecture invariant: only this crate writes SQL. Both backends go through sqlx's `Any`
+//! driver with the same statements (`$1` placeholders and `ON CONFLICT` work in both); the
+//! dialects differ only in the migration files under `migrations/`.
+
+mod access;
+mod events;
+mod migrate;
+
+pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
+pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported database URL {0:?}: expected sqlite://PATH (e.g. sqlite://arbiter.db) or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        source: sqlx::Error,
+    },
+    #[error(
+        "the database was migrated by a newer Arbiter (schema version {found}, this build knows {known}); upgrade Arbiter"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+/// The handle every other part of Arbiter uses to read and write state. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    /// Writes go through here. SQLite allows one writer at a time, so for SQLite this pool has
+    /// a single connection: writers queue in memory instead of failing with SQLITE_BUSY.
+    writer: AnyPool,
+    /// Reads; for PostgreSQL the same pool as the writer.
+    reader: AnyPool,
+}
+
+impl Store {
+    /// Connects to `url` and applies any pending migrations.
+    ///
+    /// `sqlite://PATH` creates the file when missing and runs it in WAL mode with full
+    /// synchronous commits, so that an acknowledged write survives a crash of the process or
+    /// of the machine. `postgres://…` takes any libpq-style URL.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let store = if let Some(rest) = url.strip_prefix("sqlite:") {
+            Store::open_sqlite(url, rest).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Store {
+                backend: Backend::Postgres,
+                writer: pool.clone(),
+                reader: pool,
+            }
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    async fn open_sqlite(url: &str, rest: &str) -> Result<Store, StoreError> {
+        let path = rest.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        let in_memory = path.starts_with(":memory:");
+        // `mode=rwc` creates the file on first use.
+        let url = if in_memory || path.contains("mode=") {
+            format!("sqlite://{path}")
+        } else if path.contains('?') {
+            format!("sqlite://{path}&mode=rwc")
+        } else {
+            format!("sqlite://{path}?mode=rwc")
+        };
+        let options = |connections: u32| {
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+        };
+        // An in-memory database exists once per connection: one connection serves all.
+        let writer = options(1).connect(&url).await?;
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            options(4).connect(&url).await?
+        };
+        Ok(Store {
+            backend: Backend::Sqlite,
+            writer,
+            reader,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+#[cfg(feature = "testing")]
+pub mod testing;

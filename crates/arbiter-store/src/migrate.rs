@@ -1,0 +1,85 @@
+//! Embedded schema migrations, one list per backend, applied in order at open.
+
+use crate::{Backend, Store, StoreError};
+use sqlx::{Acquire, Executor, Row};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies pending migrations. Several instances may start at once against one PostgreSQL: an
+/// advisory lock makes the others wait; SQLite's single writer does the same for a file.
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    let mut conn = store.writer.acquire().await?;
+    if store.backend == Backend::Postgres {
+        // 280552950100 (0x4152424954) is "ARBIT": a fixed key so that every Arbiter instance contends for it.
+        conn.execute("SELECT pg_advisory_lock(280552950100)")
+            .await?;
+    }
+    let result = apply_pending(store.backend, &mut conn).await;
+    if store.backend == Backend::Postgres {
+        conn.execute("SELECT pg_advisory_unlock(280552950100)")
+            .await?;
+    }
+    result
+}
+
+async fn apply_pending(
+    backend: Backend,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS arbiter_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    let applied: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM arbiter_migrations")
+        .fetch_one(&mut **conn)
+        .await?
+        .try_get("v")?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    if applied > known {
+        return Err(StoreError::SchemaTooNew {
+            found: applied,
+            known,
+        });
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
+        let sql = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        let failed = |source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        };
+        let mut tx = conn.begin().await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(failed)?;
+        sqlx::query(
+            "INSERT INTO arbiter_migrations (version, name, applied_at) VALUES ($1, $2, CURRENT_TIMESTAMP)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .execute(&mut *tx)
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
+    }
+    Ok(())
+}

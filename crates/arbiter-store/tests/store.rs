@@ -1,0 +1,304 @@
+//! The storage contract, run against SQLite always and PostgreSQL when
+//! `ARBITER_TEST_DATABASE_URL` is set: both backends must behave the same.
+
+use arbiter_model::{Event, Role};
+use arbiter_store::testing::TestDatabase;
+use arbiter_store::{Backend, EventFilter, NewToken, StaffUser, Store, StoreError, TokenKind};
+
+/// Runs each listed test body once per backend.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::run(arbiter_store::Backend::Sqlite, super::$name).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::run(arbiter_store::Backend::Postgres, super::$name).await } )* }
+    };
+}
+
+on_both_backends!(
+    appends_are_idempotent_by_id,
+    events_keep_their_body_verbatim,
+    listing_filters_and_pages_newest_first,
+    reopening_keeps_everything_and_migrations_are_not_reapplied,
+    tokens_are_found_by_hash_and_can_be_revoked,
+    staff_user_names_are_unique,
+);
+
+async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Store, TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = TestDatabase::new(backend).await else {
+        eprintln!(
+            "skipped: {} not set",
+            arbiter_store::testing::POSTGRES_URL_VAR
+        );
+        return;
+    };
+    let store = db.open().await;
+    assert_eq!(store.backend(), backend);
+    test(store, db).await;
+}
+
+fn event(id: &str, kind: &str, at: &str, actor: &str, market: &str) -> Event {
+    let text = format!(
+        r#"{{"id":"{id}","type":"{kind}","occurred_at":"{at}","market":"{market}","actor":{{"id":"{actor}","role":"client"}},"subject":{{"id":"k_{actor}","role":"tasker"}},"task_id":"t_{id}","amount":{{"minor":1250,"currency":"EUR"}},"data":{{"text":"hi","rating":5,"kind":"theft","by":"client"}},"extra":{{"kept":true}}}}"#
+    );
+    Event::parse(&text).expect("valid test event")
+}
+
+async fn appends_are_idempotent_by_id(store: Store, _db: TestDatabase) {
+    let a = event("e1", "task.booked", "2026-10-01T10:00:00Z", "c1", "FR");
+    let b = event("e2", "task.booked", "2026-10-01T11:00:00Z", "c1", "FR");
+    assert_eq!(
+        store
+            .append_events(&[a.clone(), b.clone()], 1)
+            .await
+            .unwrap(),
+        2
+    );
+    // The same ids again, and one repeated inside the batch: nothing new is stored.
+    assert_eq!(
+        store
+            .append_events(&[a.clone(), b, a.clone()], 2)
+            .await
+            .unwrap(),
+        0
+    );
+    let c = event("e3", "task.booked", "2026-10-01T12:00:00Z", "c1", "FR");
+    assert_eq!(store.append_events(&[c.clone(), c], 3).await.unwrap(), 1);
+    assert_eq!(store.count_events().await.unwrap(), 3);
+    // A batch larger than one statement.
+    let many: Vec<Event> = (0..700)
+        .map(|i| {
+            event(
+                &format!("m{i}"),
+                "message.sent",
+                "2026-10-02T00:00:00Z",
+                "c2",
+                "DE",
+            )
+        })
+        .collect();
+    assert_eq!(store.append_events(&many, 4).await.unwrap(), 700);
+    assert_eq!(store.append_events(&many, 5).await.unwrap(), 0);
+    assert_eq!(store.count_events().await.unwrap(), 703);
+}
+
+async fn events_keep_their_body_verbatim(store: Store, _db: TestDatabase) {
+    let e = event(
+        "é/1",
+        "claim.filed",
+        "2026-10-01T10:00:00+02:00",
+        "c1",
+        "ES",
+    );
+    store
+        .append_events(std::slice::from_ref(&e), 7)
+        .await
+        .unwrap();
+    let stored = store.event("é/1").await.unwrap().expect("stored");
+    assert_eq!(stored.body, e.raw);
+    assert!(stored.body.contains(r#""extra":{"kept":true}"#));
+    assert_eq!(stored.occurred_at, arbiter_model::to_micros(e.occurred_at));
+    assert_eq!(stored.received_at, 7);
+    assert_eq!(stored.task_id.as_deref(), Some("t_é/1"));
+    assert!(store.event("missing").await.unwrap().is_none());
+}
+
+async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase) {
+    let mut events = Vec::new();
+    for i in 0..25 {
+        let market = if i % 2 == 0 { "US" } else { "GB" };
+        let kind = if i % 5 == 0 {
+            "claim.filed"
+        } else {
+            "task.booked"
+        };
+        // Pairs share a timestamp so that paging must break ties by arrival.
+        let at = format!("2026-10-01T10:{:02}:00Z", i / 2);
+        events.push(event(
+            &format!("e{i:02}"),
+            kind,
+            &at,
+            &format!("c{}", i % 3),
+            market,
+        ));
+    }
+    store.append_events(&events, 1).await.unwrap();
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_events(&EventFilter::default(), cursor, 7)
+            .await
+            .unwrap();
+        assert!(page.events.len() <= 7);
+        seen.extend(page.events.iter().map(|e| e.id.clone()));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = (0..25).map(|i| format!("e{i:02}")).collect();
+    expected.reverse();
+    assert_eq!(
+        seen, expected,
+        "every event once, newest first, ties by arrival"
+    );
+
+    let filter = EventFilter {
+        market: Some("US".into()),
+        event_type: Some("claim.filed".into()),
+        ..EventFilter::default()
+    };
+    let ids: Vec<String> = store
+        .list_events(&filter, None, 100)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, ["e20", "e10", "e00"]);
+
+    let filter = EventFilter {
+        actor: Some("c1".into()),
+        from: Some(arbiter_model::to_micros(events[4].occurred_at)),
+        to: Some(arbiter_model::to_micros(events[16].occurred_at)),
+        ..EventFilter::default()
+    };
+    let ids: Vec<String> = store
+        .list_events(&filter, None, 100)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["e13", "e10", "e07", "e04"],
+        "from inclusive, to exclusive"
+    );
+
+    let filter = EventFilter {
+        subject: Some("k_c2".into()),
+        task: Some("t_e05".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        store
+            .list_events(&filter, None, 100)
+            .await
+            .unwrap()
+            .events
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.event_types().await.unwrap(),
+        ["claim.filed", "task.booked"]
+    );
+}
+
+async fn reopening_keeps_everything_and_migrations_are_not_reapplied(
+    store: Store,
+    db: TestDatabase,
+) {
+    store
+        .append_events(
+            &[event(
+                "e1",
+                "task.booked",
+                "2026-10-01T10:00:00Z",
+                "c1",
+                "US",
+            )],
+            1,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let again = db.open().await;
+    assert_eq!(again.count_events().await.unwrap(), 1);
+}
+
+async fn tokens_are_found_by_hash_and_can_be_revoked(store: Store, _db: TestDatabase) {
+    store
+        .create_token(NewToken {
+            id: "tok_1",
+            secret_hash: "hash-1",
+            kind: TokenKind::Api,
+            role: Role::Analyst,
+            label: "ingest",
+            created_at: 10,
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    store
+        .create_token(NewToken {
+            id: "tok_2",
+            secret_hash: "hash-2",
+            kind: TokenKind::Session,
+            role: Role::Viewer,
+            label: "console",
+            created_at: 11,
+            expires_at: Some(100),
+        })
+        .await
+        .unwrap();
+    let token = store.token_by_secret_hash("hash-1").await.unwrap().unwrap();
+    assert_eq!(
+        (token.id.as_str(), token.role, token.kind),
+        ("tok_1", Role::Analyst, TokenKind::Api)
+    );
+    assert!(token.is_live(1_000_000));
+    let session = store.token_by_secret_hash("hash-2").await.unwrap().unwrap();
+    assert!(session.is_live(99) && !session.is_live(100));
+    assert!(store.token_by_secret_hash("nope").await.unwrap().is_none());
+    assert_eq!(
+        store.api_tokens().await.unwrap().len(),
+        1,
+        "sessions are not listed"
+    );
+
+    assert!(store.revoke_token("tok_1", 50).await.unwrap());
+    assert!(
+        !store.revoke_token("tok_1", 60).await.unwrap(),
+        "already revoked"
+    );
+    assert!(
+        !store
+            .token_by_secret_hash("hash-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .is_live(51)
+    );
+}
+
+async fn staff_user_names_are_unique(store: Store, _db: TestDatabase) {
+    let user = StaffUser {
+        username: "ana".into(),
+        password_hash: "$argon2id$...".into(),
+        role: Role::Agent,
+    };
+    store.create_staff_user(&user, 1).await.unwrap();
+    assert!(matches!(
+        store.create_staff_user(&user, 2).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.staff_user("ana").await.unwrap(), Some(user));
+    assert_eq!(store.staff_user("bob").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_with_the_accepted_forms() {
+    let err = Store::open("mysql://localhost/x")
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("sqlite://PATH"));
+}
