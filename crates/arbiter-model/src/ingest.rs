@@ -51,6 +51,14 @@ pub fn parse_ndjson_line(line: u64, text: &str) -> Option<Result<Event, Rejectio
     }))
 }
 
+/// Parses a whole JSON Lines document, numbering lines from 1 (blank lines count but are skipped).
+pub fn parse_ndjson(body: &str) -> Vec<Result<Event, Rejection>> {
+    body.split('\n')
+        .zip(1..)
+        .filter_map(|(text, line)| parse_ndjson_line(line, text))
+        .collect()
+}
+
 /// Parses a JSON array of events. A body that is not a JSON array at all is one error for the
 /// whole request; once it is an array, each element is judged on its own.
 pub fn parse_json_array(body: &str) -> Result<Vec<Result<Event, Rejection>>, String> {
@@ -83,6 +91,15 @@ mod tests {
         assert_eq!(refused.line, 3);
         assert_eq!(refused.id.as_deref(), Some("e2"));
         assert_eq!(refused.error, "type: is required");
+    }
+
+    #[test]
+    fn documents_are_numbered_by_physical_line() {
+        let body = format!("{GOOD}\r\n\n{{}}\n");
+        let items = parse_ndjson(&body);
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok());
+        assert_eq!(items[1].as_ref().unwrap_err().line, 3);
     }
 
     #[test]

@@ -16,7 +16,7 @@ mod roles;
 
 pub use event::{Event, EventError, EventId, EventType, Party, PartyRole, RefusedEvent, UserId};
 pub use geo::{Currency, Market};
-pub use ingest::{IngestReport, Rejection, parse_json_array, parse_ndjson_line};
+pub use ingest::{IngestReport, Rejection, parse_json_array, parse_ndjson, parse_ndjson_line};
 pub use money::Money;
 pub use roles::{Permission, Role};
 

@@ -1,1 +1,142 @@
+//! Arbiter's HTTP service: the JSON API under `/v1`, the web console under `/console`, and the
+//! service routes (`/healthz`, `/metrics`, `/openapi.json`).
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let store = arbiter_store::Store::open("sqlite://arbiter.db").await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! arbiter_server::serve(listener, arbiter_server::AppState::new(store), std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Architecture invariant: no business logic here. Handlers parse the request, check the
+//! caller's role, call the model and the store, and shape the answer.
 
+pub mod access;
+mod api;
+mod console;
+mod extract;
+mod metrics;
+pub mod problem;
+
+use arbiter_model::Micros;
+use arbiter_store::Store;
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            inner: Arc::new(Inner { store }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+/// The current time as stored: the one clock read of the service.
+pub(crate) fn now() -> Micros {
+    arbiter_model::to_micros(time::OffsetDateTime::now_utc())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Arbiter API",
+        description = "Trust & Safety for managed marketplaces. Every error is an RFC 9457 problem document (`application/problem+json`). Every `/v1` route needs `Authorization: Bearer TOKEN`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "events", description = "The marketplace event log (SPEC.md §1)"),
+        (name = "access", description = "API tokens and staff accounts"),
+        (name = "service", description = "Health, metrics and this document"),
+        (name = "console", description = "The web console's pages (HTML)")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole application: every route, documented in the OpenAPI document it serves.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = documented_routes().split_for_parts();
+    router
+        .fallback(problem::no_such_route)
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(problem::Problem::internal(
+                &"a request handler panicked",
+            ))
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The OpenAPI document, for tools that want it without a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+/// Every route, each with its OpenAPI description: one list, so none can be left out.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::routes())
+        .merge(console::routes())
+}
+
+/// Serves until `shutdown` completes, then stops accepting and lets requests in flight finish
+/// (up to 30 seconds) before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stopping_tx.send(());
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => result,
+        _ = async {
+            let _ = stopping_rx.await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        } => {
+            tracing::warn!("requests still in flight after 30 s; stopping anyway");
+            Ok(())
+        }
+    }
+}

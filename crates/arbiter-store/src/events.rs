@@ -239,13 +239,15 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// The distinct event types stored, for filters in the console.
-    pub async fn event_types(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT DISTINCT type FROM events ORDER BY type")
-            .fetch_all(&self.reader)
-            .await?;
+    /// How many events of each type are stored, most frequent first.
+    pub async fn event_type_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT type, COUNT(*) AS n FROM events GROUP BY type ORDER BY n DESC, type",
+        )
+        .fetch_all(&self.reader)
+        .await?;
         rows.iter()
-            .map(|r| r.try_get::<String, _>("type").map_err(StoreError::from))
+            .map(|r| Ok((r.try_get("type")?, r.try_get("n")?)))
             .collect()
     }
 }
@@ -263,30 +265,6 @@ fn stored_event(row: &AnyRow) -> Result<StoredEvent, StoreError> {
         received_at: row.try_get("received_at")?,
         body: row.try_get("body")?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let cursor = Cursor {
-            occurred_at: 1_780_000_000_000_000,
-            seq: 42,
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        assert_eq!(Cursor::decode("nope"), None);
-        assert_eq!(Cursor::decode("1.x"), None);
-    }
-
-    #[test]
-    fn insert_statements_number_every_parameter_once() {
-        let sql = insert_statement(2);
-        assert!(sql.contains("($1, $2,"));
-        assert!(sql.contains("$26)"));
-        assert!(!sql.contains("$27"));
-    }
 }
 
 impl Store {
@@ -311,5 +289,29 @@ impl Store {
             duplicates: valid.len() as u64 - accepted,
             rejected,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor {
+            occurred_at: 1_780_000_000_000_000,
+            seq: 42,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("nope"), None);
+        assert_eq!(Cursor::decode("1.x"), None);
+    }
+
+    #[test]
+    fn insert_statements_number_every_parameter_once() {
+        let sql = insert_statement(2);
+        assert!(sql.contains("($1, $2,"));
+        assert!(sql.contains("$26)"));
+        assert!(!sql.contains("$27"));
     }
 }

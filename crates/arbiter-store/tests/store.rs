@@ -197,8 +197,11 @@ async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase)
         1
     );
     assert_eq!(
-        store.event_types().await.unwrap(),
-        ["claim.filed", "task.booked"]
+        store.event_type_counts().await.unwrap(),
+        [
+            ("task.booked".to_owned(), 20),
+            ("claim.filed".to_owned(), 5)
+        ]
     );
 }
 

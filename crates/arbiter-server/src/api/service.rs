@@ -1,0 +1,68 @@
+//! Service routes: health, metrics, the API's own description. No authentication.
+
+use crate::AppState;
+use crate::problem::Problem;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Serialize;
+use std::sync::OnceLock;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// `ok` when the database answers.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+    version: &'static str,
+}
+
+/// Liveness and readiness: answers 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, Problem> {
+    match state.store().ping().await {
+        Ok(()) => Ok(Json(Health {
+            status: "ok",
+            database: state.store().backend().as_str(),
+            version: env!("CARGO_PKG_VERSION"),
+        })),
+        Err(error) => {
+            tracing::error!(%error, "health check: database did not answer");
+            Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Unavailable",
+                "the database does not answer",
+            ))
+        }
+    }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub(crate) async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::handle().render(),
+    )
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
+pub(crate) async fn openapi_json() -> impl IntoResponse {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let document = DOCUMENT.get_or_init(|| {
+        crate::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.as_str(),
+    )
+}

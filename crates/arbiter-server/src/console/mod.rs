@@ -1,0 +1,562 @@
+//! The web console: server-rendered, accessible HTML that works without scripts.
+//!
+//! Sessions are console-only tokens (see [`crate::access`]) carried in an HttpOnly,
+//! SameSite=Strict cookie, so a page of another site cannot act for a signed-in user.
+
+use crate::AppState;
+use crate::access::{
+    Caller, SESSION_COOKIE, SESSION_HOURS, authenticate, issue_token, session_secret,
+    verify_password,
+};
+use crate::api::events::EventQuery;
+use arbiter_store::{StoredEvent, TokenKind};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The areas of the product (PRODUCT.md), in the order a team meets them.
+pub(crate) struct Area {
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+}
+
+#[rustfmt::skip]
+const AREAS: &[Area] = &[
+    Area { slug: "protect", name: "Protect", summary: "Real-time decisions on every event: rules, lists, velocity, risk scores and the actions they take, each explained and logged." },
+    Area { slug: "resolve", name: "Resolve", summary: "Claims, disputes and safety incidents from intake to payout: queues, SLAs, playbooks, guarantee eligibility and the loss ledger." },
+    Area { slug: "standards", name: "Standards", summary: "Community standards for Clients and Taskers: violations, strikes, the enforcement ladder, notices with reasons, and appeals." },
+    Area { slug: "policy", name: "Policy", summary: "The versioned, searchable library of every policy, procedure, guarantee term and message template." },
+    Area { slug: "measure", name: "Measure", summary: "KPIs and ROI per market, category and month, with targets, alerts and the monthly business review." },
+    Area { slug: "decide", name: "Decide", summary: "Replay history against a changed rule, guarantee term or ladder and see what would change before shipping it." },
+    Area { slug: "markets", name: "Markets", summary: "Markets, currencies, locales and regional policy variants; EU DSA statements of reasons and transparency reports." },
+];
+
+/// Who the header shows as signed in.
+pub(crate) struct SignedIn {
+    label: String,
+    role: String,
+}
+
+impl From<&Caller> for SignedIn {
+    fn from(caller: &Caller) -> Self {
+        SignedIn {
+            label: caller.label.clone(),
+            role: caller.role.to_string(),
+        }
+    }
+}
+
+/// A signed-in console user; anyone else is sent to the sign-in page.
+pub(crate) struct Staff(Caller);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let caller = match session_secret(parts) {
+            Some(secret) => authenticate(state.store(), secret, crate::now())
+                .await
+                .map_err(|e| crate::problem::Problem::from(e).into_response())?,
+            None => None,
+        };
+        caller.map(Staff).ok_or_else(|| {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map_or("/console", |p| p.as_str());
+            Redirect::to(&format!("/console/sign-in?next={}", percent_encode(next))).into_response()
+        })
+    }
+}
+
+/// Encodes a query-string value.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => crate::problem::Problem::internal(&e).into_response(),
+    }
+}
+
+fn when(us: i64) -> String {
+    arbiter_model::from_micros(us)
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
+        .unwrap_or_else(|| us.to_string())
+}
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(root))
+        .routes(routes!(overview))
+        .routes(routes!(sign_in_page, sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(events))
+        .routes(routes!(event))
+        .routes(routes!(area))
+        .routes(routes!(stylesheet))
+}
+
+/// Sends visitors to the console.
+#[utoipa::path(get, path = "/", tag = "console", responses((status = 303, description = "To /console")))]
+async fn root() -> Redirect {
+    Redirect::to("/console")
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    error: Option<String>,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only console paths are followed after sign-in, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/console") && !n.starts_with("//") => n.to_owned(),
+        _ => "/console".to_owned(),
+    }
+}
+
+/// The sign-in page.
+#[utoipa::path(get, path = "/console/sign-in", tag = "console",
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
+async fn sign_in_page(query: Result<Query<NextQuery>, QueryRejection>) -> Response {
+    render(&SignInPage {
+        signed_in: None,
+        area: "sign-in",
+        areas: AREAS,
+        error: None,
+        next: safe_next(query.as_ref().ok().and_then(|q| q.next.as_deref())),
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    username: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+    next: Option<String>,
+}
+
+/// Signs in with a staff account or an API token and starts a session.
+#[utoipa::path(post, path = "/console/sign-in", tag = "console",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`username` and `password`, or `token`; optional `next`"),
+    responses((status = 303, description = "Signed in"), (status = 401, description = "HTML with the error", content_type = "text/html")))]
+async fn sign_in(
+    State(state): State<AppState>,
+    form: Result<Form<SignInForm>, FormRejection>,
+) -> Response {
+    let form = form.map(|f| f.0).unwrap_or(SignInForm {
+        username: None,
+        password: None,
+        token: None,
+        next: None,
+    });
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.clone().unwrap_or_default();
+    let store = state.store();
+    let now = crate::now();
+    let who = match (
+        form.token.as_deref(),
+        username.as_str(),
+        form.password.as_deref(),
+    ) {
+        (Some(token), _, _) if !token.trim().is_empty() => authenticate(store, token.trim(), now)
+            .await
+            .map(|c| c.map(|c| (c.role, format!("token {}", c.token_id)))),
+        (_, name, Some(password)) if !name.is_empty() => verify_password(store, name, password)
+            .await
+            .map(|u| u.map(|u| (u.role, u.username))),
+        _ => Ok(None),
+    };
+    let session = match who {
+        Ok(Some((role, label))) => issue_token(store, TokenKind::Session, role, &label, now).await,
+        Ok(None) => {
+            tracing::info!(user = %username, "console sign-in refused");
+            let page = SignInPage {
+                signed_in: None,
+                area: "sign-in",
+                areas: AREAS,
+                error: Some("Those credentials are not valid. Check them and try again.".into()),
+                next,
+                username,
+            };
+            return (StatusCode::UNAUTHORIZED, render(&page)).into_response();
+        }
+        Err(e) => return crate::problem::Problem::from(e).into_response(),
+    };
+    match session {
+        Ok(session) => {
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+                session.secret,
+                SESSION_HOURS * 3600
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+        }
+        Err(e) => crate::problem::Problem::from(e).into_response(),
+    }
+}
+
+/// Ends the session.
+#[utoipa::path(post, path = "/console/sign-out", tag = "console",
+    responses((status = 303, description = "To the sign-in page")))]
+async fn sign_out(State(state): State<AppState>, staff: Result<Staff, Response>) -> Response {
+    if let Ok(Staff(caller)) = staff
+        && let Err(e) = state
+            .store()
+            .revoke_token(&caller.token_id, crate::now())
+            .await
+    {
+        return crate::problem::Problem::from(e).into_response();
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/console/sign-in"),
+    )
+        .into_response()
+}
+
+struct TypeCount {
+    event_type: String,
+    count: i64,
+    percent: i64,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    total: i64,
+    by_type: Vec<TypeCount>,
+}
+
+/// The overview.
+#[utoipa::path(get, path = "/console", tag = "console",
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 303, description = "To sign-in")))]
+async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Response {
+    let counts = match state.store().event_type_counts().await {
+        Ok(counts) => counts,
+        Err(e) => return crate::problem::Problem::from(e).into_response(),
+    };
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let top = counts.first().map_or(1, |(_, n)| (*n).max(1));
+    render(&OverviewPage {
+        signed_in: Some(SignedIn::from(&caller)),
+        area: "overview",
+        areas: AREAS,
+        total,
+        by_type: counts
+            .into_iter()
+            .map(|(event_type, count)| TypeCount {
+                event_type,
+                count,
+                percent: count * 100 / top,
+            })
+            .collect(),
+    })
+}
+
+struct EventRow {
+    id: String,
+    event_type: String,
+    occurred_at: String,
+    market: String,
+    actor: String,
+    subject: String,
+    task: String,
+}
+
+impl From<StoredEvent> for EventRow {
+    fn from(e: StoredEvent) -> Self {
+        EventRow {
+            occurred_at: when(e.occurred_at),
+            id: e.id,
+            event_type: e.event_type,
+            market: e.market,
+            actor: e.actor_id,
+            subject: e.subject_id.unwrap_or_default(),
+            task: e.task_id.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "events.html")]
+struct EventsPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    types: Vec<String>,
+    filter_type: String,
+    filter_market: String,
+    filter_actor: String,
+    filter_subject: String,
+    filter_task: String,
+    filter_from: String,
+    filter_to: String,
+    error: Option<String>,
+    rows: Vec<EventRow>,
+    next_page: Option<String>,
+}
+
+/// The events explorer: filters, newest first, paged.
+#[utoipa::path(get, path = "/console/events", tag = "console", params(EventQuery),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 303, description = "To sign-in")))]
+async fn events(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    query: Result<Query<EventQuery>, QueryRejection>,
+) -> Response {
+    let store = state.store();
+    let types = match store.event_type_counts().await {
+        Ok(counts) => counts.into_iter().map(|(t, _)| t).collect(),
+        Err(e) => return crate::problem::Problem::from(e).into_response(),
+    };
+    let mut page = EventsPage {
+        signed_in: Some(SignedIn::from(&caller)),
+        area: "events",
+        areas: AREAS,
+        types,
+        filter_type: String::new(),
+        filter_market: String::new(),
+        filter_actor: String::new(),
+        filter_subject: String::new(),
+        filter_task: String::new(),
+        filter_from: String::new(),
+        filter_to: String::new(),
+        error: None,
+        rows: Vec::new(),
+        next_page: None,
+    };
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => {
+            page.error = Some(rejection.body_text());
+            return (StatusCode::BAD_REQUEST, render(&page)).into_response();
+        }
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    page.filter_type = text(&query.event_type);
+    page.filter_market = text(&query.market);
+    page.filter_actor = text(&query.actor);
+    page.filter_subject = text(&query.subject);
+    page.filter_task = text(&query.task);
+    page.filter_from = text(&query.from);
+    page.filter_to = text(&query.to);
+    let mut query = query;
+    query.limit = Some(query.limit.unwrap_or(50));
+    let listing = match query.listing() {
+        Ok(listing) => listing,
+        Err(problem) => {
+            page.error = Some(problem.detail);
+            return (StatusCode::BAD_REQUEST, render(&page)).into_response();
+        }
+    };
+    match store
+        .list_events(&listing.filter, listing.cursor, listing.limit)
+        .await
+    {
+        Ok(result) => {
+            page.rows = result.events.into_iter().map(EventRow::from).collect();
+            page.next_page = result.next.map(|cursor| {
+                let mut href = String::from("/console/events?");
+                for (name, value) in [
+                    ("type", &page.filter_type),
+                    ("market", &page.filter_market),
+                    ("actor", &page.filter_actor),
+                    ("subject", &page.filter_subject),
+                    ("task", &page.filter_task),
+                    ("from", &page.filter_from),
+                    ("to", &page.filter_to),
+                ] {
+                    if !value.is_empty() {
+                        href.push_str(&format!("{name}={}&", percent_encode(value)));
+                    }
+                }
+                href.push_str(&format!("cursor={}", percent_encode(&cursor.encode())));
+                href
+            });
+            render(&page)
+        }
+        Err(e) => crate::problem::Problem::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "event.html")]
+struct EventPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    id: String,
+    event_type: String,
+    occurred_at: String,
+    received_at: String,
+    market: String,
+    actor: String,
+    subject: Option<String>,
+    task: Option<String>,
+    json: String,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    message: String,
+}
+
+/// One event: its facts and its JSON as received.
+#[utoipa::path(get, path = "/console/events/{id}", tag = "console",
+    params(("id" = String, Path, description = "The event's id")),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 404, description = "HTML", content_type = "text/html")))]
+async fn event(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let stored = match state.store().event(&id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => {
+            let page = NotFoundPage {
+                signed_in: Some(SignedIn::from(&caller)),
+                area: "events",
+                areas: AREAS,
+                message: format!("No event has the id “{id}”."),
+            };
+            return (StatusCode::NOT_FOUND, render(&page)).into_response();
+        }
+        Err(e) => return crate::problem::Problem::from(e).into_response(),
+    };
+    let json = serde_json::from_str::<serde_json::Value>(&stored.body)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| stored.body.clone());
+    render(&EventPage {
+        signed_in: Some(SignedIn::from(&caller)),
+        area: "events",
+        areas: AREAS,
+        id: stored.id,
+        event_type: stored.event_type,
+        occurred_at: when(stored.occurred_at),
+        received_at: when(stored.received_at),
+        market: stored.market,
+        actor: stored.actor_id,
+        subject: stored.subject_id,
+        task: stored.task_id,
+        json,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    current: &'static Area,
+}
+
+/// An area of the product.
+#[utoipa::path(get, path = "/console/areas/{area}", tag = "console",
+    params(("area" = String, Path, description = "protect, resolve, standards, policy, measure, decide or markets")),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 404, description = "HTML", content_type = "text/html")))]
+async fn area(Staff(caller): Staff, Path(slug): Path<String>) -> Response {
+    match AREAS.iter().find(|a| a.slug == slug) {
+        Some(current) => render(&AreaPage {
+            signed_in: Some(SignedIn::from(&caller)),
+            area: current.slug,
+            areas: AREAS,
+            current,
+        }),
+        None => {
+            let page = NotFoundPage {
+                signed_in: Some(SignedIn::from(&caller)),
+                area: "",
+                areas: AREAS,
+                message: format!("There is no area called “{slug}”."),
+            };
+            (StatusCode::NOT_FOUND, render(&page)).into_response()
+        }
+    }
+}
+
+/// The console's stylesheet.
+#[utoipa::path(get, path = "/console/assets/arbiter.css", tag = "console",
+    responses((status = 200, description = "CSS", content_type = "text/css")))]
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/arbiter.css"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_console_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/console/events?type=x")),
+            "/console/events?type=x"
+        );
+        assert_eq!(safe_next(Some("https://evil.example")), "/console");
+        assert_eq!(safe_next(Some("//evil.example/console")), "/console");
+        assert_eq!(safe_next(None), "/console");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(percent_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+}

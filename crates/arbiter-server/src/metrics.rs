@@ -1,0 +1,60 @@
+//! Prometheus metrics: one recorder per process, HTTP request counts and latencies.
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// The process-wide recorder, installed on first use.
+pub(crate) fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // Fails only when another recorder was installed first; ours then just stays empty.
+        let _ = metrics::set_global_recorder(recorder);
+        metrics::describe_counter!("arbiter_http_requests_total", "HTTP requests answered");
+        metrics::describe_histogram!(
+            "arbiter_http_request_duration_seconds",
+            "Time to answer HTTP requests"
+        );
+        metrics::describe_counter!(
+            "arbiter_events_total",
+            "Events received, by outcome (accepted, duplicate, rejected)"
+        );
+        handle
+    })
+}
+
+/// Counts and times every request by route template, method and status.
+pub(crate) async fn track(request: Request, next: Next) -> Response {
+    handle();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let labels = [
+        ("route", route),
+        ("method", method),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("arbiter_http_requests_total", &labels).increment(1);
+    metrics::histogram!("arbiter_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Records what became of received events.
+pub(crate) fn count_events(report: &arbiter_model::IngestReport) {
+    handle();
+    metrics::counter!("arbiter_events_total", "outcome" => "accepted").increment(report.accepted);
+    metrics::counter!("arbiter_events_total", "outcome" => "duplicate")
+        .increment(report.duplicates);
+    metrics::counter!("arbiter_events_total", "outcome" => "rejected")
+        .increment(report.rejected.len() as u64);
+}

@@ -1,0 +1,94 @@
+//! The one helper that starts Arbiter for a test: a real server on a random port over a fresh
+//! database (SQLite, or PostgreSQL when `ARBITER_TEST_DATABASE_URL` is set).
+
+#![allow(dead_code)]
+
+use arbiter_model::Role;
+use arbiter_store::testing::TestDatabase;
+use arbiter_store::{Backend, Store, TokenKind};
+use std::net::SocketAddr;
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub base: String,
+    pub store: Store,
+    pub admin_token: String,
+    pub client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _db: TestDatabase,
+}
+
+impl TestApp {
+    /// Starts the server; `None` for PostgreSQL when no test server is configured.
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        let db = TestDatabase::new(backend).await?;
+        let store = db.open().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = arbiter_server::AppState::new(store.clone());
+        let server = tokio::spawn(arbiter_server::serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        let admin_token = Self::token_for(&store, Role::Admin).await;
+        Some(TestApp {
+            address,
+            base: format!("http://{address}"),
+            store,
+            admin_token,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            stop: Some(stop),
+            server: Some(server),
+            _db: db,
+        })
+    }
+
+    pub async fn token_for(store: &Store, role: Role) -> String {
+        arbiter_server::access::issue_token(store, TokenKind::Api, role, "test", 1)
+            .await
+            .expect("token")
+            .secret
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// An authenticated request as admin.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.admin_token)
+    }
+
+    pub fn post_ndjson(&self, body: impl Into<String>) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url("/v1/events"))
+            .bearer_auth(&self.admin_token)
+            .header("content-type", "application/x-ndjson")
+            .body(body.into())
+    }
+
+    /// Signals shutdown and waits for the server to finish what it was doing.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server");
+        }
+    }
+}
+
+/// A valid event with the given id, type and minute of 2026-10-01.
+pub fn event(id: &str, kind: &str, minute: u32, market: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","type":"{kind}","occurred_at":"2026-10-01T10:{minute:02}:00Z","market":"{market}","actor":{{"id":"c_1","role":"client"}},"subject":{{"id":"k_1","role":"tasker"}},"task_id":"t_{id}","amount":{{"minor":4500,"currency":"EUR"}},"data":{{"category":"cleaning"}}}}"#
+    )
+}
