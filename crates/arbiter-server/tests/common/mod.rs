@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use arbiter_model::Role;
 use arbiter_store::testing::TestDatabase;
 use arbiter_store::{Backend, Store, TokenKind};

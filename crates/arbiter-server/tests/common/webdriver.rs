@@ -1,0 +1,266 @@
+//! A minimal W3C WebDriver client over HTTP, enough to drive the console in real headless
+//! Chromium through Debian's `chromedriver`.
+
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The key WebDriver uses for element references.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Where to find the browser and its driver, or why not.
+pub fn locate() -> Result<(String, String), String> {
+    let find = |var: &str, names: &[&str]| -> Option<String> {
+        if let Ok(path) = std::env::var(var) {
+            return Some(path);
+        }
+        let path = std::env::var("PATH").unwrap_or_default();
+        names.iter().find_map(|name| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+                .map(|p| p.display().to_string())
+        })
+    };
+    let driver = find("ARBITER_CHROMEDRIVER", &["chromedriver"])
+        .ok_or("chromedriver not found (install Debian's chromium-driver)")?;
+    let browser = find(
+        "ARBITER_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    )
+    .ok_or("chromium not found (install Debian's chromium)")?;
+    Ok((driver, browser))
+}
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn launch(driver: &str, browser: &str) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile directory");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": browser,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-quic",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let response: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("session JSON");
+        let session = response["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {response}"))
+            .to_owned();
+        Browser {
+            driver: child,
+            base,
+            session,
+            http,
+            _profile: profile,
+        }
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let value: Value = request
+            .send()
+            .await
+            .expect("webdriver request")
+            .json()
+            .await
+            .expect("webdriver JSON");
+        if value["value"].get("error").is_some() {
+            panic!("webdriver {path}: {}", value["value"]);
+        }
+        value["value"].clone()
+    }
+
+    pub async fn go(&self, url: &str) {
+        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.command(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The element matching `css`, waiting up to five seconds for it to appear.
+    pub async fn find(&self, css: &str) -> String {
+        let query = json!({"using": "css selector", "value": css});
+        for _ in 0..50 {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let value: Value = self
+                .http
+                .post(url)
+                .json(&query)
+                .send()
+                .await
+                .expect("find")
+                .json()
+                .await
+                .expect("find JSON");
+            if let Some(id) = value["value"][ELEMENT].as_str() {
+                return id.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no element matches {css} on {}", self.url().await)
+    }
+
+    pub async fn find_all_texts(&self, css: &str) -> Vec<String> {
+        let found = self
+            .command(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        let mut texts = Vec::new();
+        for element in found.as_array().cloned().unwrap_or_default() {
+            if let Some(id) = element[ELEMENT].as_str() {
+                texts.push(self.text_of(id).await);
+            }
+        }
+        texts
+    }
+
+    pub async fn text_of(&self, element: &str) -> String {
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{element}/text"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.text_of(&element).await
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    /// Presses Tab on the page, as a keyboard user would.
+    pub async fn press_tab(&self) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}
+        ]}]});
+        self.command(reqwest::Method::POST, "/actions", Some(actions))
+            .await;
+    }
+
+    /// The text of the element that has the keyboard focus.
+    pub async fn focused_text(&self) -> String {
+        let active = self
+            .command(reqwest::Method::GET, "/element/active", None)
+            .await;
+        let id = active[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no focused element: {active}"))
+            .to_owned();
+        self.text_of(&id).await
+    }
+
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        let data = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await;
+        let bytes = decode_base64(data.as_str().unwrap_or_default());
+        let _ = std::fs::write(path, bytes);
+    }
+
+    pub async fn close(mut self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0u32, 0);
+    for byte in text.bytes() {
+        let Some(value) = ALPHABET.iter().position(|c| *c == byte) else {
+            continue;
+        };
+        buffer = (buffer << 6) | value as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}

@@ -1,0 +1,201 @@
+//! The console in a real headless Chromium: sign in, explore events, read one, sign out.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Where they are missing the test says so and
+//! passes, unless `ARBITER_REQUIRE_BROWSER` is set (as `.ci/run` sets it): then it fails.
+
+mod common;
+
+use arbiter_model::Role;
+use arbiter_store::{Backend, StaffUser};
+use common::webdriver::{Browser, locate};
+use common::{TestApp, event};
+
+#[tokio::test]
+async fn a_specialist_signs_in_and_explores_the_event_log() {
+    let (driver, browser) = match locate() {
+        Ok(found) => found,
+        Err(why) if std::env::var_os("ARBITER_REQUIRE_BROWSER").is_some() => {
+            panic!("ARBITER_REQUIRE_BROWSER is set but {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let password = "a long enough secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "ana".into(),
+                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                role: Role::Agent,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let lines: Vec<String> = (0..60)
+        .map(|i| {
+            let kind = if i % 4 == 0 {
+                "claim.filed"
+            } else {
+                "task.booked"
+            };
+            event(&format!("evt_{i:03}"), kind, i % 60, "FR").replace(
+                r#""data":{"category":"cleaning"}"#,
+                r#""data":{"kind":"property_damage","description":"vase <b>broken</b>"}"#,
+            )
+        })
+        .collect();
+    let report: serde_json::Value = app
+        .post_ndjson(lines.join("\n"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["accepted"], 60, "{report}");
+
+    let chrome = Browser::launch(&driver, &browser).await;
+    let shot = |name: &str| std::env::temp_dir().join(format!("arbiter-console-{name}.png"));
+
+    // Signed out, the console sends you to sign in and back where you were going.
+    chrome.go(&app.url("/console/events")).await;
+    assert!(
+        chrome
+            .url()
+            .await
+            .contains("/console/sign-in?next=%2Fconsole%2Fevents")
+    );
+    // The first Tab reaches the skip link: the page works from the keyboard.
+    chrome.press_tab().await;
+    assert_eq!(chrome.focused_text().await, "Skip to content");
+
+    chrome.type_into("#username", "ana").await;
+    chrome.type_into("#password", "wrong password!").await;
+    chrome.click("form.card button[type=submit]").await;
+    assert!(chrome.text("[role=alert]").await.contains("not valid"));
+
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    assert_eq!(chrome.text("main h1").await, "Events");
+    assert!(chrome.text("header .who").await.contains("ana (agent)"));
+    chrome.screenshot(&shot("events")).await;
+
+    // 60 events: a first page of 50 and a link to the older ones.
+    assert_eq!(
+        chrome.find_all_texts("table.events tbody tr").await.len(),
+        50
+    );
+    chrome.click("a[rel=next]").await;
+    assert_eq!(
+        chrome.find_all_texts("table.events tbody tr").await.len(),
+        10
+    );
+
+    // Filter by type with the form.
+    chrome.click("#f-type option[value='claim.filed']").await;
+    chrome.click(".filters button[type=submit]").await;
+    let types = chrome
+        .find_all_texts("table.events tbody td:nth-child(2)")
+        .await;
+    assert_eq!(types.len(), 15);
+    assert!(types.iter().all(|t| t == "claim.filed"), "{types:?}");
+
+    // One event: its facts and its JSON, with markup shown as text, never run.
+    chrome.click("table.events tbody tr:first-child a").await;
+    assert_eq!(chrome.text("main h1").await, "Event evt_056");
+    let json = chrome.text("pre.json").await;
+    assert!(
+        json.contains("\"description\": \"vase <b>broken</b>\""),
+        "{json}"
+    );
+    chrome.screenshot(&shot("event")).await;
+
+    // Bad filters get a clear message, not a crash.
+    chrome.go(&app.url("/console/events?market=ZZ")).await;
+    assert!(chrome.text("[role=alert]").await.contains("market"));
+
+    // The overview and every area are reachable from the navigation.
+    chrome.click("nav a[href='/console']").await;
+    assert_eq!(chrome.text("main h1").await, "Overview");
+    assert!(chrome.text("main").await.contains("60"));
+    chrome.click("nav a[href='/console/areas/resolve']").await;
+    assert_eq!(chrome.text("main h1").await, "Resolve");
+
+    // Signing out ends the session.
+    chrome.click("header .who button").await;
+    assert!(chrome.url().await.contains("/console/sign-in"));
+    chrome.go(&app.url("/console")).await;
+    assert!(chrome.url().await.contains("/console/sign-in"));
+
+    chrome.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn console_pages_need_a_session() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    for path in [
+        "/console",
+        "/console/events",
+        "/console/events/x",
+        "/console/areas/protect",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/console/sign-in?next=")
+        );
+    }
+    // A token signs in too, and a forged cookie does not.
+    let response = app
+        .client
+        .post(app.url("/console/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "token={}&next=%2Fconsole%2Fevents",
+            app.admin_token
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/console/events");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let page = app
+        .client
+        .get(app.url("/console/events"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let forged = app
+        .client
+        .get(app.url("/console/events"))
+        .header("cookie", "arbiter_session=arb_forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 303);
+    let missing = app
+        .client
+        .get(app.url("/console/events/none"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
