@@ -40,6 +40,23 @@ const ISO_4217: &[(&str, u8)] = &[
     ("YER", 2), ("ZAR", 2), ("ZMW", 2), ("ZWG", 2),
 ];
 
+/// Whether `code` is in `list`, a sorted, space-separated list of two-letter codes. Binary
+/// search: this runs for every event received.
+fn is_listed(list: &str, code: &[u8]) -> bool {
+    let entries = list.len().div_ceil(3);
+    let entry = |i: usize| &list.as_bytes()[i * 3..i * 3 + 2];
+    let (mut low, mut high) = (0, entries);
+    while low < high {
+        let middle = (low + high) / 2;
+        match entry(middle).cmp(code) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// A market: a country where the marketplace operates, by ISO 3166-1 alpha-2 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Market([u8; 2]);
@@ -53,7 +70,7 @@ impl Market {
                 "{code:?} is not a market code: expected two upper-case letters (ISO 3166-1 alpha-2, e.g. \"US\")"
             ));
         }
-        if !ISO_3166_ALPHA2.split(' ').any(|c| c == code) {
+        if !is_listed(ISO_3166_ALPHA2, bytes) {
             return Err(format!(
                 "{code:?} is not an ISO 3166-1 alpha-2 country code"
             ));
@@ -68,7 +85,7 @@ impl Market {
 
     /// Whether the EU Digital Services Act applies to users of this market.
     pub fn is_eu_eea(&self) -> bool {
-        EU_EEA.split(' ').any(|c| c == self.as_str())
+        EU_EEA.split(' ').any(|c| c.as_bytes() == self.0)
     }
 }
 
@@ -94,10 +111,10 @@ impl Currency {
                 "{code:?} is not a currency code: expected three upper-case letters (ISO 4217, e.g. \"EUR\")"
             ));
         }
-        let (_, exponent) = ISO_4217
-            .iter()
-            .find(|(c, _)| *c == code)
-            .ok_or_else(|| format!("{code:?} is not an active ISO 4217 currency code"))?;
+        let index = ISO_4217
+            .binary_search_by(|(c, _)| c.cmp(&code))
+            .map_err(|_| format!("{code:?} is not an active ISO 4217 currency code"))?;
+        let exponent = &ISO_4217[index].1;
         Ok(Currency {
             code: [bytes[0], bytes[1], bytes[2]],
             exponent: *exponent,
@@ -142,6 +159,14 @@ mod tests {
         assert_eq!(Currency::parse("KWD").unwrap().exponent(), 3);
         assert!(Currency::parse("ABC").unwrap_err().contains("ISO 4217"));
         assert!(Currency::parse("usd").is_err());
+    }
+
+    #[test]
+    fn the_code_lists_are_sorted_for_binary_search() {
+        let codes: Vec<&str> = ISO_3166_ALPHA2.split(' ').collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]));
+        assert!(ISO_4217.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(!is_listed(ISO_3166_ALPHA2, b"AA") && !is_listed(ISO_3166_ALPHA2, b"ZZ"));
     }
 
     #[test]

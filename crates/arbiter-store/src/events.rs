@@ -1,6 +1,6 @@
 //! The event log: idempotent appends, lookups by id, filtered listing with cursor paging.
 
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 use arbiter_model::{Event, Micros};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -73,7 +73,9 @@ pub struct EventPage {
     pub next: Option<Cursor>,
 }
 
-fn insert_statement(rows: usize) -> String {
+/// A multi-row upsert. SQLite gets anonymous `?` placeholders: it looks named ones (`$1`) up by
+/// a linear scan, which makes binding a large statement quadratic.
+fn insert_statement(backend: Backend, rows: usize) -> String {
     let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -81,7 +83,12 @@ fn insert_statement(rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            let _ = write!(sql, "${}", row * COLUMNS_PER_ROW + column + 1);
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(sql, "${}", row * COLUMNS_PER_ROW + column + 1);
+                }
+            }
         }
         sql.push(')');
     }
@@ -89,10 +96,15 @@ fn insert_statement(rows: usize) -> String {
     sql
 }
 
-/// The full-size statement, built once.
-fn full_insert_statement() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| insert_statement(ROWS_PER_STATEMENT))
+/// The full-size statement for a backend, built once.
+fn full_insert_statement(backend: Backend) -> &'static str {
+    static SQLITE: OnceLock<String> = OnceLock::new();
+    static POSTGRES: OnceLock<String> = OnceLock::new();
+    let cell = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    cell.get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT))
 }
 
 impl Store {
@@ -111,9 +123,9 @@ impl Store {
         let mut inserted = 0;
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             let sql = if chunk.len() == ROWS_PER_STATEMENT {
-                full_insert_statement().to_owned()
+                full_insert_statement(self.backend).to_owned()
             } else {
-                insert_statement(chunk.len())
+                insert_statement(self.backend, chunk.len())
             };
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for event in chunk {
@@ -308,10 +320,12 @@ mod tests {
     }
 
     #[test]
-    fn insert_statements_number_every_parameter_once() {
-        let sql = insert_statement(2);
+    fn insert_statements_have_a_placeholder_per_value() {
+        let sql = insert_statement(Backend::Postgres, 2);
         assert!(sql.contains("($1, $2,"));
         assert!(sql.contains("$26)"));
         assert!(!sql.contains("$27"));
+        let sql = insert_statement(Backend::Sqlite, 2);
+        assert_eq!(sql.matches('?').count(), 26);
     }
 }

@@ -236,12 +236,19 @@ impl Browser {
         let _ = std::fs::write(path, bytes);
     }
 
-    pub async fn close(mut self) {
+    /// Ends the session (closing Chromium); dropping stops the driver.
+    pub async fn close(self) {
         let _ = self
             .http
             .delete(format!("{}/session/{}", self.base, self.session))
             .send()
             .await;
+    }
+}
+
+/// A failed assertion must not leave a browser behind.
+impl Drop for Browser {
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
