@@ -251,6 +251,30 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
+    /// Events per UTC day over the last `days` days that have any, oldest first: `(day, count)`
+    /// with `day` as days since the Unix epoch.
+    pub async fn events_per_day(&self, days: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        const DAY: i64 = 86_400_000_000;
+        let latest: Option<i64> = sqlx::query("SELECT MAX(occurred_at) AS latest FROM events")
+            .fetch_one(&self.reader)
+            .await?
+            .try_get("latest")?;
+        let Some(latest) = latest else {
+            return Ok(Vec::new());
+        };
+        let from = (latest.div_euclid(DAY) - days + 1) * DAY;
+        let rows = sqlx::query(
+            "SELECT occurred_at / 86400000000 AS day, COUNT(*) AS n FROM events
+             WHERE occurred_at >= $1 GROUP BY occurred_at / 86400000000 ORDER BY day",
+        )
+        .bind(from)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("day")?, r.try_get("n")?)))
+            .collect()
+    }
+
     /// How many events of each type are stored, most frequent first.
     pub async fn event_type_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(

@@ -196,6 +196,9 @@ async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase)
             .len(),
         1
     );
+    let days = store.events_per_day(30).await.unwrap();
+    let day = arbiter_model::to_micros(events[0].occurred_at) / 86_400_000_000;
+    assert_eq!(days, [(day, 25)]);
     assert_eq!(
         store.event_type_counts().await.unwrap(),
         [

@@ -265,6 +265,42 @@ struct TypeCount {
     percent: i64,
 }
 
+/// One bar of the events-per-day chart, in SVG user units.
+struct DayBar {
+    date: String,
+    count: i64,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+}
+
+const CHART_WIDTH: f64 = 720.0;
+const CHART_HEIGHT: f64 = 160.0;
+const CHART_DAYS: i64 = 90;
+
+fn day_bars(days: &[(i64, i64)]) -> Vec<DayBar> {
+    let Some(&(last, _)) = days.last() else {
+        return Vec::new();
+    };
+    let first = last - CHART_DAYS + 1;
+    let top = days.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
+    let slot = CHART_WIDTH / CHART_DAYS as f64;
+    days.iter()
+        .map(|&(day, count)| {
+            let height = count as f64 / top * CHART_HEIGHT;
+            DayBar {
+                date: when(day * 86_400_000_000)[..10].to_owned(),
+                count,
+                x: (day - first) as f64 * slot,
+                y: CHART_HEIGHT - height,
+                width: (slot - 1.0).max(1.0),
+                height,
+            }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "overview.html")]
 struct OverviewPage {
@@ -273,15 +309,22 @@ struct OverviewPage {
     areas: &'static [Area],
     total: i64,
     by_type: Vec<TypeCount>,
+    daily: Vec<DayBar>,
+    chart_width: f64,
+    chart_height: f64,
 }
 
 /// The overview.
 #[utoipa::path(get, path = "/console", tag = "console",
     responses((status = 200, description = "HTML", content_type = "text/html"), (status = 303, description = "To sign-in")))]
 async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Response {
-    let counts = match state.store().event_type_counts().await {
-        Ok(counts) => counts,
-        Err(e) => return crate::problem::Problem::from(e).into_response(),
+    let store = state.store();
+    let (counts, daily) = match (
+        store.event_type_counts().await,
+        store.events_per_day(CHART_DAYS).await,
+    ) {
+        (Ok(counts), Ok(daily)) => (counts, daily),
+        (Err(e), _) | (_, Err(e)) => return crate::problem::Problem::from(e).into_response(),
     };
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let top = counts.first().map_or(1, |(_, n)| (*n).max(1));
@@ -298,6 +341,9 @@ async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Respon
                 percent: count * 100 / top,
             })
             .collect(),
+        daily: day_bars(&daily),
+        chart_width: CHART_WIDTH,
+        chart_height: CHART_HEIGHT,
     })
 }
 
