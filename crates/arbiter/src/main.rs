@@ -1,1 +1,381 @@
-fn main() {}
+//! `arbiter`: the one binary. It serves the API and console, ingests files, manages access,
+//! generates synthetic marketplaces and runs the demo. Each command wires the library crates
+//! together; none holds business logic.
+
+mod config;
+mod demo;
+mod ingest;
+
+use anyhow::{Context, Result};
+use arbiter_model::Role;
+use arbiter_store::{Store, TokenKind};
+use clap::{Args, Parser, Subcommand};
+use config::{FileConfig, LogFormat, Settings};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arbiter: Trust & Safety for managed marketplaces.
+///
+/// Settings come from flags, then ARBITER_* environment variables, then the configuration
+/// file (--config), then defaults.
+#[derive(Parser)]
+#[command(name = "arbiter", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// TOML file with any of: db, listen, log, log_format.
+    #[arg(long, env = "ARBITER_CONFIG", global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (embedded, the default: sqlite://arbiter.db) or postgres://USER@HOST/DB.
+    #[arg(long, env = "ARBITER_DB", global = true, value_name = "URL")]
+    db: Option<String>,
+    /// Log filter, e.g. info, debug or arbiter_server=debug,info [default: info].
+    #[arg(long, env = "ARBITER_LOG", global = true, value_name = "FILTER")]
+    log: Option<String>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "ARBITER_LOG_FORMAT", global = true, value_name = "FORMAT")]
+    log_format: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API and the web console.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "ARBITER_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Store events from a JSON Lines file (or - for standard input). Exits 1 if any line is refused.
+    Ingest {
+        /// The file, or - for standard input.
+        file: String,
+        /// How many refused lines to list.
+        #[arg(long, default_value_t = 20)]
+        show: usize,
+    },
+    /// Write a synthetic marketplace history as JSON Lines.
+    Generate {
+        /// Number of events.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+        /// Random seed: the same seed and start give the same history.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// First day of the history (YYYY-MM-DD) [default: 2026-08-01].
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Run a demo: a fresh embedded database filled with a synthetic marketplace, the server and console.
+    Demo(demo::DemoArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage staff accounts for the console.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; its secret is the last word printed.
+    Create {
+        /// admin, policy_editor, analyst, agent or viewer.
+        #[arg(long)]
+        role: Role,
+        /// What the token is for.
+        #[arg(long, default_value = "created with arbiter token create")]
+        label: String,
+    },
+    /// List API tokens.
+    List,
+    /// Revoke a token by its id (tok_…).
+    Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account; the password is read from standard input (one line).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, policy_editor, analyst, agent or viewer.
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+fn init_logs(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let file = match &cli.global.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let settings = Settings::resolve(
+        file,
+        cli.global.db.clone(),
+        listen,
+        cli.global.log.clone(),
+        cli.global.log_format.clone(),
+    )?;
+    match cli.command {
+        Command::Serve { .. } => {
+            init_logs(&settings);
+            serve(&settings).await?;
+        }
+        Command::Ingest { file, show } => {
+            let store = open(&settings.db).await?;
+            let report = if file == "-" {
+                let stdin = std::io::BufReader::with_capacity(1 << 20, std::io::stdin());
+                ingest::ingest_lines(&store, stdin, ingest::Source::Stream).await?
+            } else {
+                let handle =
+                    std::fs::File::open(&file).with_context(|| format!("cannot open {file}"))?;
+                let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
+                let reader = std::io::BufReader::with_capacity(1 << 20, handle);
+                ingest::ingest_lines(&store, reader, ingest::Source::File(size)).await?
+            };
+            store.close().await;
+            ingest::print_summary(&report, show);
+            if !report.rejected.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Generate {
+            events,
+            seed,
+            start,
+            output,
+        } => {
+            let start = demo::parse_date(start.as_deref().unwrap_or("2026-08-01"))?;
+            generate(events, seed, start, output)?;
+        }
+        Command::Demo(args) => {
+            init_logs(&settings);
+            demo::run(args).await?;
+        }
+        Command::Token(command) => token(&settings, command).await?,
+        Command::User(UserCommand::Create { username, role }) => {
+            create_user(&settings, &username, role).await?;
+        }
+        Command::Openapi => {
+            let document = arbiter_server::openapi()
+                .to_pretty_json()
+                .context("rendering the OpenAPI document")?;
+            println!("{document}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open(db: &str) -> Result<Store> {
+    Store::open(db)
+        .await
+        .with_context(|| format!("cannot open the database {db}"))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}
+
+async fn serve(settings: &Settings) -> Result<()> {
+    let store = open(&settings.db).await?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = store.backend().as_str(), "arbiter is serving");
+    eprintln!("Arbiter is serving on http://{address} (console: http://{address}/console)");
+    arbiter_server::serve(
+        listener,
+        arbiter_server::AppState::new(store.clone()),
+        shutdown_signal(),
+    )
+    .await
+    .context("serving")?;
+    store.close().await;
+    Ok(())
+}
+
+fn generate(events: u64, seed: u64, start: time::Date, output: Option<PathBuf>) -> Result<()> {
+    let marketplace =
+        arbiter_synth::Marketplace::new(arbiter_synth::Config::new(seed, events, start));
+    let (mut out, bar): (Box<dyn Write>, _) = match &output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let bar = indicatif::ProgressBar::new(events).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} events ({per_sec}, {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            (
+                Box::new(std::io::BufWriter::with_capacity(1 << 20, file)),
+                Some(bar),
+            )
+        }
+        None => (
+            Box::new(std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::io::stdout().lock(),
+            )),
+            None,
+        ),
+    };
+    for (n, line) in marketplace.enumerate() {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        if let Some(bar) = &bar
+            && n % 10_000 == 0
+        {
+            bar.set_position(n as u64);
+        }
+    }
+    out.flush()?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(path) = output {
+        eprintln!("wrote {events} events to {}", path.display());
+    }
+    Ok(())
+}
+
+async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
+    let store = open(&settings.db).await?;
+    let now = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
+    match command {
+        TokenCommand::Create { role, label } => {
+            if label.trim().is_empty() {
+                anyhow::bail!("--label must say what the token is for");
+            }
+            let issued = arbiter_server::access::issue_token(
+                &store,
+                TokenKind::Api,
+                role,
+                label.trim(),
+                now,
+            )
+            .await?;
+            eprintln!(
+                "Created token {} with role {role}. Its secret is shown once; keep it safe:",
+                issued.id
+            );
+            println!("{}", issued.secret);
+        }
+        TokenCommand::List => {
+            for t in store.api_tokens().await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                println!("{}\t{}\t{}\t{}", t.id, t.role, state, t.label);
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !store.revoke_token(&id, now).await? {
+                anyhow::bail!("no live token has the id {id:?}");
+            }
+            eprintln!("revoked {id}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn create_user(settings: &Settings, username: &str, role: Role) -> Result<()> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for {username} (at least 12 characters): ");
+    }
+    let mut password = String::new();
+    stdin
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    arbiter_server::access::check_new_account(username, password).map_err(anyhow::Error::msg)?;
+    let store = open(&settings.db).await?;
+    let hash = arbiter_server::access::hash_password(password).map_err(anyhow::Error::msg)?;
+    let user = arbiter_store::StaffUser {
+        username: username.to_owned(),
+        password_hash: hash,
+        role,
+    };
+    store
+        .create_staff_user(
+            &user,
+            arbiter_model::to_micros(time::OffsetDateTime::now_utc()),
+        )
+        .await?;
+    store.close().await;
+    eprintln!("created {username} with role {role}");
+    Ok(())
+}

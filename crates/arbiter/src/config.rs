@@ -1,0 +1,99 @@
+//! Configuration: flags, then `ARBITER_*` environment variables, then a TOML file, then
+//! defaults — the first that says something wins.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::path::Path;
+
+pub const DEFAULT_DB: &str = "sqlite://arbiter.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The keys a configuration file may set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Database URL: `sqlite://PATH` or `postgres://…`.
+    pub db: Option<String>,
+    /// Address the server listens on.
+    pub listen: Option<String>,
+    /// Log filter, e.g. `info` or `arbiter=debug,info`.
+    pub log: Option<String>,
+    /// `text` or `json`.
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads a file; a missing file named explicitly is an error, as is any unknown key.
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("configuration file {}: {e}", path.display()))
+    }
+}
+
+/// The settings in force after layering.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub db: String,
+    pub listen: String,
+    pub log: String,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Settings {
+    /// Layers flags and environment (already merged by clap) over the file over defaults.
+    pub fn resolve(
+        file: FileConfig,
+        db: Option<String>,
+        listen: Option<String>,
+        log: Option<String>,
+        log_format: Option<String>,
+    ) -> Result<Settings> {
+        let log_format = match log_format.or(file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => anyhow::bail!("log format {other:?}: use \"text\" or \"json\""),
+        };
+        Ok(Settings {
+            db: db.or(file.db).unwrap_or_else(|| DEFAULT_DB.to_owned()),
+            listen: listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            log: log.or(file.log).unwrap_or_else(|| "info".to_owned()),
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let file: FileConfig =
+            toml::from_str("db = \"postgres://x/y\"\nlisten = \"0.0.0.0:9\"").unwrap();
+        let s = Settings::resolve(file, None, Some("127.0.0.1:1".into()), None, None).unwrap();
+        assert_eq!(s.db, "postgres://x/y");
+        assert_eq!(s.listen, "127.0.0.1:1");
+        assert_eq!(s.log, "info");
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let err = toml::from_str::<FileConfig>("dbb = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dbb"), "{err}");
+        let err = Settings::resolve(FileConfig::default(), None, None, None, Some("xml".into()));
+        assert!(err.unwrap_err().to_string().contains("xml"));
+    }
+}

@@ -1,0 +1,203 @@
+//! `arbiter demo`: a fresh embedded database, a synthetic marketplace, an admin, the server.
+
+use crate::ingest;
+use anyhow::{Context, Result};
+use arbiter_model::Role;
+use arbiter_store::{StaffUser, Store, TokenKind};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Size {
+    /// 50,000 events: ready in seconds.
+    Small,
+    /// 1,000,000 events.
+    Medium,
+    /// 10,000,000 events, for benchmarks.
+    Large,
+}
+
+impl Size {
+    fn events(self) -> u64 {
+        match self {
+            Size::Small => 50_000,
+            Size::Medium => 1_000_000,
+            Size::Large => 10_000_000,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// How large a marketplace to generate.
+    #[arg(long, value_enum, default_value = "small")]
+    size: Size,
+    /// Random seed: the same seed and start give the same marketplace.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// First day of the history (YYYY-MM-DD) [default: 90 days ago].
+    #[arg(long, value_name = "DATE")]
+    start: Option<String>,
+    /// Folder for the demo database; its previous demo database is replaced.
+    #[arg(long, default_value = "arbiter-demo", value_name = "DIR")]
+    dir: PathBuf,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "ARBITER_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    listen: String,
+    /// Prepare the database, print the sign-in details and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub fn parse_date(text: &str) -> Result<time::Date> {
+    time::Date::parse(
+        text,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .with_context(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
+}
+
+pub async fn run(args: DemoArgs) -> Result<()> {
+    let start = match &args.start {
+        Some(text) => parse_date(text)?,
+        None => time::OffsetDateTime::now_utc().date() - time::Duration::days(90),
+    };
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    let path = args.dir.join("arbiter.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            std::fs::remove_file(&file)
+                .with_context(|| format!("cannot replace {}", file.display()))?;
+        }
+    }
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::open(&url).await?;
+
+    let events = args.size.events();
+    eprintln!(
+        "Generating a marketplace of {events} events (seed {}, from {start}) into {url}",
+        args.seed
+    );
+    let marketplace =
+        arbiter_synth::Marketplace::new(arbiter_synth::Config::new(args.seed, events, start));
+    let lines = LinesReader::new(marketplace);
+    let report = ingest::ingest_lines(&store, lines, ingest::Source::Lines(events)).await?;
+    ingest::print_summary(&report, 5);
+    if !report.rejected.is_empty() {
+        anyhow::bail!("the generator produced events the log refuses: this is a bug");
+    }
+
+    let password = arbiter_server::access::random_hex(12)?;
+    let hash = arbiter_server::access::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let now = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
+    store
+        .create_staff_user(
+            &StaffUser {
+                username: "admin".into(),
+                password_hash: hash,
+                role: Role::Admin,
+            },
+            now,
+        )
+        .await?;
+    let token =
+        arbiter_server::access::issue_token(&store, TokenKind::Api, Role::Admin, "demo", now)
+            .await?;
+
+    let listener = if args.no_serve {
+        None
+    } else {
+        Some(
+            tokio::net::TcpListener::bind(&args.listen)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen on {} (try --listen 127.0.0.1:0)",
+                        args.listen
+                    )
+                })?,
+        )
+    };
+    let base = match &listener {
+        Some(l) => format!("http://{}", l.local_addr()?),
+        None => format!("http://{} (after `arbiter serve --db {url}`)", args.listen),
+    };
+    println!();
+    println!(
+        "  Arbiter demo is ready: {} events in {url}",
+        report.accepted
+    );
+    println!("  Console:   {base}/console");
+    println!("  Sign in:   admin / {password}");
+    println!(
+        "  API token: {}  (admin; try: curl -H 'Authorization: Bearer {}' {base}/v1/events?limit=5)",
+        token.secret, token.secret
+    );
+    println!("  API docs:  {base}/openapi.json");
+    println!();
+    let Some(listener) = listener else {
+        store.close().await;
+        return Ok(());
+    };
+    println!("  Press Ctrl-C to stop.");
+    arbiter_server::serve(
+        listener,
+        arbiter_server::AppState::new(store.clone()),
+        crate::shutdown_signal(),
+    )
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Presents generated events as a JSON Lines stream, so the demo ingests exactly as a file would.
+struct LinesReader<I> {
+    lines: I,
+    buffer: Vec<u8>,
+    position: usize,
+}
+
+impl<I: Iterator<Item = String>> LinesReader<I> {
+    fn new(lines: I) -> Self {
+        LinesReader {
+            lines,
+            buffer: Vec::new(),
+            position: 0,
+        }
+    }
+}
+
+impl<I: Iterator<Item = String>> std::io::Read for LinesReader<I> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = std::io::BufRead::fill_buf(self)?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<I: Iterator<Item = String>> std::io::BufRead for LinesReader<I> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.position >= self.buffer.len() {
+            self.buffer.clear();
+            self.position = 0;
+            if let Some(line) = self.lines.next() {
+                self.buffer.extend_from_slice(line.as_bytes());
+                self.buffer.push(b'\n');
+            }
+        }
+        Ok(&self.buffer[self.position..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.position += amount;
+    }
+}

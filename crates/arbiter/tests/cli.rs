@@ -1,0 +1,278 @@
+//! The `arbiter` binary as an operator runs it: real processes, real files, real databases.
+
+use arbiter_store::Backend;
+use arbiter_store::testing::TestDatabase;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const ARBITER: &str = env!("CARGO_BIN_EXE_arbiter");
+
+fn arbiter(args: &[&str]) -> Output {
+    Command::new(ARBITER)
+        .args(args)
+        .env_remove("ARBITER_DB")
+        .env_remove("ARBITER_CONFIG")
+        .output()
+        .expect("run arbiter")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn event(id: &str, market: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","type":"task.posted","occurred_at":"2026-10-01T10:00:00Z","market":"{market}","actor":{{"id":"c_1","role":"client"}},"task_id":"t_{id}"}}"#
+    )
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::run(super::Backend::Sqlite, super::$name).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::run(super::Backend::Postgres, super::$name).await } )* }
+    };
+}
+
+async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    match TestDatabase::new(backend).await {
+        Some(db) => test(db).await,
+        None => eprintln!(
+            "skipped: {} not set",
+            arbiter_store::testing::POSTGRES_URL_VAR
+        ),
+    }
+}
+
+on_both_backends!(
+    ingest_stores_valid_lines_and_lists_refused_ones,
+    acknowledged_events_survive_kill_9,
+    token_create_prints_the_secret_last,
+);
+
+async fn ingest_stores_valid_lines_and_lists_refused_ones(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    let body = [
+        event("e1", "US"),
+        event("e2", "XX"),
+        String::new(),
+        "not json".to_owned(),
+        event("e3", "FR"),
+        event("e1", "US"),
+    ]
+    .join("\n");
+    std::fs::write(&file, body).unwrap();
+    let out = arbiter(&["ingest", "--db", &db.url, file.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "refused lines make the exit non-zero: {stderr}"
+    );
+    assert!(
+        stderr.contains("2 events stored, 1 duplicates skipped, 2 lines refused"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 2 (e2): market:"), "{stderr}");
+    assert!(stderr.contains("line 4: malformed JSON"), "{stderr}");
+
+    // Standard input works the same way; a clean file exits 0.
+    let mut child = Command::new(ARBITER)
+        .args(["ingest", "--db", &db.url, "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(event("e4", "DE").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let store = db.open().await;
+    assert_eq!(store.count_events().await.unwrap(), 3);
+
+    let missing = arbiter(&["ingest", "--db", &db.url, "/no/such/file.jsonl"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot open /no/such/file.jsonl"));
+}
+
+async fn acknowledged_events_survive_kill_9(db: TestDatabase) {
+    let token = text(&arbiter(&["token", "create", "--role", "analyst", "--db", &db.url]).stdout)
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(ARBITER)
+        .args(["serve", "--db", &db.url, "--listen", &listen])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut acknowledged = 0;
+    for batch in 0..20 {
+        let body: Vec<String> = (0..500)
+            .map(|i| event(&format!("b{batch}_{i}"), "GB"))
+            .collect();
+        let report: serde_json::Value = client
+            .post(format!("{base}/v1/events"))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(body.join("\n"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        acknowledged += report["accepted"].as_i64().unwrap();
+    }
+    // Killed without warning: no chance to flush anything.
+    unsafe {
+        libc::kill(server.id() as libc::pid_t, libc::SIGKILL);
+    }
+    server.wait().unwrap();
+    let store = db.open().await;
+    assert_eq!(acknowledged, 10_000);
+    assert_eq!(store.count_events().await.unwrap(), acknowledged);
+}
+
+async fn token_create_prints_the_secret_last(db: TestDatabase) {
+    let out = arbiter(&[
+        "token",
+        "create",
+        "--role",
+        "viewer",
+        "--label",
+        "wallboard",
+        "--db",
+        &db.url,
+    ]);
+    assert!(out.status.success());
+    let all = format!("{}{}", text(&out.stderr), text(&out.stdout));
+    let secret = all.split_whitespace().last().unwrap();
+    assert!(secret.starts_with("arb_") && secret.len() == 68, "{all}");
+    let list = text(&arbiter(&["token", "list", "--db", &db.url]).stdout);
+    assert!(list.contains("viewer") && list.contains("wallboard") && !list.contains(secret));
+    let bad = arbiter(&["token", "create", "--role", "root", "--db", &db.url]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("policy_editor"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["ingest", "--help"],
+        vec!["generate", "--help"],
+        vec!["demo", "--help"],
+        vec!["token", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["token", "list", "--help"],
+        vec!["token", "revoke", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["openapi", "--help"],
+    ] {
+        let out = arbiter(&command);
+        assert!(out.status.success(), "{command:?}");
+        assert!(text(&out.stdout).contains("Usage:"), "{command:?}");
+    }
+}
+
+#[test]
+fn generate_is_deterministic_by_seed() {
+    let a = arbiter(&["generate", "--events", "2000", "--seed", "3"]);
+    let b = arbiter(&["generate", "--events", "2000", "--seed", "3"]);
+    let c = arbiter(&["generate", "--events", "2000", "--seed", "4"]);
+    assert!(a.status.success());
+    assert_eq!(text(&a.stdout).lines().count(), 2000);
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+    let bad = arbiter(&["generate", "--start", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("YYYY-MM-DD"));
+}
+
+#[test]
+fn configuration_comes_from_flags_then_environment_then_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = dir.path().join("file.db");
+    let from_env = dir.path().join("env.db");
+    let config = dir.path().join("arbiter.toml");
+    std::fs::write(
+        &config,
+        format!("db = \"sqlite://{}\"\n", from_file.display()),
+    )
+    .unwrap();
+    let create = |env: Option<&std::path::Path>| {
+        let mut command = Command::new(ARBITER);
+        command.args([
+            "--config",
+            config.to_str().unwrap(),
+            "token",
+            "create",
+            "--role",
+            "viewer",
+        ]);
+        command.env_remove("ARBITER_DB");
+        if let Some(path) = env {
+            command.env("ARBITER_DB", format!("sqlite://{}", path.display()));
+        }
+        command.output().unwrap()
+    };
+    assert!(create(None).status.success());
+    assert!(from_file.exists(), "the file's db is used");
+    assert!(create(Some(&from_env)).status.success());
+    assert!(from_env.exists(), "the environment beats the file");
+
+    std::fs::write(&config, "dbb = 1\n").unwrap();
+    let out = create(None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("dbb"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn demo_prepares_a_marketplace_and_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(ARBITER)
+        .args([
+            "demo",
+            "--no-serve",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--start",
+            "2026-08-01",
+        ])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("50000 events"), "{stdout}");
+    assert!(stdout.contains("Sign in:   admin / "), "{stdout}");
+    assert!(dir.path().join("arbiter.db").exists());
+}
