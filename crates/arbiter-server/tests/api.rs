@@ -106,11 +106,7 @@ async fn json_arrays_are_accepted_too(app: &TestApp) {
         event("a2", "task.posted", 2, "CA")
     );
     let report: Value = app
-        .client
-        .post(app.url("/v1/events"))
-        .bearer_auth(&app.admin_token)
-        .header("content-type", "application/json")
-        .body(body)
+        .post_events_as(&app.admin_token, "application/json", body)
         .send()
         .await
         .unwrap()
@@ -268,11 +264,11 @@ async fn access_is_checked_on_every_v1_route(app: &TestApp) {
 
     let viewer = TestApp::token_for(&app.store, Role::Viewer).await;
     let response = app
-        .client
-        .post(app.url("/v1/events"))
-        .bearer_auth(&viewer)
-        .header("content-type", "application/x-ndjson")
-        .body(event("v1", "task.posted", 1, "US"))
+        .post_events_as(
+            &viewer,
+            "application/x-ndjson",
+            event("v1", "task.posted", 1, "US"),
+        )
         .send()
         .await
         .unwrap();
@@ -300,11 +296,11 @@ async fn access_is_checked_on_every_v1_route(app: &TestApp) {
 
     let analyst = TestApp::token_for(&app.store, Role::Analyst).await;
     let response = app
-        .client
-        .post(app.url("/v1/events"))
-        .bearer_auth(&analyst)
-        .header("content-type", "application/x-ndjson")
-        .body(event("v1", "task.posted", 1, "US"))
+        .post_events_as(
+            &analyst,
+            "application/x-ndjson",
+            event("v1", "task.posted", 1, "US"),
+        )
         .send()
         .await
         .unwrap();
@@ -313,10 +309,10 @@ async fn access_is_checked_on_every_v1_route(app: &TestApp) {
 
 async fn tokens_can_be_created_listed_and_revoked(app: &TestApp) {
     let response = app
-        .client
-        .post(app.url("/v1/tokens"))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"role": "agent", "label": "queue bot"}))
+        .post_json(
+            "/v1/tokens",
+            &json!({"role": "agent", "label": "queue bot"}),
+        )
         .send()
         .await
         .unwrap();
@@ -388,14 +384,7 @@ async fn tokens_can_be_created_listed_and_revoked(app: &TestApp) {
         (json!({"role": "agent"}), "label"),
         (json!({"role": "agent", "label": "x", "extra": 1}), "extra"),
     ] {
-        let response = app
-            .client
-            .post(app.url("/v1/tokens"))
-            .bearer_auth(&app.admin_token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_json("/v1/tokens", &body).send().await.unwrap();
         let status = response.status().as_u16();
         assert!(status == 400 || status == 422, "{body}: {status}");
         let problem = problem(response, status).await;
@@ -406,28 +395,28 @@ async fn tokens_can_be_created_listed_and_revoked(app: &TestApp) {
     }
 
     let user = app
-        .client
-        .post(app.url("/v1/users"))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"username": "ana", "password": "a long enough secret", "role": "agent"}))
+        .post_json(
+            "/v1/users",
+            &json!({"username": "ana", "password": "a long enough secret", "role": "agent"}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(user.status(), 201);
     let again = app
-        .client
-        .post(app.url("/v1/users"))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"username": "ana", "password": "a long enough secret", "role": "agent"}))
+        .post_json(
+            "/v1/users",
+            &json!({"username": "ana", "password": "a long enough secret", "role": "agent"}),
+        )
         .send()
         .await
         .unwrap();
     problem(again, 409).await;
     let short = app
-        .client
-        .post(app.url("/v1/users"))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"username": "bo", "password": "short", "role": "agent"}))
+        .post_json(
+            "/v1/users",
+            &json!({"username": "bo", "password": "short", "role": "agent"}),
+        )
         .send()
         .await
         .unwrap();
@@ -458,11 +447,7 @@ async fn oversized_requests_get_413_problems(app: &TestApp) {
 
 async fn malformed_requests_get_problems_and_nothing_is_stored(app: &TestApp) {
     let wrong_type = app
-        .client
-        .post(app.url("/v1/events"))
-        .bearer_auth(&app.admin_token)
-        .header("content-type", "text/csv")
-        .body("a,b")
+        .post_events_as(&app.admin_token, "text/csv", "a,b")
         .send()
         .await
         .unwrap();
@@ -474,11 +459,7 @@ async fn malformed_requests_get_problems_and_nothing_is_stored(app: &TestApp) {
             .contains("application/x-ndjson")
     );
     let not_array = app
-        .client
-        .post(app.url("/v1/events"))
-        .bearer_auth(&app.admin_token)
-        .header("content-type", "application/json")
-        .body(r#"{"id": 1"#)
+        .post_events_as(&app.admin_token, "application/json", r#"{"id": 1"#)
         .send()
         .await
         .unwrap();
@@ -494,11 +475,11 @@ async fn malformed_requests_get_problems_and_nothing_is_stored(app: &TestApp) {
         "a replacement character is still UTF-8: refused per line"
     );
     let binary = app
-        .client
-        .post(app.url("/v1/events"))
-        .bearer_auth(&app.admin_token)
-        .header("content-type", "application/x-ndjson")
-        .body(vec![0xff, 0xfe, b'\n'])
+        .post_events_as(
+            &app.admin_token,
+            "application/x-ndjson",
+            vec![0xff, 0xfe, b'\n'],
+        )
         .send()
         .await
         .unwrap();

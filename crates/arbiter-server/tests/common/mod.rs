@@ -70,11 +70,29 @@ impl TestApp {
     }
 
     pub fn post_ndjson(&self, body: impl Into<String>) -> reqwest::RequestBuilder {
+        self.post_events_as(&self.admin_token, "application/x-ndjson", body.into())
+    }
+
+    /// `POST /v1/events` with any token and content type.
+    pub fn post_events_as(
+        &self,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::RequestBuilder {
         self.client
             .post(self.url("/v1/events"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+    }
+
+    /// A JSON request as admin.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url(path))
             .bearer_auth(&self.admin_token)
-            .header("content-type", "application/x-ndjson")
-            .body(body.into())
+            .json(body)
     }
 
     /// Signals shutdown and waits for the server to finish what it was doing.
