@@ -77,10 +77,11 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
     chrome.type_into("#password", "wrong password!").await;
     chrome.click("form.card button[type=submit]").await;
     assert!(chrome.text("[role=alert]").await.contains("not valid"));
+    chrome.wait_for_text("h1", "Sign in to Arbiter").await;
 
     chrome.type_into("#password", password).await;
     chrome.click("form.card button[type=submit]").await;
-    assert_eq!(chrome.text("main h1").await, "Events");
+    chrome.wait_for_text("main h1", "Events").await;
     assert!(chrome.text("header .who").await.contains("ana (agent)"));
     chrome.screenshot(&shot("events")).await;
 
@@ -98,6 +99,7 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
     // Filter by type with the form.
     chrome.click("#f-type option[value='claim.filed']").await;
     chrome.click(".filters button[type=submit]").await;
+    chrome.wait_for_url("type=claim.filed").await;
     let types = chrome
         .find_all_texts("table.events tbody td:nth-child(2)")
         .await;
@@ -106,7 +108,7 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
 
     // One event: its facts and its JSON, with markup shown as text, never run.
     chrome.click("table.events tbody tr:first-child a").await;
-    assert_eq!(chrome.text("main h1").await, "Event evt_056");
+    chrome.wait_for_text("main h1", "Event evt_056").await;
     let json = chrome.text("pre.json").await;
     assert!(
         json.contains("\"description\": \"vase <b>broken</b>\""),
@@ -120,16 +122,18 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
 
     // The overview and every area are reachable from the navigation.
     chrome.click("nav a[href='/console']").await;
-    assert_eq!(chrome.text("main h1").await, "Overview");
+    chrome.wait_for_text("main h1", "Overview").await;
     assert!(chrome.text("main").await.contains("60"));
     chrome.click("nav a[href='/console/areas/resolve']").await;
-    assert_eq!(chrome.text("main h1").await, "Resolve");
+    chrome.wait_for_text("main h1", "Resolve").await;
 
     // Signing out ends the session.
     chrome.click("header .who button").await;
-    assert!(chrome.url().await.contains("/console/sign-in"));
+    chrome.wait_for_url("/console/sign-in").await;
     chrome.go(&app.url("/console")).await;
-    assert!(chrome.url().await.contains("/console/sign-in"));
+    chrome
+        .wait_for_url("/console/sign-in?next=%2Fconsole")
+        .await;
 
     chrome.close().await;
     app.stop().await;

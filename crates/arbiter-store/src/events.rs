@@ -2,10 +2,12 @@
 
 use crate::{Backend, Store, StoreError};
 use arbiter_model::{Event, Micros};
+use sqlx::AnyPool;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
+use tokio::sync::{mpsc, oneshot};
 
 /// Columns written per event.
 const INSERT_COLUMNS: &str = "id, type, occurred_at, market, actor_id, actor_role, subject_id, \
@@ -107,25 +109,69 @@ fn full_insert_statement(backend: Backend) -> &'static str {
     cell.get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT))
 }
 
-impl Store {
-    /// Appends events in one transaction and returns how many were new. An event whose id is
-    /// already stored (or repeated in `events`) is skipped: the log is idempotent by id. When
-    /// this returns `Ok`, the events are durably committed.
-    pub async fn append_events(
-        &self,
-        events: &[Event],
-        received_at: Micros,
-    ) -> Result<u64, StoreError> {
-        if events.is_empty() {
-            return Ok(0);
+/// One caller's events waiting for the group commit, and where to send its outcome.
+pub(crate) struct AppendRequest {
+    events: Vec<Event>,
+    received_at: Micros,
+    reply: oneshot::Sender<Result<u64, StoreError>>,
+}
+
+/// Most events committed in one transaction by the group commit.
+const MAX_GROUP_EVENTS: usize = 50_000;
+
+/// The group committer: appends that arrive while a commit is under way wait, then share the
+/// next transaction. Every commit rewrites the index pages it touched, and event ids and
+/// parties are spread across their indexes, so fewer, larger commits write far less.
+/// Each caller still learns its own count, and only after the commit.
+pub(crate) async fn run_appender(
+    writer: AnyPool,
+    backend: Backend,
+    mut requests: mpsc::Receiver<AppendRequest>,
+) {
+    while let Some(first) = requests.recv().await {
+        let mut size = first.events.len();
+        let mut group = vec![first];
+        while size < MAX_GROUP_EVENTS {
+            match requests.try_recv() {
+                Ok(next) => {
+                    size += next.events.len();
+                    group.push(next);
+                }
+                Err(_) => break,
+            }
         }
-        let mut tx = self.writer.begin().await?;
+        match commit_group(&writer, backend, &group).await {
+            Ok(counts) => {
+                for (request, count) in group.into_iter().zip(counts) {
+                    let _ = request.reply.send(Ok(count));
+                }
+            }
+            Err(error) => {
+                // Every caller of the group learns of the failure; none was acknowledged.
+                let message = error.to_string();
+                for request in group {
+                    let _ = request.reply.send(Err(StoreError::Failed(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Inserts every request's events in one transaction; returns each request's new-event count.
+async fn commit_group(
+    writer: &AnyPool,
+    backend: Backend,
+    group: &[AppendRequest],
+) -> Result<Vec<u64>, StoreError> {
+    let mut tx = writer.begin().await?;
+    let mut counts = Vec::with_capacity(group.len());
+    for request in group {
         let mut inserted = 0;
-        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        for chunk in request.events.chunks(ROWS_PER_STATEMENT) {
             let sql = if chunk.len() == ROWS_PER_STATEMENT {
-                full_insert_statement(self.backend).to_owned()
+                full_insert_statement(backend).to_owned()
             } else {
-                insert_statement(self.backend, chunk.len())
+                insert_statement(backend, chunk.len())
             };
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for event in chunk {
@@ -141,13 +187,39 @@ impl Store {
                     .bind(event.task_id.as_deref())
                     .bind(event.amount.map(|a| a.minor))
                     .bind(event.amount.map(|a| a.currency.as_str().to_owned()))
-                    .bind(received_at)
+                    .bind(request.received_at)
                     .bind(event.raw.as_str());
             }
             inserted += query.execute(&mut *tx).await?.rows_affected();
         }
-        tx.commit().await?;
-        Ok(inserted)
+        counts.push(inserted);
+    }
+    tx.commit().await?;
+    Ok(counts)
+}
+
+impl Store {
+    /// Appends events and returns how many were new. An event whose id is already stored (or
+    /// repeated in `events`) is skipped: the log is idempotent by id. When this returns `Ok`,
+    /// the events are durably committed.
+    pub async fn append_events(
+        &self,
+        events: Vec<Event>,
+        received_at: Micros,
+    ) -> Result<u64, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let (reply, outcome) = oneshot::channel();
+        self.appender
+            .send(AppendRequest {
+                events,
+                received_at,
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        outcome.await.map_err(|_| StoreError::Closed)?
     }
 
     /// The stored event with this id.
@@ -319,10 +391,11 @@ impl Store {
                 Err(rejection) => rejected.push(rejection),
             }
         }
-        let accepted = self.append_events(&valid, received_at).await?;
+        let valid_count = valid.len() as u64;
+        let accepted = self.append_events(valid, received_at).await?;
         Ok(arbiter_model::IngestReport {
             accepted,
-            duplicates: valid.len() as u64 - accepted,
+            duplicates: valid_count - accepted,
             rejected,
         })
     }

@@ -20,6 +20,7 @@ on_both_backends!(
     reopening_keeps_everything_and_migrations_are_not_reapplied,
     tokens_are_found_by_hash_and_can_be_revoked,
     staff_user_names_are_unique,
+    concurrent_appends_each_get_their_own_count,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -51,7 +52,7 @@ async fn appends_are_idempotent_by_id(store: Store, _db: TestDatabase) {
     let b = event("e2", "task.booked", "2026-10-01T11:00:00Z", "c1", "FR");
     assert_eq!(
         store
-            .append_events(&[a.clone(), b.clone()], 1)
+            .append_events(vec![a.clone(), b.clone()], 1)
             .await
             .unwrap(),
         2
@@ -59,13 +60,13 @@ async fn appends_are_idempotent_by_id(store: Store, _db: TestDatabase) {
     // The same ids again, and one repeated inside the batch: nothing new is stored.
     assert_eq!(
         store
-            .append_events(&[a.clone(), b, a.clone()], 2)
+            .append_events(vec![a.clone(), b, a.clone()], 2)
             .await
             .unwrap(),
         0
     );
     let c = event("e3", "task.booked", "2026-10-01T12:00:00Z", "c1", "FR");
-    assert_eq!(store.append_events(&[c.clone(), c], 3).await.unwrap(), 1);
+    assert_eq!(store.append_events(vec![c.clone(), c], 3).await.unwrap(), 1);
     assert_eq!(store.count_events().await.unwrap(), 3);
     // A batch larger than one statement.
     let many: Vec<Event> = (0..700)
@@ -79,8 +80,8 @@ async fn appends_are_idempotent_by_id(store: Store, _db: TestDatabase) {
             )
         })
         .collect();
-    assert_eq!(store.append_events(&many, 4).await.unwrap(), 700);
-    assert_eq!(store.append_events(&many, 5).await.unwrap(), 0);
+    assert_eq!(store.append_events(many.clone(), 4).await.unwrap(), 700);
+    assert_eq!(store.append_events(many, 5).await.unwrap(), 0);
     assert_eq!(store.count_events().await.unwrap(), 703);
 }
 
@@ -92,10 +93,7 @@ async fn events_keep_their_body_verbatim(store: Store, _db: TestDatabase) {
         "c1",
         "ES",
     );
-    store
-        .append_events(std::slice::from_ref(&e), 7)
-        .await
-        .unwrap();
+    store.append_events(vec![e.clone()], 7).await.unwrap();
     let stored = store.event("é/1").await.unwrap().expect("stored");
     assert_eq!(stored.body, e.raw);
     assert!(stored.body.contains(r#""extra":{"kept":true}"#));
@@ -124,7 +122,7 @@ async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase)
             market,
         ));
     }
-    store.append_events(&events, 1).await.unwrap();
+    store.append_events(events.clone(), 1).await.unwrap();
 
     let mut seen = Vec::new();
     let mut cursor = None;
@@ -214,7 +212,7 @@ async fn reopening_keeps_everything_and_migrations_are_not_reapplied(
 ) {
     store
         .append_events(
-            &[event(
+            vec![event(
                 "e1",
                 "task.booked",
                 "2026-10-01T10:00:00Z",
@@ -298,6 +296,46 @@ async fn staff_user_names_are_unique(store: Store, _db: TestDatabase) {
     ));
     assert_eq!(store.staff_user("ana").await.unwrap(), Some(user));
     assert_eq!(store.staff_user("bob").await.unwrap(), None);
+}
+
+/// Concurrent appends share commits; each caller still gets its own count.
+async fn concurrent_appends_each_get_their_own_count(store: Store, _db: TestDatabase) {
+    let mut tasks = Vec::new();
+    for caller in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Callers overlap: each sends 300 new events and 100 that caller 0 also sends.
+            let mut events: Vec<Event> = (0..300)
+                .map(|i| {
+                    event(
+                        &format!("c{caller}_{i}"),
+                        "task.posted",
+                        "2026-10-01T10:00:00Z",
+                        "c1",
+                        "US",
+                    )
+                })
+                .collect();
+            events.extend((0..100).map(|i| {
+                event(
+                    &format!("shared_{i}"),
+                    "task.posted",
+                    "2026-10-01T10:00:00Z",
+                    "c1",
+                    "US",
+                )
+            }));
+            store.append_events(events, caller).await.unwrap()
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        let count = task.await.unwrap();
+        assert!((300..=400).contains(&count), "{count}");
+        total += count;
+    }
+    assert_eq!(total, 8 * 300 + 100, "the shared events are stored once");
+    assert_eq!(store.count_events().await.unwrap(), 2_500);
 }
 
 #[tokio::test]

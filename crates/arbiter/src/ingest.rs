@@ -7,10 +7,10 @@ use arbiter_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, Read};
 
-/// Events per transaction.
-const BATCH: usize = 5_000;
+/// Events per transaction: large commits amortise the index pages every commit rewrites.
+const BATCH: usize = 25_000;
 /// Batches parsed ahead of the writer.
-const QUEUE: usize = 4;
+const QUEUE: usize = 2;
 /// Longest line accepted; a longer one is refused rather than buffered without end.
 const MAX_LINE_BYTES: usize = 1024 * 1024;
 

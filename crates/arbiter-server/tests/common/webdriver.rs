@@ -153,6 +153,40 @@ impl Browser {
         panic!("no element matches {css} on {}", self.url().await)
     }
 
+    /// Waits up to five seconds for the address to contain `part` (a click may still be
+    /// navigating when it returns).
+    pub async fn wait_for_url(&self, part: &str) {
+        for _ in 0..50 {
+            if self.url().await.contains(part) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the address never contained {part}: {}", self.url().await)
+    }
+
+    /// Waits up to five seconds for the element matching `css` to read `expected`.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let mut last = String::new();
+        for _ in 0..50 {
+            let found = self
+                .command(
+                    reqwest::Method::POST,
+                    "/elements",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            if let Some(id) = found.get(0).and_then(|e| e[ELEMENT].as_str()) {
+                last = self.text_of(id).await;
+                if last == expected {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never read {expected:?}; last {last:?}")
+    }
+
     pub async fn find_all_texts(&self, css: &str) -> Vec<String> {
         let found = self
             .command(
