@@ -10,12 +10,14 @@ use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
 
 /// Columns written per event.
-const INSERT_COLUMNS: &str = "id, type, occurred_at, market, actor_id, actor_role, subject_id, \
-     subject_role, task_id, amount_minor, currency, received_at, body";
-const COLUMNS_PER_ROW: usize = 13;
+const INSERT_COLUMNS: &str = "id, type, occurred_at, day, market, actor_id, actor_role, \
+     subject_id, subject_role, task_id, amount_minor, currency, received_at, body";
+const COLUMNS_PER_ROW: usize = 14;
+/// Microseconds in a day: `day` is `occurred_at` divided by this, rounded down.
+const DAY_MICROS: i64 = 86_400_000_000;
 /// Rows per INSERT statement: large enough to amortise the round trip, small enough to stay far
 /// below both databases' limits on bound parameters.
-const ROWS_PER_STATEMENT: usize = 256;
+const ROWS_PER_STATEMENT: usize = 64;
 
 /// A stored event: the event as received and where it sits in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +181,7 @@ async fn commit_group(
                     .bind(event.id.as_str())
                     .bind(event.event_type.as_str())
                     .bind(arbiter_model::to_micros(event.occurred_at))
+                    .bind(arbiter_model::to_micros(event.occurred_at).div_euclid(DAY_MICROS))
                     .bind(event.market.as_str())
                     .bind(event.actor.id.as_str())
                     .bind(event.actor.role.as_str())
@@ -186,7 +189,7 @@ async fn commit_group(
                     .bind(event.subject.as_ref().map(|s| s.role.as_str()))
                     .bind(event.task_id.as_deref())
                     .bind(event.amount.map(|a| a.minor))
-                    .bind(event.amount.map(|a| a.currency.as_str().to_owned()))
+                    .bind(event.amount.as_ref().map(|a| a.currency.as_str()))
                     .bind(request.received_at)
                     .bind(event.raw.as_str());
             }
@@ -241,6 +244,67 @@ impl Store {
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<EventPage, StoreError> {
+        // One more than asked tells whether another page follows.
+        let wanted = limit as usize + 1;
+        let mut events = Vec::with_capacity(wanted);
+        if filter.actor.is_some() || filter.subject.is_some() || filter.task.is_some() {
+            // The actor, subject and task indexes lead with the day, so that appends touch only
+            // the recent end of each index: look them up one day at a time, newest first.
+            if let Some((first, last)) = self.day_span().await? {
+                let mut day = last;
+                if let Some(to) = filter.to {
+                    day = day.min((to - 1).div_euclid(DAY_MICROS));
+                }
+                if let Some(cursor) = after {
+                    day = day.min(cursor.occurred_at.div_euclid(DAY_MICROS));
+                }
+                let first = filter
+                    .from
+                    .map_or(first, |from| first.max(from.div_euclid(DAY_MICROS)));
+                while day >= first && events.len() < wanted {
+                    let found = self
+                        .query_events(filter, after, Some(day), wanted - events.len())
+                        .await?;
+                    events.extend(found);
+                    day -= 1;
+                }
+            }
+        } else {
+            events = self.query_events(filter, after, None, wanted).await?;
+        }
+        let next = if events.len() > limit as usize {
+            events.truncate(limit as usize);
+            events.last().map(|e| Cursor {
+                occurred_at: e.occurred_at,
+                seq: e.seq,
+            })
+        } else {
+            None
+        };
+        Ok(EventPage { events, next })
+    }
+
+    /// The first and last day (since the epoch) that hold events.
+    async fn day_span(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        let row =
+            sqlx::query("SELECT MIN(occurred_at) AS first, MAX(occurred_at) AS last FROM events")
+                .fetch_one(&self.reader)
+                .await?;
+        let first: Option<i64> = row.try_get("first")?;
+        let last: Option<i64> = row.try_get("last")?;
+        Ok(first
+            .zip(last)
+            .map(|(f, l)| (f.div_euclid(DAY_MICROS), l.div_euclid(DAY_MICROS))))
+    }
+
+    /// One query of a listing, optionally within one day.
+    async fn query_events(
+        &self,
+        filter: &EventFilter,
+        after: Option<Cursor>,
+        day: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let mut sql = String::from(
             "SELECT seq, id, type, occurred_at, market, actor_id, subject_id, task_id, received_at, body
              FROM events WHERE 1 = 1",
@@ -263,33 +327,36 @@ impl Store {
             next_param += 1;
         }
         let mut numbers: Vec<i64> = Vec::new();
-        if let Some(from) = filter.from {
-            let _ = write!(sql, " AND occurred_at >= ${next_param}");
+        let mut bound = |sql: &mut String, condition: &str, value: i64| {
+            let _ = write!(sql, " AND {condition} ${next_param}");
             next_param += 1;
-            numbers.push(from);
+            numbers.push(value);
+        };
+        if let Some(day) = day {
+            bound(&mut sql, "day =", day);
+        }
+        if let Some(from) = filter.from {
+            bound(&mut sql, "occurred_at >=", from);
         }
         if let Some(to) = filter.to {
-            let _ = write!(sql, " AND occurred_at < ${next_param}");
-            next_param += 1;
-            numbers.push(to);
+            bound(&mut sql, "occurred_at <", to);
         }
         if let Some(cursor) = after {
+            bound(&mut sql, "occurred_at <=", cursor.occurred_at);
             let _ = write!(
                 sql,
-                " AND (occurred_at < ${a} OR (occurred_at = ${a2} AND seq < ${b}))",
-                a = next_param,
-                a2 = next_param + 1,
-                b = next_param + 2
+                " AND (occurred_at < ${} OR seq < ${})",
+                next_param,
+                next_param + 1
             );
-            next_param += 3;
-            numbers.extend([cursor.occurred_at, cursor.occurred_at, cursor.seq]);
+            next_param += 2;
+            numbers.extend([cursor.occurred_at, cursor.seq]);
         }
         let _ = write!(
             sql,
             " ORDER BY occurred_at DESC, seq DESC LIMIT ${next_param}"
         );
-        // One more than asked tells whether another page follows.
-        numbers.push(i64::from(limit) + 1);
+        numbers.push(limit as i64);
 
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (_, value) in &texts {
@@ -299,20 +366,7 @@ impl Store {
             query = query.bind(number);
         }
         let rows = query.fetch_all(&self.reader).await?;
-        let mut events = rows
-            .iter()
-            .map(stored_event)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = if events.len() > limit as usize {
-            events.truncate(limit as usize);
-            events.last().map(|e| Cursor {
-                occurred_at: e.occurred_at,
-                seq: e.seq,
-            })
-        } else {
-            None
-        };
-        Ok(EventPage { events, next })
+        rows.iter().map(stored_event).collect()
     }
 
     /// How many events the log holds.
@@ -336,10 +390,9 @@ impl Store {
         };
         let from = (latest.div_euclid(DAY) - days + 1) * DAY;
         let rows = sqlx::query(
-            "SELECT occurred_at / 86400000000 AS day, COUNT(*) AS n FROM events
-             WHERE occurred_at >= $1 GROUP BY occurred_at / 86400000000 ORDER BY day",
+            "SELECT day, COUNT(*) AS n FROM events WHERE day >= $1 GROUP BY day ORDER BY day",
         )
-        .bind(from)
+        .bind(from / DAY)
         .fetch_all(&self.reader)
         .await?;
         rows.iter()
@@ -420,9 +473,9 @@ mod tests {
     fn insert_statements_have_a_placeholder_per_value() {
         let sql = insert_statement(Backend::Postgres, 2);
         assert!(sql.contains("($1, $2,"));
-        assert!(sql.contains("$26)"));
-        assert!(!sql.contains("$27"));
+        assert!(sql.contains("$28)"));
+        assert!(!sql.contains("$29"));
         let sql = insert_statement(Backend::Sqlite, 2);
-        assert_eq!(sql.matches('?').count(), 26);
+        assert_eq!(sql.matches('?').count(), 28);
     }
 }

@@ -11,6 +11,8 @@ use std::io::{BufRead, Read};
 const BATCH: usize = 25_000;
 /// Batches parsed ahead of the writer.
 const QUEUE: usize = 2;
+/// Batches being stored at once.
+const IN_FLIGHT: usize = 2;
 /// Longest line accepted; a longer one is refused rather than buffered without end.
 const MAX_LINE_BYTES: usize = 1024 * 1024;
 
@@ -117,14 +119,33 @@ pub async fn ingest_lines<R: BufRead + Send + 'static>(
     });
 
     let mut report = IngestReport::default();
-    while let Some((batch, lines, bytes)) = receiver.recv().await {
-        let received_at = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
-        let part = store
-            .ingest_batch(batch, received_at)
+    // Two batches in flight: while one commits, the next is bound and queued, and the store's
+    // group commit may join them. Results are taken in order, so refusals stay in line order.
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut more = true;
+    while more || !in_flight.is_empty() {
+        if more && in_flight.len() < IN_FLIGHT {
+            match receiver.recv().await {
+                Some((batch, lines, bytes)) => {
+                    let store = store.clone();
+                    let received_at = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
+                    let task =
+                        tokio::spawn(async move { store.ingest_batch(batch, received_at).await });
+                    in_flight.push_back((task, if by_bytes { bytes } else { lines }));
+                }
+                None => more = false,
+            }
+            continue;
+        }
+        let Some((task, progress)) = in_flight.pop_front() else {
+            break;
+        };
+        let part = task
             .await
+            .context("the writer stopped")?
             .context("storing events")?;
         report.absorb(part);
-        bar.inc(if by_bytes { bytes } else { lines });
+        bar.inc(progress);
         bar.set_message(format!(
             "{} stored, {} duplicates, {} refused",
             report.accepted,
