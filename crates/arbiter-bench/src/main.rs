@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo build --release -p arbiter -p arbiter-bench
-//! target/release/arbiter-bench --events 100000,1000000
+//! target/release/arbiter-bench --events 100000,1000000,3000000 --repeat 3
 //! ```
 //!
 //! PostgreSQL runs are included when `ARBITER_TEST_DATABASE_URL` (or `--postgres`) names a
@@ -35,6 +35,9 @@ struct Args {
     /// PostgreSQL server for the PostgreSQL runs.
     #[arg(long, env = "ARBITER_TEST_DATABASE_URL")]
     postgres: Option<String>,
+    /// Runs of each scenario; the median (by time) is reported.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    repeat: u64,
     /// The arbiter binary [default: beside this one].
     #[arg(long)]
     arbiter: Option<PathBuf>,
@@ -94,17 +97,23 @@ fn main() -> Result<()> {
             started.elapsed().as_secs_f64()
         );
         for &backend in &backends {
-            let db = runtime
-                .block_on(TestDatabase::new(backend))
-                .context("fresh database")?;
-            runs.push(ingest_file(&arbiter, &db.url, &file, events, backend)?);
-            drop(db);
-            let db = runtime
-                .block_on(TestDatabase::new(backend))
-                .context("fresh database")?;
-            runs.push(runtime.block_on(ingest_http(
-                &arbiter, &db.url, &file, events, backend, &args,
-            ))?);
+            let mut file_runs = Vec::new();
+            let mut http_runs = Vec::new();
+            for _ in 0..args.repeat {
+                let db = runtime
+                    .block_on(TestDatabase::new(backend))
+                    .context("fresh database")?;
+                file_runs.push(ingest_file(&arbiter, &db.url, &file, events, backend)?);
+                drop(db);
+                let db = runtime
+                    .block_on(TestDatabase::new(backend))
+                    .context("fresh database")?;
+                http_runs.push(runtime.block_on(ingest_http(
+                    &arbiter, &db.url, &file, events, backend, &args,
+                ))?);
+            }
+            runs.push(median(file_runs));
+            runs.push(median(http_runs));
         }
         let _ = std::fs::remove_file(&file);
     }
@@ -123,6 +132,13 @@ fn main() -> Result<()> {
     }
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
+}
+
+/// The run with the median time.
+fn median(mut runs: Vec<Run>) -> Run {
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let middle = runs.len() / 2;
+    runs.swap_remove(middle)
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

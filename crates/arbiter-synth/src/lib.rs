@@ -24,7 +24,9 @@ use text::Locale;
 /// How long a history should look, whatever its size: a larger history is a busier one.
 const HISTORY_DAYS: u64 = 90;
 /// Average events a task produces (posted, booked, messages, outcome, payment, review, …).
-const EVENTS_PER_TASK: u64 = 8;
+/// Events a task leads to on average, sign-ups included (measured: 7.35 on a million events),
+/// rounded down so that a history ends a little before `start` + `HISTORY_DAYS`.
+const EVENTS_PER_TASK: u64 = 7;
 const DAY: i64 = 86_400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
