@@ -33,7 +33,7 @@ pub struct IssuedToken {
 pub fn random_hex(bytes: usize) -> Result<String, StoreError> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer)
-        .map_err(|e| StoreError::Corrupt(format!("no randomness available: {e}")))?;
+        .map_err(|e| StoreError::Failed(format!("the operating system gave no randomness: {e}")))?;
     Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -585,3 +585,32 @@ async fn shutdown_finishes_requests_in_flight() {
     stopping.await.unwrap();
     assert!(store.event("late").await.unwrap().is_some());
 }
+
+/// A body without a declared length is cut off at the limit as it streams in.
+#[tokio::test]
+async fn chunked_bodies_over_the_limit_get_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let mut socket = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        app.admin_token
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 1024 * 1024];
+    for _ in 0..17 {
+        let size = format!("{:x}\r\n", chunk.len());
+        if socket.write_all(size.as_bytes()).await.is_err()
+            || socket.write_all(&chunk).await.is_err()
+            || socket.write_all(b"\r\n").await.is_err()
+        {
+            break; // The server answered and closed: that is the point.
+        }
+    }
+    let _ = socket.write_all(b"0\r\n\r\n").await;
+    let mut response = String::new();
+    let _ = socket.read_to_string(&mut response).await;
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("application/problem+json"), "{response}");
+    app.stop().await;
+}

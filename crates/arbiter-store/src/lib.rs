@@ -62,7 +62,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is closed")]
     Closed,
-    /// A failure shared by several callers (a group commit), as text.
+    /// A failure told in words: one shared by several callers (a group commit), or one from
+    /// outside the database.
     #[error("{0}")]
     Failed(String),
 }

@@ -41,6 +41,22 @@ where
     test(store, db).await;
 }
 
+/// The ids of every event matching `filter`, following the cursor page by page, and checking
+/// that no page is larger than asked.
+async fn all_ids(store: &Store, filter: &EventFilter, page_size: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.list_events(filter, cursor, page_size).await.unwrap();
+        assert!(page.events.len() <= page_size as usize);
+        ids.extend(page.events.into_iter().map(|e| e.id));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return ids,
+        }
+    }
+}
+
 fn event(id: &str, kind: &str, at: &str, actor: &str, market: &str) -> Event {
     let text = format!(
         r#"{{"id":"{id}","type":"{kind}","occurred_at":"{at}","market":"{market}","actor":{{"id":"{actor}","role":"client"}},"subject":{{"id":"k_{actor}","role":"tasker"}},"task_id":"t_{id}","amount":{{"minor":1250,"currency":"EUR"}},"data":{{"text":"hi","rating":5,"kind":"theft","by":"client"}},"extra":{{"kept":true}}}}"#
@@ -125,20 +141,7 @@ async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase)
     }
     store.append_events(events.clone(), 1).await.unwrap();
 
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_events(&EventFilter::default(), cursor, 7)
-            .await
-            .unwrap();
-        assert!(page.events.len() <= 7);
-        seen.extend(page.events.iter().map(|e| e.id.clone()));
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let seen = all_ids(&store, &EventFilter::default(), 7).await;
     let mut expected: Vec<String> = (0..25).map(|i| format!("e{i:02}")).collect();
     expected.reverse();
     assert_eq!(
@@ -151,14 +154,7 @@ async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase)
         event_type: Some("claim.filed".into()),
         ..EventFilter::default()
     };
-    let ids: Vec<String> = store
-        .list_events(&filter, None, 100)
-        .await
-        .unwrap()
-        .events
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = all_ids(&store, &filter, 100).await;
     assert_eq!(ids, ["e20", "e10", "e00"]);
 
     let filter = EventFilter {
@@ -167,14 +163,7 @@ async fn listing_filters_and_pages_newest_first(store: Store, _db: TestDatabase)
         to: Some(arbiter_model::to_micros(events[16].occurred_at)),
         ..EventFilter::default()
     };
-    let ids: Vec<String> = store
-        .list_events(&filter, None, 100)
-        .await
-        .unwrap()
-        .events
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = all_ids(&store, &filter, 100).await;
     assert_eq!(
         ids,
         ["e13", "e10", "e07", "e04"],
@@ -236,16 +225,7 @@ async fn party_listings_page_across_days(store: Store, _db: TestDatabase) {
         actor: Some("c1".into()),
         ..EventFilter::default()
     };
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.list_events(&filter, cursor, 3).await.unwrap();
-        seen.extend(page.events.into_iter().map(|e| e.id));
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let seen = all_ids(&store, &filter, 3).await;
     // Newest first; the two events at 12:00 of each day come newest arrival first.
     assert_eq!(seen, mine);
 
@@ -255,14 +235,7 @@ async fn party_listings_page_across_days(store: Store, _db: TestDatabase) {
         to: Some(arbiter_model::to_micros(events[24].occurred_at)),
         ..EventFilter::default()
     };
-    let ids: Vec<String> = store
-        .list_events(&bounded, None, 100)
-        .await
-        .unwrap()
-        .events
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = all_ids(&store, &bounded, 100).await;
     assert_eq!(ids.len(), 8, "days 2 and 5 only: {ids:?}");
     assert!(
         ids.iter()

@@ -112,7 +112,8 @@ pub(crate) async fn post_events(
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|e| {
-            if e.to_string().contains("length limit") {
+            let e = e.into_inner();
+            if e.is::<http_body_util::LengthLimitError>() {
                 too_large()
             } else {
                 Problem::bad_request(format!("could not read the body: {e}"))

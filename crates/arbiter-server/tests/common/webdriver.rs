@@ -165,22 +165,13 @@ impl Browser {
         panic!("the address never contained {part}: {}", self.url().await)
     }
 
-    /// Waits up to five seconds for the element matching `css` to read `expected`.
+    /// Waits up to five seconds for the first element matching `css` to read `expected`.
     pub async fn wait_for_text(&self, css: &str, expected: &str) {
-        let mut last = String::new();
+        let mut last = None;
         for _ in 0..50 {
-            let found = self
-                .command(
-                    reqwest::Method::POST,
-                    "/elements",
-                    Some(json!({"using": "css selector", "value": css})),
-                )
-                .await;
-            if let Some(id) = found.get(0).and_then(|e| e[ELEMENT].as_str()) {
-                last = self.text_of(id).await;
-                if last == expected {
-                    return;
-                }
+            last = self.find_all_texts(css).await.into_iter().next();
+            if last.as_deref() == Some(expected) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
