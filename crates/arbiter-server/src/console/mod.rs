@@ -261,14 +261,30 @@ async fn sign_out(State(state): State<AppState>, staff: Result<Staff, Response>)
 
 struct TypeCount {
     event_type: String,
-    count: i64,
+    count: String,
     percent: i64,
+}
+
+/// `50000` as `50,000`: counts people read at a glance.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// One bar of the events-per-day chart, in SVG user units.
 struct DayBar {
     date: String,
-    count: i64,
+    count: String,
     x: f64,
     y: f64,
     width: f64,
@@ -291,7 +307,7 @@ fn day_bars(days: &[(i64, i64)]) -> Vec<DayBar> {
             let height = count as f64 / top * CHART_HEIGHT;
             DayBar {
                 date: when(day * 86_400_000_000)[..10].to_owned(),
-                count,
+                count: grouped(count),
                 x: (day - first) as f64 * slot,
                 y: CHART_HEIGHT - height,
                 width: (slot - 1.0).max(1.0),
@@ -307,7 +323,7 @@ struct OverviewPage {
     signed_in: Option<SignedIn>,
     area: &'static str,
     areas: &'static [Area],
-    total: i64,
+    total: String,
     by_type: Vec<TypeCount>,
     daily: Vec<DayBar>,
     chart_width: f64,
@@ -332,12 +348,12 @@ async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Respon
         signed_in: Some(SignedIn::from(&caller)),
         area: "overview",
         areas: AREAS,
-        total,
+        total: grouped(total),
         by_type: counts
             .into_iter()
             .map(|(event_type, count)| TypeCount {
                 event_type,
-                count,
+                count: grouped(count),
                 percent: count * 100 / top,
             })
             .collect(),
@@ -599,6 +615,15 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/console");
         assert_eq!(safe_next(Some("//evil.example/console")), "/console");
         assert_eq!(safe_next(None), "/console");
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(50_000), "50,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(-1_000), "-1,000");
     }
 
     #[test]
