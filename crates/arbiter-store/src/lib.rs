@@ -9,7 +9,8 @@
 //!
 //! Architecture invariant: only this crate writes SQL. Both backends go through sqlx's `Any`
 //! driver with the same statements (`$1` placeholders and `ON CONFLICT` work in both); the
-//! dialects differ only in the migration files under `migrations/`.
+//! dialects differ only in the migration files under `migrations/` and in the placeholders of
+//! the bulk insert (see `events::insert_statement`).
 
 mod access;
 mod events;
