@@ -197,6 +197,11 @@ pub struct RefusedEvent {
 impl Event {
     /// Parses one event from its JSON text, validating every field SPEC.md §1 names.
     pub fn parse(text: &str) -> Result<Event, RefusedEvent> {
+        Event::parse_with_object(text).map(|(event, _)| event)
+    }
+
+    /// Parses one event and also returns its JSON object, for readers of `data.*` (rules).
+    pub fn parse_with_object(text: &str) -> Result<(Event, Map<String, Value>), RefusedEvent> {
         let object: Map<String, Value> = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(object)) => object,
             Ok(other) => {
@@ -216,8 +221,10 @@ impl Event {
             }
         };
         let id_hint = object.get("id").and_then(Value::as_str).map(str::to_owned);
-        Event::from_object(&object, text.trim())
-            .map_err(|error| RefusedEvent { id: id_hint, error })
+        match Event::from_object(&object, text.trim()) {
+            Ok(event) => Ok((event, object)),
+            Err(error) => Err(RefusedEvent { id: id_hint, error }),
+        }
     }
 
     fn from_object(object: &Map<String, Value>, raw: &str) -> Result<Event, EventError> {

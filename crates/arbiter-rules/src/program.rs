@@ -1,0 +1,354 @@
+//! A checked, compiled ruleset and the values it computes with. Built by [`crate::compile`].
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use arbiter_model::{Currency, Micros};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::ast::AggFunc;
+
+/// Named lists of values (`in list("disposable_domains")`), as they stand when an event is
+/// evaluated. Values are compared exactly; rules lowercase what they compare when case must not
+/// matter.
+pub type Lists = HashMap<String, HashSet<String>>;
+
+/// A ruleset that parsed and type-checked: ready to evaluate, cannot fail to start.
+#[derive(Debug)]
+pub struct Ruleset {
+    pub rules: Vec<Rule>,
+    pub(crate) features: Vec<FeatureSpec>,
+    pub review_threshold: Option<f64>,
+    pub block_threshold: Option<f64>,
+    /// Names of the lists the rules read; a ruleset may only be published when they exist.
+    pub lists: BTreeSet<String>,
+    pub examples: Vec<Example>,
+}
+
+impl Ruleset {
+    /// The longest window any velocity feature looks back over: how much history an engine
+    /// replays before it decides; `None` when a feature looks back without limit.
+    pub fn lookback(&self) -> Option<Micros> {
+        self.features
+            .iter()
+            .map(|f| f.window)
+            .try_fold(0, |longest, window| window.map(|w| longest.max(w)))
+    }
+
+    /// The canonical text of each velocity feature, e.g.
+    /// `count(claim.filed by actor.id within 90d)`.
+    pub fn feature_names(&self) -> impl Iterator<Item = &str> {
+        self.features.iter().map(|f| f.canonical.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Fires and counts toward the verdict.
+    Active,
+    /// Evaluated and recorded; no effect on the verdict, the score or the actions.
+    Shadow,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub on: TypeMatcher,
+    /// The policy or standard the rule enforces: `POL-PAYMENTS §3.2`.
+    pub enforces: Option<String>,
+    pub score: f64,
+    pub actions: Vec<Action>,
+    pub mode: Mode,
+    pub(crate) condition: Node,
+}
+
+/// Which event types a rule or feature reads: exact types, `claim.*` prefixes, or `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeMatcher {
+    patterns: Vec<String>,
+}
+
+impl TypeMatcher {
+    pub(crate) fn new(patterns: Vec<String>) -> TypeMatcher {
+        TypeMatcher { patterns }
+    }
+
+    pub fn matches(&self, event_type: &str) -> bool {
+        self.patterns.iter().any(|p| {
+            p == "*"
+                || p == event_type
+                || p.strip_suffix('*')
+                    .is_some_and(|prefix| event_type.starts_with(prefix))
+        })
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+impl fmt::Display for TypeMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.patterns.join(" | "))
+    }
+}
+
+/// What a fired rule asks the rest of the system to do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    Allow,
+    Review { queue: String },
+    Block,
+    HoldPayout,
+    RequireVerification { method: String },
+    OpenCase { case_type: String, priority: String },
+    Violation { standard: String },
+    Tag { name: String },
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Allow => f.write_str("allow"),
+            Action::Review { queue } => write!(f, "review({queue:?})"),
+            Action::Block => f.write_str("block"),
+            Action::HoldPayout => f.write_str("hold_payout"),
+            Action::RequireVerification { method } => {
+                write!(f, "require_verification({method:?})")
+            }
+            Action::OpenCase {
+                case_type,
+                priority,
+            } => write!(f, "open_case({case_type:?}, {priority})"),
+            Action::Violation { standard } => write!(f, "violation({standard:?})"),
+            Action::Tag { name } => write!(f, "tag({name:?})"),
+        }
+    }
+}
+
+/// A rule example: events in order (the last is decided) and what must come out.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub name: String,
+    /// 1-based line of the `test` keyword.
+    pub line: usize,
+    pub lists: Lists,
+    pub events: Vec<String>,
+    pub expect: Vec<Expected>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    Verdict(crate::Verdict),
+    Score(f64),
+    Fires(String),
+    DoesNotFire(String),
+    Action(Action),
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Verdict(v) => write!(f, "verdict {}", v.as_str()),
+            Expected::Score(s) => write!(f, "score {s}"),
+            Expected::Fires(r) => write!(f, "fires {r}"),
+            Expected::DoesNotFire(r) => write!(f, "not fires {r}"),
+            Expected::Action(a) => write!(f, "action {a}"),
+        }
+    }
+}
+
+/// A velocity feature: an aggregate over the recent events that share a key with this one.
+#[derive(Debug)]
+pub(crate) struct FeatureSpec {
+    pub func: AggFunc,
+    pub field: Option<Field>,
+    pub types: TypeMatcher,
+    pub filter: Option<Node>,
+    pub by: Field,
+    pub window: Option<Micros>,
+    pub canonical: String,
+}
+
+/// An event field, resolved when the rules are compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Field {
+    Id,
+    Type,
+    OccurredAt,
+    Market,
+    ActorId,
+    ActorRole,
+    SubjectId,
+    SubjectRole,
+    TaskId,
+    Amount,
+    AmountMinor,
+    AmountCurrency,
+    Data(Vec<String>),
+}
+
+impl Field {
+    pub fn name(&self) -> String {
+        match self {
+            Field::Id => "id".into(),
+            Field::Type => "type".into(),
+            Field::OccurredAt => "occurred_at".into(),
+            Field::Market => "market".into(),
+            Field::ActorId => "actor.id".into(),
+            Field::ActorRole => "actor.role".into(),
+            Field::SubjectId => "subject.id".into(),
+            Field::SubjectRole => "subject.role".into(),
+            Field::TaskId => "task_id".into(),
+            Field::Amount => "amount".into(),
+            Field::AmountMinor => "amount.minor".into(),
+            Field::AmountCurrency => "amount.currency".into(),
+            Field::Data(path) => format!("data.{}", path.join(".")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Func {
+    Lower,
+    Upper,
+    Len,
+    Contains,
+    StartsWith,
+    EndsWith,
+    HasPhone,
+    HasEmail,
+    HasPaymentApp,
+    HasContact,
+    Time,
+    Hours,
+    Days,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SetRef {
+    Literal(HashSet<String>),
+    List(String),
+}
+
+/// A compiled expression. `label` fields hold the source text shown when a rule fires.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Const(Const),
+    Field(Field),
+    Feature {
+        index: usize,
+        key: Box<Node>,
+        label: Box<str>,
+    },
+    Named {
+        label: Box<str>,
+        inner: Box<Node>,
+    },
+    Not(Box<Node>),
+    Neg(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Compare(CmpOp, Box<Node>, Box<Node>),
+    Arith(ArithOp, Box<Node>, Box<Node>),
+    In {
+        value: Box<Node>,
+        set: SetRef,
+        negated: bool,
+    },
+    ContainsAny {
+        text: Box<Node>,
+        set: SetRef,
+        label: Box<str>,
+    },
+    Matches {
+        text: Box<Node>,
+        regex: Regex,
+        label: Box<str>,
+    },
+    Call {
+        func: Func,
+        args: Vec<Node>,
+        label: Box<str>,
+    },
+    Has(Box<Node>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Const {
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Money(i64, Currency),
+    Duration(Micros),
+}
+
+/// A value computed while evaluating a condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    Money(i64, Currency),
+    /// The sum of no amounts: zero in whatever currency it is compared with.
+    NoMoney,
+    Time(Micros),
+    Duration(Micros),
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Num(n) => write!(f, "{n}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Money(minor, currency) => {
+                write!(f, "{}", arbiter_model::Money::new(*minor, *currency))
+            }
+            Value::NoMoney => f.write_str("0"),
+            Value::Time(t) => match arbiter_model::from_micros(*t) {
+                Some(at) => f.write_str(&arbiter_model::format_rfc3339(at)),
+                None => write!(f, "{t}"),
+            },
+            Value::Duration(d) => write!(f, "{}", format_duration(*d)),
+        }
+    }
+}
+
+/// `90d`, `36h`, `15m`, `10s`: the largest unit that divides the duration.
+pub fn format_duration(micros: Micros) -> String {
+    let seconds = micros / 1_000_000;
+    for (unit, size) in [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if seconds != 0 && seconds % size == 0 {
+            return format!("{}{unit}", seconds / size);
+        }
+    }
+    if micros % 1_000_000 == 0 {
+        format!("{seconds}s")
+    } else {
+        format!("{:.1}s", micros as f64 / 1e6)
+    }
+}

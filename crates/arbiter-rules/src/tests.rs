@@ -1,0 +1,483 @@
+//! The language end to end: text in, diagnostics or decisions out.
+
+use std::sync::Arc;
+
+use arbiter_model::Event;
+
+use crate::{Decision, Engine, Facts, Lists, Severity, Verdict, compile, run_examples};
+
+fn ruleset(source: &str) -> Arc<crate::Ruleset> {
+    match compile(source) {
+        Ok((ruleset, _)) => Arc::new(ruleset),
+        Err(errors) => panic!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.render("test.rules", source))
+                .collect::<String>()
+        ),
+    }
+}
+
+fn errors(source: &str) -> Vec<String> {
+    let diagnostics = compile(source).expect_err("the rules should not check");
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.render("test.rules", source))
+        .collect()
+}
+
+fn warnings(source: &str) -> Vec<String> {
+    let (_, diagnostics) = compile(source).expect("the rules should check");
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| d.render("test.rules", source))
+        .collect()
+}
+
+/// Feeds events in order; returns the decision of each.
+fn run(ruleset: &Arc<crate::Ruleset>, events: &[String], lists: &Lists) -> Vec<Decision> {
+    let mut engine = Engine::new(ruleset.clone());
+    events
+        .iter()
+        .map(|text| {
+            let (event, object) = Event::parse_with_object(text).unwrap();
+            engine.decide(
+                &Facts {
+                    event: &event,
+                    object: &object,
+                },
+                lists,
+            )
+        })
+        .collect()
+}
+
+/// An event of `kind` on day `day` of March 2026 by `actor`, with what its type requires filled
+/// in; `extra` (a JSON object's members) replaces top-level fields and adds to `data`.
+fn event(kind: &str, day: u32, actor: &str, extra: &str) -> String {
+    use serde_json::{Value, json};
+    let mut object = json!({
+        "id": format!("e_{kind}_{day}_{actor}"),
+        "type": kind,
+        "occurred_at": format!("2026-03-{day:02}T10:00:00Z"),
+        "market": "US",
+        "actor": {"id": actor, "role": "client"},
+        "subject": {"id": "u_other", "role": "tasker"},
+        "task_id": "t_1",
+        "amount": {"minor": 1000, "currency": "USD"},
+        "data": match kind {
+            "message.sent" => json!({"text": "hello"}),
+            "review.posted" => json!({"rating": 5}),
+            "claim.filed" => json!({"kind": "other"}),
+            "task.cancelled" => json!({"by": "client"}),
+            _ => json!({}),
+        },
+    });
+    let extra: Value =
+        serde_json::from_str(&format!("{{{}}}", extra.trim_start_matches(','))).unwrap();
+    for (key, value) in extra.as_object().unwrap() {
+        if key == "data" {
+            for (k, v) in value.as_object().unwrap() {
+                object["data"][k] = v.clone();
+            }
+        } else {
+            object[key] = value.clone();
+        }
+    }
+    object.to_string()
+}
+
+#[test]
+fn unknown_names_suggest_the_nearest() {
+    let source = "rule A \"a\" on claim.filed enforces POL-X when acter.id == \"u\" score 1\n\
+                  rule B \"b\" on claim.filed enforces POL-X when has_phon(data.description) score 1\n\
+                  rule C \"c\" on claim.filed enforces POL-X when true then reveiw(\"q\")\n";
+    let rendered = errors(source);
+    assert_eq!(rendered.len(), 3, "{rendered:?}");
+    assert!(
+        rendered[0].contains("unknown field `acter.id`"),
+        "{}",
+        rendered[0]
+    );
+    assert!(rendered[0].contains("did you mean `actor.id`?"));
+    assert!(rendered[0].contains("test.rules:1:"));
+    assert!(rendered[1].contains("unknown function `has_phon`"));
+    assert!(rendered[1].contains("did you mean `has_phone`?"));
+    assert!(rendered[2].contains("`reveiw` is not an action"));
+    assert!(rendered[2].contains("did you mean `review`?"));
+}
+
+#[test]
+fn type_errors_explain_the_fix() {
+    let money = errors("rule A \"a\" on claim.filed enforces POL-X when amount > 500 score 1");
+    assert!(
+        money[0].contains("cannot compare money with a number"),
+        "{}",
+        money[0]
+    );
+    assert!(money[0].contains("500 USD"));
+    let time = errors(
+        "rule A \"a\" on claim.filed enforces POL-X when occurred_at > data.incident_at score 1",
+    );
+    assert!(time[0].contains("time(data.incident_at)"), "{}", time[0]);
+    let not_bool = errors("rule A \"a\" on claim.filed enforces POL-X when amount.minor score 1");
+    assert!(not_bool[0].contains("must be true or false"));
+    let window = errors(
+        "let n = count(claim.filed by actor.id)\nrule A \"a\" on claim.filed enforces POL-X when n > 1 score 1",
+    );
+    assert!(window[0].contains("needs a window"), "{}", window[0]);
+    let decimals =
+        errors("rule A \"a\" on claim.filed enforces POL-X when amount > 5.001 USD score 1");
+    assert!(decimals[0].contains("USD has 2 decimal places"));
+}
+
+#[test]
+fn a_rule_must_name_its_events_condition_and_policy() {
+    let rendered = errors(
+        "rule A \"a\" when true score 1\nrule B \"b\" on x enforces P when true\nrule C \"c\" on x when true",
+    );
+    assert_eq!(rendered.len(), 2, "{rendered:?}");
+    assert!(rendered[0].contains("does not say which events"));
+    assert!(rendered[1].contains("does not say which policy"));
+}
+
+#[test]
+fn regular_expressions_are_checked_and_bounded() {
+    let bad = errors(
+        r#"rule A "a" on message.sent enforces POL-X when matches(data.text, "(unclosed") score 1"#,
+    );
+    assert!(bad[0].contains("invalid pattern"), "{}", bad[0]);
+    let huge = errors(
+        r#"rule A "a" on message.sent enforces POL-X when matches(data.text, "\\w{500}\\w{500}\\w{500}") score 1"#,
+    );
+    assert!(huge[0].contains("too large"), "{}", huge[0]);
+    let computed = errors(
+        r#"rule A "a" on message.sent enforces POL-X when matches(data.text, lower("x")) score 1"#,
+    );
+    assert!(computed[0].contains("written out in quotes"));
+}
+
+#[test]
+fn data_typos_on_core_events_are_warned() {
+    let w = warnings(
+        "rule A \"a\" on message.sent enforces POL-X when contains(data.txt, \"x\") score 1",
+    );
+    assert_eq!(w.len(), 1);
+    assert!(w[0].contains("did you mean `data.text`?"), "{}", w[0]);
+    assert!(
+        warnings("rule A \"a\" on custom.event enforces POL-X when data.anything == 1 score 1")
+            .is_empty()
+    );
+}
+
+#[test]
+fn velocity_counts_the_event_itself_and_forgets_after_the_window() {
+    let rules = ruleset(
+        "let claims_30d = count(claim.filed by actor.id within 30d)\n\
+         rule SERIAL \"Serial\" on claim.filed enforces POL-G §6 when claims_30d >= 3 score 50 then review(\"claims\")",
+    );
+    let events: Vec<String> = [1, 5, 9, 28, 31]
+        .iter()
+        .map(|d| event("claim.filed", *d, "c_1", ""))
+        .chain([event("claim.filed", 10, "c_2", "")])
+        .collect();
+    // Out of order on purpose for the last one: another actor.
+    let decisions = run(&rules, &events, &Lists::new());
+    let fired: Vec<bool> = decisions.iter().map(|d| d.fired("SERIAL")).collect();
+    // Day 31 looks back to day 1 exclusive: days 5, 9, 28, 31 = 4.
+    assert_eq!(fired, vec![false, false, true, true, true, false]);
+    assert_eq!(decisions[2].verdict, Verdict::Review);
+    assert_eq!(decisions[2].score, 50.0);
+    let evidence = &decisions[4].hits[0].evidence;
+    assert_eq!(evidence[0].expression, "claims_30d");
+    assert_eq!(evidence[0].value, "4");
+}
+
+#[test]
+fn distinct_and_latest_join_accounts_through_their_devices() {
+    let rules = ruleset(
+        "let accounts_on_device = distinct(actor.id of user.signed_up by data.device_id within 365d)\n\
+         let rater_device = latest(data.device_id of user.signed_up by actor.id)\n\
+         let rated_device = latest(data.device_id of user.signed_up by actor.id = subject.id)\n\
+         rule RING \"Many accounts on one device\" on user.signed_up enforces STD-ACCOUNTS §1 when accounts_on_device >= 3 score 40\n\
+         rule SELF-REVIEW \"Review between accounts on one device\" on review.posted enforces STD-REVIEWS §2\n\
+           when has(rated_device) and rater_device == rated_device score 60 then block",
+    );
+    let signup = |day, user: &str, device: &str| {
+        event(
+            "user.signed_up",
+            day,
+            user,
+            &format!(r#","data":{{"device_id":"{device}"}}"#),
+        )
+    };
+    let review = |day, from: &str, to: &str| {
+        event(
+            "review.posted",
+            day,
+            from,
+            &format!(r#","subject":{{"id":"{to}","role":"tasker"}},"data":{{"rating":5}}"#),
+        )
+    };
+    let events = vec![
+        signup(1, "a", "dev_1"),
+        signup(2, "b", "dev_1"),
+        signup(3, "c", "dev_2"),
+        signup(4, "d", "dev_1"),
+        review(5, "a", "b"),
+        review(6, "a", "c"),
+        review(7, "a", "nobody"),
+    ];
+    let d = run(&rules, &events, &Lists::new());
+    assert!(!d[1].fired("RING"));
+    assert!(d[3].fired("RING"));
+    assert!(d[4].fired("SELF-REVIEW"));
+    assert_eq!(d[4].verdict, Verdict::Block);
+    assert!(!d[5].fired("SELF-REVIEW"));
+    assert!(!d[6].fired("SELF-REVIEW"), "no device known: has() guards");
+    assert!(d[6].hits.iter().all(|h| h.error.is_none()));
+}
+
+#[test]
+fn money_compares_only_within_its_currency() {
+    let rules = ruleset(
+        "rule BIG \"Big first booking\" on task.booked enforces POL-P when amount >= 500 USD or amount >= 450 EUR score 30",
+    );
+    let booked = |minor: i64, currency: &str| {
+        event(
+            "task.booked",
+            1,
+            "c",
+            &format!(r#","amount":{{"minor":{minor},"currency":"{currency}"}}"#),
+        )
+    };
+    let d = run(
+        &rules,
+        &[
+            booked(50_000, "USD"),
+            booked(49_999, "USD"),
+            booked(46_000, "EUR"),
+            booked(90_000, "GBP"),
+        ],
+        &Lists::new(),
+    );
+    let fired: Vec<bool> = d.iter().map(|d| d.fired("BIG")).collect();
+    assert_eq!(fired, vec![true, false, true, false]);
+}
+
+#[test]
+fn an_error_in_one_rule_is_recorded_and_the_others_still_decide() {
+    let rules = ruleset(
+        "rule TEXT \"Needs a thread\" on message.sent enforces POL-X when contains(data.thread_id, \"x\") score 10\n\
+         rule ALWAYS \"Always\" on message.sent enforces POL-X when true then tag(\"seen\")",
+    );
+    let d = run(&rules, &[event("message.sent", 1, "c", "")], &Lists::new());
+    let failed = d[0].hits.iter().find(|h| h.rule_id == "TEXT").unwrap();
+    assert!(!failed.fired);
+    assert_eq!(failed.error.as_deref(), Some("data.thread_id is missing"));
+    assert!(d[0].fired("ALWAYS"));
+}
+
+#[test]
+fn shadow_rules_are_recorded_without_effect() {
+    let rules = ruleset(
+        "rule NEW \"Candidate\" on message.sent enforces POL-X when true score 90 then block mode shadow",
+    );
+    let d = run(
+        &rules,
+        &[event("message.sent", 1, "c", r#","data":{"text":"hi"}"#)],
+        &Lists::new(),
+    );
+    assert!(d[0].fired("NEW"));
+    assert_eq!(d[0].verdict, Verdict::Allow);
+    assert_eq!(d[0].score, 0.0);
+    assert!(d[0].actions.is_empty());
+}
+
+#[test]
+fn scores_add_up_to_thresholds_and_allow_overrides_review_but_not_block() {
+    let rules = ruleset(
+        "threshold review 50\nthreshold block 100\n\
+         rule A \"a\" on x.y enforces P when true score 30\n\
+         rule B \"b\" on x.y enforces P when data.n >= 1 score 30\n\
+         rule C \"c\" on x.y enforces P when data.n >= 2 score 40\n\
+         rule TRUSTED \"trusted\" on x.y enforces P when actor.id in list(\"trusted\") then allow",
+    );
+    let with = |n: u32, actor: &str| event("x.y", 1, actor, &format!(r#","data":{{"n":{n}}}"#));
+    let trusted: Lists = [("trusted".to_owned(), ["vip".to_owned()].into())].into();
+    let d = run(
+        &rules,
+        &[
+            with(0, "c"),
+            with(1, "c"),
+            with(2, "c"),
+            with(1, "vip"),
+            with(2, "vip"),
+        ],
+        &trusted,
+    );
+    let verdicts: Vec<Verdict> = d.iter().map(|d| d.verdict).collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            Verdict::Allow,
+            Verdict::Review,
+            Verdict::Block,
+            Verdict::Allow,
+            Verdict::Block
+        ]
+    );
+    assert_eq!(d[2].score, 100.0);
+}
+
+#[test]
+fn lists_and_text_functions() {
+    let rules = ruleset(
+        "rule DISPOSABLE \"Disposable email\" on user.signed_up enforces POL-A when lower(data.email_domain) in list(\"disposable_domains\") score 20\n\
+         rule OFF \"Off-platform\" on message.sent enforces POL-PAY §3 when has_payment_app(data.text) or has_contact(data.text) or contains_any(lower(data.text), [\"cash\", \"liquide\"]) score 40 then review(\"off-platform\")",
+    );
+    let lists: Lists = [(
+        "disposable_domains".to_owned(),
+        ["mailinator.com".to_owned()].into(),
+    )]
+    .into();
+    let signup = event(
+        "user.signed_up",
+        1,
+        "c",
+        r#","data":{"email_domain":"Mailinator.COM"}"#,
+    );
+    let message = |text: &str| {
+        event(
+            "message.sent",
+            2,
+            "c",
+            &format!(r#","data":{{"text":{text:?}}}"#),
+        )
+    };
+    let d = run(
+        &rules,
+        &[
+            signup,
+            message("Paie-moi en liquide"),
+            message("marie point dupont arobase gmail point com"),
+            message("See you at 10"),
+        ],
+        &lists,
+    );
+    assert!(d[0].fired("DISPOSABLE"));
+    assert!(d[1].fired("OFF"));
+    assert!(d[2].fired("OFF"));
+    assert!(!d[3].fired("OFF"));
+    let evidence: Vec<String> = d[2].hits[0]
+        .evidence
+        .iter()
+        .map(|e| format!("{} = {}", e.expression, e.value))
+        .collect();
+    assert!(
+        evidence.contains(&"has_contact(data.text) = true".to_owned()),
+        "{evidence:?}"
+    );
+    // A list that is not there is an error on the rule, not a lost event.
+    let d = run(
+        &rules,
+        &[event(
+            "user.signed_up",
+            1,
+            "c",
+            r#","data":{"email_domain":"x"}"#,
+        )],
+        &Lists::new(),
+    );
+    assert_eq!(
+        d[0].hits[0].error.as_deref(),
+        Some("list \"disposable_domains\" does not exist")
+    );
+}
+
+#[test]
+fn time_arithmetic_reads_claims_soon_after_sign_up() {
+    let rules = ruleset(
+        "let signed_up_at = latest(occurred_at of user.signed_up by actor.id)\n\
+         rule EARLY \"Claim soon after sign-up\" on claim.filed enforces POL-G §2 when has(signed_up_at) and occurred_at - signed_up_at < 7d score 30",
+    );
+    let d = run(
+        &rules,
+        &[
+            event("user.signed_up", 1, "c", ""),
+            event("claim.filed", 5, "c", ""),
+            event("claim.filed", 20, "c", ""),
+        ],
+        &Lists::new(),
+    );
+    assert!(d[1].fired("EARLY"));
+    assert!(!d[2].fired("EARLY"));
+}
+
+#[test]
+fn examples_pass_and_fail_with_a_readable_difference() {
+    let rules = ruleset(
+        "let claims = count(claim.filed by actor.id within 90d)\n\
+         rule SERIAL \"Serial\" on claim.filed enforces POL-G when claims >= 2 score 50 then review(\"claims\")\n\
+         test \"second claim reviewed\" given {\"type\":\"claim.filed\",\"amount\":{\"minor\":100,\"currency\":\"USD\"},\"data\":{\"kind\":\"theft\"}} {\"type\":\"claim.filed\",\"amount\":{\"minor\":100,\"currency\":\"USD\"},\"data\":{\"kind\":\"theft\"}} expect verdict review, fires SERIAL, action review(\"claims\"), score 50\n\
+         test \"wrong on purpose\" given {\"type\":\"claim.filed\",\"amount\":{\"minor\":100,\"currency\":\"USD\"},\"data\":{\"kind\":\"theft\"}} expect verdict block, fires SERIAL",
+    );
+    let outcomes = run_examples(&rules);
+    assert!(outcomes[0].passed(), "{:?}", outcomes[0].failures);
+    assert_eq!(outcomes[1].failures.len(), 2);
+    assert_eq!(
+        outcomes[1].failures[0],
+        "expected verdict block\n     got verdict allow"
+    );
+    assert_eq!(
+        outcomes[1].failures[1],
+        "expected fires SERIAL\n     got no rule fired"
+    );
+    assert_eq!(outcomes[1].line, 4);
+}
+
+#[test]
+fn example_events_are_validated_where_written() {
+    let source = "rule A \"a\" on x enforces P when true score 1\ntest \"t\" given {\"type\": \"x\", \"market\": \"ZZ\"} expect score 1";
+    let e = errors(source);
+    assert!(e[0].contains("market"), "{}", e[0]);
+    assert!(e[0].contains(":2:"));
+    let e = errors(
+        "rule A \"a\" on x enforces P when true score 1\ntest \"t\" given {\"type\": } expect score 1",
+    );
+    assert!(e[0].contains("malformed JSON"), "{}", e[0]);
+}
+
+#[test]
+fn nothing_in_the_language_panics_on_odd_input() {
+    for source in [
+        "",
+        "rule",
+        "rule A",
+        "rule A \"",
+        "let",
+        "let x =",
+        "let x = count(",
+        "test",
+        "test \"t\" given",
+        "rule A \"a\" on",
+        "rule A \"a\" on claim. when",
+        "§",
+        "rule A \"a\" enforces X §",
+        "rule A-",
+        "rule A \"a\" on x enforces P when ((((((",
+        "threshold",
+        "threshold review x",
+        "{",
+        "\"\\q\"",
+        "rule A \"a\" on x enforces P when 1 < 2 < 3",
+        "rule A \"a\" on x enforces P when -",
+        "let a = a",
+        "rule A \"a\" on x enforces P when latest(x of y by z) == 1",
+    ] {
+        let _ = compile(source);
+    }
+}
