@@ -333,19 +333,32 @@ impl Checker<'_> {
             )
             .with_hint("add `when …`, for example `when claims_90d >= 3`"));
         };
-        let (condition, ty) = self.expr(when)?;
+        // The condition and each action are checked apart, so one run reports all of them.
+        let condition = self.expr(when);
+        let mut actions = Vec::new();
+        let mut action_errors = Vec::new();
+        for action in &decl.actions {
+            match self.action(action) {
+                Ok(action) => actions.push(action),
+                Err(e) => action_errors.push(e),
+            }
+        }
+        let (condition, ty) = match condition {
+            Ok(checked) => checked,
+            Err(e) => {
+                self.diagnostics.append(&mut action_errors);
+                return Err(e);
+            }
+        };
+        if let Some(last) = action_errors.pop() {
+            self.diagnostics.append(&mut action_errors);
+            return Err(last);
+        }
         if !Ty::Bool.fits(ty) {
             return Err(Diagnostic::error(
                 when.span,
-                format!(
-                    "a condition must be true or false; this is {}",
-                    ty.describe()
-                ),
+                format!("a condition must be true or false; this is {}", ty.describe()),
             ));
-        }
-        let mut actions = Vec::new();
-        for action in &decl.actions {
-            actions.push(self.action(action)?);
         }
         if actions.is_empty() && decl.score.is_none() {
             self.diagnostics.push(
@@ -700,8 +713,15 @@ impl Checker<'_> {
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Checked<(Node, Ty)> {
-        let (a, at) = self.expr(lhs)?;
-        let (b, bt) = self.expr(rhs)?;
+        // Both sides are checked even when the left fails, so one run reports both.
+        let ((a, at), (b, bt)) = match (self.expr(lhs), self.expr(rhs)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
+            (Err(first), Err(second)) => {
+                self.diagnostics.push(first);
+                return Err(second);
+            }
+        };
         let (a, b) = (Box::new(a), Box::new(b));
         match op {
             BinaryOp::And | BinaryOp::Or => {

@@ -58,3 +58,6 @@ pub fn valid_list_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The starter pack for a home-services marketplace (`packs/home-services.rules`).
+pub const STARTER_PACK: &str = include_str!("../packs/home-services.rules");

@@ -481,3 +481,23 @@ fn nothing_in_the_language_panics_on_odd_input() {
         let _ = compile(source);
     }
 }
+
+#[test]
+fn the_starter_pack_checks_and_its_examples_pass() {
+    let (ruleset, warnings) = match compile(crate::STARTER_PACK) {
+        Ok(ok) => ok,
+        Err(errors) => panic!(
+            "{}",
+            errors.iter().map(|e| e.render("home-services.rules", crate::STARTER_PACK)).collect::<String>()
+        ),
+    };
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(ruleset.rules.len(), 11);
+    assert!(ruleset.rules.iter().all(|r| r.enforces.is_some()));
+    let ruleset = Arc::new(ruleset);
+    let outcomes = run_examples(&ruleset);
+    assert_eq!(outcomes.len(), 15);
+    for outcome in &outcomes {
+        assert!(outcome.passed(), "{} (line {}): {:?}", outcome.name, outcome.line, outcome.failures);
+    }
+}

@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod ingest;
+mod rules;
 
 use anyhow::{Context, Result};
 use arbiter_model::Role;
@@ -83,6 +84,9 @@ enum Command {
     /// Manage staff accounts for the console.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check and test rule files.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -204,6 +208,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(command) => token(&settings, command).await?,
         Command::User(UserCommand::Create { username, role }) => {
             create_user(&settings, &username, role).await?;
+        }
+        Command::Rules(command) => {
+            if !rules::run(command)? {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Openapi => {
             let document = arbiter_server::openapi()

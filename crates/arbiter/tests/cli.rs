@@ -197,6 +197,10 @@ fn every_command_has_help() {
         vec!["token", "revoke", "--help"],
         vec!["user", "create", "--help"],
         vec!["openapi", "--help"],
+        vec!["rules", "--help"],
+        vec!["rules", "check", "--help"],
+        vec!["rules", "test", "--help"],
+        vec!["rules", "starter", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");
@@ -275,4 +279,57 @@ fn demo_prepares_a_marketplace_and_an_admin() {
     assert!(stdout.contains("50000 events"), "{stdout}");
     assert!(stdout.contains("Sign in:   admin / "), "{stdout}");
     assert!(dir.path().join("arbiter.db").exists());
+}
+
+#[test]
+fn rules_check_points_at_every_error_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claims.rules");
+    std::fs::write(
+        &path,
+        "let claims = count(claim.filed by actor.id within 90d)\n\
+         rule CLAIMS \"Too many claims\"\n  on claim.filed\n  enforces POL-GUARANTEE §6\n\
+         \x20 when claimz >= 3 and amount > 500\n  then reveiw(\"claims\")\n",
+    )
+    .unwrap();
+    let out = arbiter(&["rules", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error: unknown field `claimz`"), "{stderr}");
+    assert!(stderr.contains("claims.rules:5:8"), "{stderr}");
+    assert!(stderr.contains("5 |   when claimz >= 3"), "{stderr}");
+    assert!(stderr.contains("  |        ^^^^^^\n"), "{stderr}");
+    assert!(stderr.contains("hint: did you mean `claims`?"), "{stderr}");
+    assert!(stderr.contains("cannot compare money with a number"), "{stderr}");
+    assert!(stderr.contains("hint: did you mean `review`?"), "{stderr}");
+    assert!(stderr.contains("3 errors"), "{stderr}");
+}
+
+#[test]
+fn the_starter_pack_checks_and_passes_its_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("starter.rules");
+    let out = arbiter(&["rules", "starter"]);
+    assert!(out.status.success());
+    std::fs::write(&path, &out.stdout).unwrap();
+    let check = arbiter(&["rules", "check", path.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("ok — 11 rules"));
+    let test = arbiter(&["rules", "test", path.to_str().unwrap()]);
+    assert!(test.status.success(), "{}", text(&test.stdout));
+    assert!(text(&test.stdout).contains("15 examples, 15 passed, 0 failed"));
+
+    // Break one expectation: the run fails and shows what came out instead.
+    let broken = text(&out.stdout).replace(
+        "expect verdict review, fires CLAIM-SERIAL",
+        "expect verdict block, fires CLAIM-SERIAL",
+    );
+    std::fs::write(&path, broken).unwrap();
+    let test = arbiter(&["rules", "test", path.to_str().unwrap()]);
+    assert_eq!(test.status.code(), Some(1));
+    let stdout = text(&test.stdout);
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(stdout.contains("expected verdict block\n               got verdict review"), "{stdout}");
+    assert!(stdout.contains("fired CLAIM-SERIAL: claims_90d = 3"), "{stdout}");
+    assert!(stdout.contains("1 failed"), "{stdout}");
 }
