@@ -24,6 +24,8 @@ pub enum Role {
 pub enum Permission {
     ReadEvents,
     WriteEvents,
+    /// Publish rulesets, change lists.
+    ManageRules,
     ManageAccess,
 }
 
@@ -50,7 +52,9 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         match permission {
             Permission::ReadEvents => true,
-            Permission::WriteEvents => matches!(self, Role::Admin | Role::Analyst),
+            Permission::WriteEvents | Permission::ManageRules => {
+                matches!(self, Role::Admin | Role::Analyst)
+            }
             Permission::ManageAccess => self == Role::Admin,
         }
     }

@@ -357,7 +357,10 @@ impl Checker<'_> {
         if !Ty::Bool.fits(ty) {
             return Err(Diagnostic::error(
                 when.span,
-                format!("a condition must be true or false; this is {}", ty.describe()),
+                format!(
+                    "a condition must be true or false; this is {}",
+                    ty.describe()
+                ),
             ));
         }
         if actions.is_empty() && decl.score.is_none() {

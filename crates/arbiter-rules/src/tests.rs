@@ -488,7 +488,10 @@ fn the_starter_pack_checks_and_its_examples_pass() {
         Ok(ok) => ok,
         Err(errors) => panic!(
             "{}",
-            errors.iter().map(|e| e.render("home-services.rules", crate::STARTER_PACK)).collect::<String>()
+            errors
+                .iter()
+                .map(|e| e.render("home-services.rules", crate::STARTER_PACK))
+                .collect::<String>()
         ),
     };
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -498,6 +501,12 @@ fn the_starter_pack_checks_and_its_examples_pass() {
     let outcomes = run_examples(&ruleset);
     assert_eq!(outcomes.len(), 15);
     for outcome in &outcomes {
-        assert!(outcome.passed(), "{} (line {}): {:?}", outcome.name, outcome.line, outcome.failures);
+        assert!(
+            outcome.passed(),
+            "{} (line {}): {:?}",
+            outcome.name,
+            outcome.line,
+            outcome.failures
+        );
     }
 }

@@ -18,6 +18,7 @@ mod console;
 mod extract;
 mod metrics;
 pub mod problem;
+pub mod protect;
 
 use arbiter_model::Micros;
 use arbiter_store::Store;
@@ -38,17 +39,25 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
+    protect: protect::Protect,
 }
 
 impl AppState {
     pub fn new(store: Store) -> AppState {
         AppState {
-            inner: Arc::new(Inner { store }),
+            inner: Arc::new(Inner {
+                protect: protect::Protect::start(store.clone()),
+                store,
+            }),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub fn protect(&self) -> &protect::Protect {
+        &self.inner.protect
     }
 }
 
@@ -67,6 +76,8 @@ pub(crate) fn now() -> Micros {
     modifiers(&BearerAuth),
     tags(
         (name = "events", description = "The marketplace event log (SPEC.md §1)"),
+        (name = "decisions", description = "What the rules decided about each event"),
+        (name = "rules", description = "Rulesets (versions, rollback) and the lists rules read"),
         (name = "access", description = "API tokens and staff accounts"),
         (name = "service", description = "Health, metrics and this document"),
         (name = "console", description = "The web console's pages (HTML)")

@@ -17,6 +17,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong this time, and where.
     pub detail: String,
+    /// Each finding, when there are several (rule text): where it is and what to do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemItem>,
     #[serde(skip)]
     www_authenticate: bool,
 }
@@ -33,8 +36,21 @@ impl Problem {
             title,
             status: status.as_u16(),
             detail: detail.into(),
+            errors: Vec::new(),
             www_authenticate: false,
         }
+    }
+
+    /// A request understood but not acceptable as it stands (rule text that does not check).
+    pub fn unprocessable(detail: impl Into<String>, errors: Vec<ProblemItem>) -> Problem {
+        let mut problem = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unprocessable",
+            "Not acceptable as it stands",
+            detail,
+        );
+        problem.errors = errors;
+        problem
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Problem {
@@ -97,6 +113,21 @@ impl Problem {
             "the server could not complete the request; the error is in its log",
         )
     }
+}
+
+/// One finding in a text the request carried.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemItem {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// 1-based line and column.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The finding drawn as a compiler would: the line and a caret under the spot.
+    pub rendered: String,
 }
 
 impl From<arbiter_store::StoreError> for Problem {

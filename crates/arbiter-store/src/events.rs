@@ -129,6 +129,7 @@ pub(crate) async fn run_appender(
     writer: AnyPool,
     backend: Backend,
     mut requests: mpsc::Receiver<AppendRequest>,
+    committed: tokio::sync::watch::Sender<u64>,
 ) {
     while let Some(first) = requests.recv().await {
         let mut size = first.events.len();
@@ -144,6 +145,9 @@ pub(crate) async fn run_appender(
         }
         match commit_group(&writer, backend, &group).await {
             Ok(counts) => {
+                if counts.iter().any(|c| *c > 0) {
+                    committed.send_modify(|n| *n += 1);
+                }
                 for (request, count) in group.into_iter().zip(counts) {
                     let _ = request.reply.send(Ok(count));
                 }

@@ -15,9 +15,13 @@
 mod access;
 mod events;
 mod migrate;
+mod protect;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
 pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
+pub use protect::{
+    DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent, RulesetRecord,
+};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -80,6 +84,8 @@ pub struct Store {
     reader: AnyPool,
     /// Appends go through the group committer (see `events::run_appender`).
     appender: tokio::sync::mpsc::Sender<events::AppendRequest>,
+    /// Counts the appender's commits: readers of the log wait on it for new events.
+    commits: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Store {
@@ -153,13 +159,25 @@ impl Store {
     /// Builds the handle and starts its group committer.
     fn assemble(backend: Backend, writer: AnyPool, reader: AnyPool) -> Store {
         let (appender, requests) = tokio::sync::mpsc::channel(64);
-        tokio::spawn(events::run_appender(writer.clone(), backend, requests));
+        let (committed, commits) = tokio::sync::watch::channel(0);
+        tokio::spawn(events::run_appender(
+            writer.clone(),
+            backend,
+            requests,
+            committed,
+        ));
         Store {
             backend,
             writer,
             reader,
             appender,
+            commits,
         }
+    }
+
+    /// Changes after every commit of new events in this process.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.clone()
     }
 
     pub fn backend(&self) -> Backend {

@@ -10,12 +10,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "protect",
+        sqlite: include_str!("../migrations/sqlite/0002_protect.sql"),
+        postgres: include_str!("../migrations/postgres/0002_protect.sql"),
+    },
+];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an
 /// advisory lock makes the others wait; SQLite's single writer does the same for a file.

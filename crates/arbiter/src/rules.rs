@@ -62,10 +62,20 @@ pub fn run(command: RulesCommand) -> Result<bool> {
                 let failed = outcomes.iter().filter(|o| !o.passed()).count();
                 for outcome in &outcomes {
                     if outcome.passed() {
-                        println!("ok      {}:{} {}", path.display(), outcome.line, outcome.name);
+                        println!(
+                            "ok      {}:{} {}",
+                            path.display(),
+                            outcome.line,
+                            outcome.name
+                        );
                         continue;
                     }
-                    println!("FAILED  {}:{} {}", path.display(), outcome.line, outcome.name);
+                    println!(
+                        "FAILED  {}:{} {}",
+                        path.display(),
+                        outcome.line,
+                        outcome.name
+                    );
                     for failure in &outcome.failures {
                         for line in failure.lines() {
                             println!("          {line}");
@@ -81,7 +91,11 @@ pub fn run(command: RulesCommand) -> Result<bool> {
                                 .collect::<Vec<_>>()
                                 .join(", "),
                         };
-                        println!("          {} {}: {detail}", if hit.fired { "fired" } else { "failed" }, hit.rule_id);
+                        println!(
+                            "          {} {}: {detail}",
+                            if hit.fired { "fired" } else { "failed" },
+                            hit.rule_id
+                        );
                     }
                 }
                 println!(
@@ -103,8 +117,8 @@ pub fn run(command: RulesCommand) -> Result<bool> {
 
 /// Reads and compiles a rule file, printing its diagnostics; `None` when it has errors.
 pub fn load(path: &Path) -> Result<Option<Ruleset>> {
-    let source = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let source =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
     match compile(&source) {
         Ok((ruleset, warnings)) => {
@@ -121,7 +135,10 @@ pub fn load(path: &Path) -> Result<Option<Ruleset>> {
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
                 .count();
-            eprintln!("{name}: {errors} error{}", if errors == 1 { "" } else { "s" });
+            eprintln!(
+                "{name}: {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
             Ok(None)
         }
     }

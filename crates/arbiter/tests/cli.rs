@@ -300,7 +300,10 @@ fn rules_check_points_at_every_error_and_fails() {
     assert!(stderr.contains("5 |   when claimz >= 3"), "{stderr}");
     assert!(stderr.contains("  |        ^^^^^^\n"), "{stderr}");
     assert!(stderr.contains("hint: did you mean `claims`?"), "{stderr}");
-    assert!(stderr.contains("cannot compare money with a number"), "{stderr}");
+    assert!(
+        stderr.contains("cannot compare money with a number"),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint: did you mean `review`?"), "{stderr}");
     assert!(stderr.contains("3 errors"), "{stderr}");
 }
@@ -329,7 +332,13 @@ fn the_starter_pack_checks_and_passes_its_examples() {
     assert_eq!(test.status.code(), Some(1));
     let stdout = text(&test.stdout);
     assert!(stdout.contains("FAILED"), "{stdout}");
-    assert!(stdout.contains("expected verdict block\n               got verdict review"), "{stdout}");
-    assert!(stdout.contains("fired CLAIM-SERIAL: claims_90d = 3"), "{stdout}");
+    assert!(
+        stdout.contains("expected verdict block\n               got verdict review"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fired CLAIM-SERIAL: claims_90d = 3"),
+        "{stdout}"
+    );
     assert!(stdout.contains("1 failed"), "{stdout}");
 }

@@ -43,9 +43,7 @@ pub(crate) struct TokenSummary {
     revoked_at: Option<String>,
 }
 
-fn rfc3339(us: i64) -> String {
-    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
-}
+use crate::api::format_time as rfc3339;
 
 impl From<TokenRecord> for TokenSummary {
     fn from(t: TokenRecord) -> Self {

@@ -1,7 +1,10 @@
 //! The JSON API.
 
 mod access;
+pub(crate) mod decisions;
 pub(crate) mod events;
+mod lists;
+pub(crate) mod rulesets;
 mod service;
 
 use crate::AppState;
@@ -15,7 +18,48 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(access::create_token, access::list_tokens))
         .routes(routes!(access::revoke_token))
         .routes(routes!(access::create_user))
+        .routes(routes!(decisions::post_decision, decisions::list_decisions))
+        .routes(routes!(decisions::get_decision))
+        .routes(routes!(rulesets::publish_ruleset, rulesets::list_rulesets))
+        .routes(routes!(rulesets::check_ruleset))
+        .routes(routes!(rulesets::get_ruleset))
+        .routes(routes!(rulesets::restore_ruleset))
+        .routes(routes!(lists::list_lists))
+        .routes(routes!(lists::get_list, lists::put_list))
+        .routes(routes!(lists::load_entries))
+        .routes(routes!(lists::list_versions))
         .routes(routes!(service::healthz))
         .routes(routes!(service::metrics))
         .routes(routes!(service::openapi_json))
+}
+
+/// Formats stored microseconds as RFC 3339.
+pub(crate) fn format_time(us: i64) -> String {
+    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
+}
+
+/// Reads an RFC 3339 query parameter, naming it when it does not parse.
+pub(crate) fn parse_time(name: &str, value: &str) -> Result<i64, crate::problem::Problem> {
+    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+        .map(arbiter_model::to_micros)
+        .map_err(|_| {
+            crate::problem::Problem::bad_request(format!(
+                "{name}: {value:?} is not an RFC 3339 timestamp such as 2026-10-03T00:00:00Z"
+            ))
+        })
+}
+
+/// Reads a whole body of at most `limit` bytes; a longer one is a 413 problem.
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, crate::problem::Problem> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let e = e.into_inner();
+        if e.is::<http_body_util::LengthLimitError>() {
+            crate::problem::Problem::too_large(format!("the body may be at most {limit} bytes"))
+        } else {
+            crate::problem::Problem::bad_request(format!("could not read the body: {e}"))
+        }
+    })
 }

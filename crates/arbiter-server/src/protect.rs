@@ -1,0 +1,280 @@
+//! The decider: follows the event log in order and decides every new event with the ruleset in
+//! force, writing the decisions and its progress in one transaction per batch.
+//!
+//! Decisions are derived from the log, so nothing is lost to a crash: on start the decider
+//! replays the history its velocity features look back over, then goes on from its progress.
+//! A ruleset or list change (from this process, or seen by polling the store) takes effect on
+//! the next batch without a restart.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use arbiter_model::{Event, Micros};
+use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset, compile};
+use arbiter_store::{DecisionRecord, Store, StoreError};
+use tokio::sync::{Notify, watch};
+
+/// Events read from the log per batch.
+const BATCH: i64 = 2_000;
+/// How often the decider looks for rulesets or lists changed by another process.
+const POLL: Duration = Duration::from_secs(2);
+
+/// The ruleset in force, as compiled.
+#[derive(Clone)]
+pub struct Active {
+    pub version: i64,
+    pub ruleset: Arc<Ruleset>,
+}
+
+/// The handle the HTTP layer holds. The decider stops when the last handle is dropped.
+#[derive(Clone)]
+pub struct Protect {
+    shared: Arc<Shared>,
+    _running: Arc<watch::Sender<()>>,
+}
+
+struct Shared {
+    store: Store,
+    active: RwLock<Option<Active>>,
+    changed: Notify,
+    progress: watch::Sender<i64>,
+}
+
+impl Protect {
+    /// Starts the decider on `store`.
+    pub fn start(store: Store) -> Protect {
+        let (progress, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            store,
+            active: RwLock::new(None),
+            changed: Notify::new(),
+            progress,
+        });
+        let (running, stop) = watch::channel(());
+        tokio::spawn(run(shared.clone(), stop));
+        Protect {
+            shared,
+            _running: Arc::new(running),
+        }
+    }
+
+    /// Tells the decider that a ruleset or a list changed.
+    pub fn changed(&self) {
+        self.shared.changed.notify_one();
+    }
+
+    /// The ruleset the decider holds now.
+    pub fn active(&self) -> Option<Active> {
+        self.shared.active.read().map(|a| a.clone()).unwrap_or(None)
+    }
+
+    /// The last event (by seq) decided.
+    pub fn progress(&self) -> i64 {
+        *self.shared.progress.borrow()
+    }
+
+    /// Waits until the event at `seq` is decided; false on timeout.
+    pub async fn wait_for(&self, seq: i64, timeout: Duration) -> bool {
+        let mut progress = self.shared.progress.subscribe();
+        tokio::time::timeout(timeout, progress.wait_for(|p| *p >= seq))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
+
+async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
+    loop {
+        let result = tokio::select! {
+            result = follow(&shared) => result,
+            _ = stop.changed() => return,
+        };
+        match result {
+            Ok(()) | Err(StoreError::Closed) => return,
+            Err(error) => {
+                tracing::error!(%error, "the decider stopped; starting again in a second");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// The decider's state between batches.
+struct Decider {
+    version: i64,
+    engine: Option<Engine>,
+    lists: Arc<Lists>,
+    stamp: (i64, i64),
+}
+
+async fn follow(shared: &Shared) -> Result<(), StoreError> {
+    let store = &shared.store;
+    let mut commits = store.commits();
+    let (mut last_seq, _) = store.decider_progress().await?.unwrap_or((0, 0));
+    shared.progress.send_replace(last_seq);
+    let mut decider = load(shared, last_seq).await?;
+    let mut checked = Instant::now();
+    loop {
+        if checked.elapsed() >= POLL {
+            checked = Instant::now();
+            if store.configuration_stamp().await? != decider.stamp {
+                decider = load(shared, last_seq).await?;
+            }
+        }
+        let batch = store.events_after(last_seq, BATCH).await?;
+        let Some(last) = batch.last() else {
+            tokio::select! {
+                changed = commits.changed() => if changed.is_err() { return Ok(()) },
+                _ = shared.changed.notified() => {
+                    checked = Instant::now();
+                    decider = load(shared, last_seq).await?;
+                }
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            continue;
+        };
+        let batch_end = last.seq;
+        let decided_at = crate::now();
+        let mut records = Vec::new();
+        if let Some(engine) = &mut decider.engine {
+            for logged in &batch {
+                let Ok((event, object)) = Event::parse_with_object(&logged.body) else {
+                    tracing::warn!(seq = logged.seq, "a stored event no longer parses; skipped");
+                    continue;
+                };
+                let decision = engine.decide(
+                    &Facts {
+                        event: &event,
+                        object: &object,
+                    },
+                    &decider.lists,
+                );
+                if !decision.hits.is_empty() {
+                    records.push(record(
+                        logged.seq,
+                        &event,
+                        decision,
+                        decider.version,
+                        decided_at,
+                    ));
+                }
+            }
+        }
+        store
+            .record_decisions(&records, batch_end, decider.version)
+            .await?;
+        metrics::counter!("arbiter_events_decided_total").increment(batch.len() as u64);
+        for r in &records {
+            metrics::counter!("arbiter_decisions_total", "verdict" => r.verdict.clone())
+                .increment(1);
+        }
+        last_seq = batch_end;
+        shared.progress.send_replace(last_seq);
+    }
+}
+
+fn record(
+    seq: i64,
+    event: &Event,
+    decision: Decision,
+    version: i64,
+    decided_at: Micros,
+) -> DecisionRecord {
+    DecisionRecord {
+        event_seq: seq,
+        event_id: event.id.as_str().to_owned(),
+        event_type: event.event_type.as_str().to_owned(),
+        occurred_at: arbiter_model::to_micros(event.occurred_at),
+        actor_id: event.actor.id.as_str().to_owned(),
+        subject_id: event.subject.as_ref().map(|s| s.id.as_str().to_owned()),
+        ruleset_version: version,
+        verdict: decision.verdict.as_str().to_owned(),
+        score: decision.score,
+        fired: decision
+            .hits
+            .iter()
+            .filter(|h| h.fired)
+            .map(|h| h.rule_id.clone())
+            .collect(),
+        decided_at,
+        body: serde_json::to_string(&decision).unwrap_or_else(|_| "{}".into()),
+    }
+}
+
+/// Loads the ruleset in force and the lists, and replays the history the ruleset's velocity
+/// features look back over, up to `last_seq`.
+async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
+    let store = &shared.store;
+    let stamp = store.configuration_stamp().await?;
+    let lists: Lists = store
+        .current_lists()
+        .await?
+        .into_iter()
+        .map(|l| (l.name, l.entries.into_iter().collect()))
+        .collect();
+    let Some(record) = store.current_ruleset().await? else {
+        *shared.active.write().unwrap_or_else(|e| e.into_inner()) = None;
+        return Ok(Decider {
+            version: 0,
+            engine: None,
+            lists: Arc::new(lists),
+            stamp,
+        });
+    };
+    let ruleset = match compile(&record.source) {
+        Ok((ruleset, _)) => Arc::new(ruleset),
+        Err(diagnostics) => {
+            // Only checked rulesets are published; this one was changed behind our back.
+            return Err(StoreError::Corrupt(format!(
+                "ruleset version {} does not check: {}",
+                record.version,
+                diagnostics
+                    .first()
+                    .map(|d| d.message.as_str())
+                    .unwrap_or("")
+            )));
+        }
+    };
+    let mut engine = Engine::new(ruleset.clone());
+    let started = Instant::now();
+    let mut replayed = 0u64;
+    if ruleset.feature_names().next().is_some()
+        && let Some(latest) = store.latest_occurrence(last_seq).await?
+    {
+        let since = ruleset.lookback().map_or(Micros::MIN, |w| latest - w);
+        let mut after = (Micros::MIN, 0);
+        loop {
+            let page = store
+                .events_for_replay(since, last_seq, after, 10_000)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = (last.occurred_at, last.seq);
+            for logged in &page {
+                if let Ok((event, object)) = Event::parse_with_object(&logged.body) {
+                    engine.observe(&Facts {
+                        event: &event,
+                        object: &object,
+                    });
+                    replayed += 1;
+                }
+            }
+        }
+    }
+    tracing::info!(
+        version = record.version,
+        rules = ruleset.rules.len(),
+        lists = lists.len(),
+        replayed,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "decider loaded the ruleset in force"
+    );
+    *shared.active.write().unwrap_or_else(|e| e.into_inner()) = Some(Active {
+        version: record.version,
+        ruleset,
+    });
+    Ok(Decider {
+        version: record.version,
+        engine: Some(engine),
+        lists: Arc::new(lists),
+        stamp,
+    })
+}

@@ -1,0 +1,509 @@
+//! The decision engine over HTTP: rulesets and lists as an analyst manages them, decisions as
+//! an integration asks for them, against a real server and database.
+
+mod common;
+
+use arbiter_model::Role;
+use arbiter_store::Backend;
+use common::TestApp;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { eprintln!("skipped: ARBITER_TEST_DATABASE_URL not set"); } } )* }
+    };
+}
+
+on_both_backends!(
+    rulesets_are_checked_published_and_rolled_back,
+    decisions_explain_themselves_and_are_listed,
+    lists_keep_history_and_take_effect_without_restart,
+    bad_input_gets_problems,
+);
+
+fn message(id: &str, text: &str) -> Value {
+    json!({
+        "id": id, "type": "message.sent", "occurred_at": "2026-10-01T10:00:00Z", "market": "US",
+        "actor": {"id": "k_1", "role": "tasker"}, "subject": {"id": "c_1", "role": "client"},
+        "data": {"text": text}
+    })
+}
+
+fn claim(id: &str, day: u32, actor: &str) -> String {
+    json!({
+        "id": id, "type": "claim.filed", "occurred_at": format!("2026-10-{day:02}T10:00:00Z"), "market": "US",
+        "actor": {"id": actor, "role": "client"}, "subject": {"id": "k_1", "role": "tasker"},
+        "task_id": format!("t_{id}"), "amount": {"minor": 12000, "currency": "USD"},
+        "data": {"kind": "property_damage"}
+    })
+    .to_string()
+}
+
+async fn ok_json(response: reqwest::Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(actual, status, "{body:#}");
+    body
+}
+
+async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    ok_json(response, status).await
+}
+
+async fn publish(app: &TestApp, source: &str, note: &str) -> reqwest::Response {
+    app.post_json("/v1/rulesets", &json!({"source": source, "note": note}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn put_list(app: &TestApp, name: &str, entries: &[&str]) -> Value {
+    let response = app
+        .client
+        .put(app.url(&format!("/v1/lists/{name}")))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"description": "test list", "entries": entries, "note": "first"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(response, 200).await
+}
+
+async fn decide(app: &TestApp, event: &Value) -> Value {
+    let response = app.post_json("/v1/decisions", event).send().await.unwrap();
+    ok_json(response, 200).await
+}
+
+/// Waits until the decider has passed every stored event.
+async fn settle(app: &TestApp) {
+    for _ in 0..200 {
+        let last: Option<i64> = app.store.event_seq("__never__").await.unwrap();
+        assert!(last.is_none());
+        let progress = app
+            .store
+            .decider_progress()
+            .await
+            .unwrap()
+            .map_or(0, |p| p.0);
+        let count = app.store.count_events().await.unwrap();
+        if progress >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the decider did not catch up");
+}
+
+async fn rulesets_are_checked_published_and_rolled_back(app: &TestApp) {
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+
+    // A text that does not check: every error, located, with hints; nothing published.
+    let broken = "rule A \"a\" on claim.filed enforces POL-X when acter.id == \"x\" score 1\nrule B \"b\" on claim.filed enforces POL-X when true then reveiw(\"q\")";
+    let check = ok_json(
+        app.post_json("/v1/rulesets/check", &json!({"source": broken}))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(check["ok"], false);
+    assert_eq!(check["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(check["findings"][0]["line"], 1);
+    assert_eq!(check["findings"][0]["hint"], "did you mean `actor.id`?");
+    let refused = problem(publish(app, broken, "broken").await, 422).await;
+    assert_eq!(refused["errors"].as_array().unwrap().len(), 2);
+    assert!(
+        refused["errors"][1]["rendered"]
+            .as_str()
+            .unwrap()
+            .contains("^^^")
+    );
+    assert!(app.store.rulesets().await.unwrap().is_empty());
+
+    // A list that does not exist is refused too.
+    let needs_list =
+        "rule A \"a\" on user.signed_up enforces POL-X when data.ip in list(\"bad_ips\") score 1";
+    let refused = problem(publish(app, needs_list, "").await, 422).await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("bad_ips"),
+        "{refused}"
+    );
+
+    // So is a text whose own examples fail.
+    let wrong_example = "rule A \"a\" on x.y enforces POL-X when true score 10\ntest \"t\" given {\"type\": \"x.y\"} expect score 20";
+    let refused = problem(publish(app, wrong_example, "").await, 422).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("expected score 20"),
+        "{refused}"
+    );
+
+    let v1 = ok_json(
+        publish(app, arbiter_rules::STARTER_PACK, "starter pack").await,
+        201,
+    )
+    .await;
+    assert_eq!(v1["version"], 1);
+    assert_eq!(v1["rules"].as_array().unwrap().len(), 11);
+    let venmo = message("m_1", "Pay me directly on Venmo and we skip the fee.");
+    assert_eq!(decide(app, &venmo).await["verdict"], "review");
+
+    // Version 2 is a candidate payment rule in shadow: it fires, without effect.
+    let shadowed = "rule OFFPLATFORM-PAYMENT \"Payment apps\" on message.sent enforces POL-PAYMENTS §2.1\n  when has_payment_app(data.text) score 50 then review(\"off-platform\")\n  mode shadow";
+    let v2 = ok_json(publish(app, shadowed, "payment rule to shadow").await, 201).await;
+    assert_eq!(v2["version"], 2);
+    let decision = decide(
+        app,
+        &message("m_2", "Pay me directly on Venmo and we skip the fee."),
+    )
+    .await;
+    assert_eq!(decision["verdict"], "allow");
+    assert_eq!(decision["ruleset_version"], 2);
+    assert_eq!(decision["hits"][0]["mode"], "shadow");
+    assert_eq!(decision["hits"][0]["fired"], true);
+
+    // Roll back to version 1: a new version 3 repeating it.
+    let v3 = ok_json(
+        app.post_json("/v1/rulesets/1/restore", &json!({}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(v3["version"], 3);
+    assert_eq!(v3["restores"], 1);
+    assert_eq!(v3["note"], "rolled back to version 1");
+    let decision = decide(
+        app,
+        &message("m_3", "Pay me directly on Venmo and we skip the fee."),
+    )
+    .await;
+    assert_eq!(decision["verdict"], "review");
+    assert_eq!(decision["ruleset_version"], 3);
+
+    let versions = ok_json(app.get("/v1/rulesets").send().await.unwrap(), 200).await;
+    let versions = versions.as_array().unwrap();
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[0]["version"], 3);
+    assert_eq!(versions[0]["current"], true);
+    assert_eq!(versions[2]["current"], false);
+    let one = ok_json(app.get("/v1/rulesets/2").send().await.unwrap(), 200).await;
+    assert!(one["source"].as_str().unwrap().contains("mode shadow"));
+    assert_eq!(one["rules"][0]["mode"], "shadow");
+    problem(app.get("/v1/rulesets/9").send().await.unwrap(), 404).await;
+
+    // Analysts may publish; viewers and policy editors may read only.
+    for role in [Role::Viewer, Role::PolicyEditor, Role::Agent] {
+        let token = TestApp::token_for(&app.store, role).await;
+        let response = app
+            .client
+            .post(app.url("/v1/rulesets"))
+            .bearer_auth(&token)
+            .json(&json!({"source": arbiter_rules::STARTER_PACK}))
+            .send()
+            .await
+            .unwrap();
+        problem(response, 403).await;
+    }
+}
+
+async fn decisions_explain_themselves_and_are_listed(app: &TestApp) {
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+    ok_json(
+        publish(app, arbiter_rules::STARTER_PACK, "starter").await,
+        201,
+    )
+    .await;
+
+    let decision = decide(
+        app,
+        &message(
+            "m_1",
+            "Págame por Bizum, mi número es seis uno dos tres cuatro cinco seis siete ocho",
+        ),
+    )
+    .await;
+    assert_eq!(decision["verdict"], "review");
+    assert_eq!(decision["score"], 80.0);
+    let hits = decision["hits"].as_array().unwrap();
+    let payment = hits
+        .iter()
+        .find(|h| h["rule_id"] == "OFFPLATFORM-PAYMENT")
+        .unwrap();
+    assert_eq!(payment["enforces"], "POL-PAYMENTS §2.1");
+    assert!(
+        payment["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["expression"] == "has_payment_app(data.text)" && e["value"] == "true")
+    );
+    assert!(
+        decision["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"type": "review", "queue": "off-platform"}))
+    );
+
+    // Sent again: stored once, the same decision, marked duplicate.
+    let again = decide(app, &message("m_1", "ignored: the id decides")).await;
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["verdict"], "review");
+
+    // Quiet events are allowed with no hits.
+    let quiet = decide(app, &message("m_2", "See you at 9 tomorrow")).await;
+    assert_eq!(quiet["verdict"], "allow");
+    assert!(quiet["hits"].as_array().unwrap().is_empty());
+
+    // Events sent in bulk are decided too: the third claim of one client opens a fraud case.
+    let body = [
+        claim("cl_1", 1, "c_9"),
+        claim("cl_2", 5, "c_9"),
+        claim("cl_3", 9, "c_9"),
+        claim("cl_4", 9, "c_8"),
+    ]
+    .join("\n");
+    let report = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    assert_eq!(report["accepted"], 4);
+    settle(app).await;
+    let serial = ok_json(
+        app.get("/v1/decisions?rule=CLAIM-SERIAL")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let serial = serial["decisions"].as_array().unwrap();
+    assert_eq!(serial.len(), 1, "{serial:?}");
+    assert_eq!(serial[0]["event_id"], "cl_3");
+    let evidence = &serial[0]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["rule_id"] == "CLAIM-SERIAL")
+        .unwrap()["evidence"];
+    assert_eq!(
+        evidence[0],
+        json!({"expression": "claims_90d", "value": "3"})
+    );
+    assert!(
+        serial[0]["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"type": "open_case", "case_type": "fraud", "priority": "high"}))
+    );
+
+    let one = ok_json(app.get("/v1/decisions/cl_3").send().await.unwrap(), 200).await;
+    assert_eq!(one["verdict"], "review");
+    let quiet = ok_json(app.get("/v1/decisions/cl_1").send().await.unwrap(), 200).await;
+    assert_eq!(quiet["verdict"], "allow");
+    problem(app.get("/v1/decisions/nope").send().await.unwrap(), 404).await;
+
+    // Filters and paging.
+    let reviews = ok_json(
+        app.get("/v1/decisions?verdict=review&limit=1")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(reviews["decisions"].as_array().unwrap().len(), 1);
+    let cursor = reviews["next_cursor"].as_str().unwrap();
+    let next = ok_json(
+        app.get(&format!(
+            "/v1/decisions?verdict=review&limit=1&cursor={cursor}"
+        ))
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_ne!(
+        next["decisions"][0]["event_id"],
+        reviews["decisions"][0]["event_id"]
+    );
+    let by_user = ok_json(app.get("/v1/decisions?user=c_9").send().await.unwrap(), 200).await;
+    assert_eq!(by_user["decisions"].as_array().unwrap().len(), 1);
+    problem(
+        app.get("/v1/decisions?verdict=maybe").send().await.unwrap(),
+        400,
+    )
+    .await;
+    problem(
+        app.get("/v1/decisions?from=yesterday")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+}
+
+async fn lists_keep_history_and_take_effect_without_restart(app: &TestApp) {
+    put_list(app, "blocked_domains", &["spam.example"]).await;
+    let rules = "rule DOMAIN \"Blocked domain\" on user.signed_up enforces POL-ACCOUNTS §3 when lower(data.email_domain) in list(\"blocked_domains\") then block";
+    ok_json(publish(app, rules, "").await, 201).await;
+    let signup = |id: &str, domain: &str| {
+        json!({"id": id, "type": "user.signed_up", "occurred_at": "2026-10-01T10:00:00Z", "market": "FR",
+               "actor": {"id": id, "role": "client"}, "data": {"email_domain": domain}})
+    };
+    assert_eq!(
+        decide(app, &signup("u_1", "fresh.example")).await["verdict"],
+        "allow"
+    );
+
+    // Bulk load as CSV, appended: the next event sees it.
+    let loaded = app
+        .client
+        .post(app.url("/v1/lists/blocked_domains/entries"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "text/csv")
+        .body("value,reason\nfresh.example,seen in fraud\n\"quoted.example\",x\n")
+        .send()
+        .await
+        .unwrap();
+    let loaded = ok_json(loaded, 200).await;
+    assert_eq!(loaded["version"], 2);
+    assert_eq!(loaded["entry_count"], 3);
+    assert_eq!(
+        decide(app, &signup("u_2", "Fresh.Example")).await["verdict"],
+        "block"
+    );
+
+    // Replace from plain text.
+    let replaced = app
+        .client
+        .post(app.url("/v1/lists/blocked_domains/entries?mode=replace&note=cleanup"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "text/plain")
+        .body("other.example\n\nother.example\n")
+        .send()
+        .await
+        .unwrap();
+    let replaced = ok_json(replaced, 200).await;
+    assert_eq!(replaced["entry_count"], 1);
+    assert_eq!(
+        decide(app, &signup("u_3", "fresh.example")).await["verdict"],
+        "allow"
+    );
+
+    let list = ok_json(
+        app.get("/v1/lists/blocked_domains").send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(list["entries"], json!(["other.example"]));
+    let history = ok_json(
+        app.get("/v1/lists/blocked_domains/versions")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let notes: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        notes,
+        vec!["cleanup", "added 2 entries from a file", "first"]
+    );
+    let all = ok_json(app.get("/v1/lists").send().await.unwrap(), 200).await;
+    assert_eq!(all[0]["name"], "blocked_domains");
+}
+
+async fn bad_input_gets_problems(app: &TestApp) {
+    // An event that breaks the contract names the field; nothing is stored.
+    let mut bad = message("m_bad", "hi");
+    bad["market"] = json!("ZZ");
+    let refused = problem(
+        app.post_json("/v1/decisions", &bad).send().await.unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        refused["detail"].as_str().unwrap().starts_with("market:"),
+        "{refused}"
+    );
+    assert_eq!(app.store.count_events().await.unwrap(), 0);
+    let viewer = TestApp::token_for(&app.store, Role::Viewer).await;
+    let response = app
+        .client
+        .post(app.url("/v1/decisions"))
+        .bearer_auth(&viewer)
+        .json(&message("m", "x"))
+        .send()
+        .await
+        .unwrap();
+    problem(response, 403).await;
+
+    // Lists: names, sizes, content types.
+    let put = |name: &str, entries: Value| {
+        app.client
+            .put(app.url(&format!("/v1/lists/{name}")))
+            .bearer_auth(&app.admin_token)
+            .json(&json!({"entries": entries}))
+    };
+    problem(put("Bad Name", json!(["a"])).send().await.unwrap(), 400).await;
+    problem(
+        put("long_entry", json!(["x".repeat(300)]))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    let too_many: Vec<String> = (0..=arbiter_rules::MAX_LIST_VALUES)
+        .map(|n| format!("v{n}"))
+        .collect();
+    problem(put("huge", json!(too_many)).send().await.unwrap(), 413).await;
+    let response = app
+        .client
+        .post(app.url("/v1/lists/x/entries"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/pdf")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 415).await;
+    let response = app
+        .client
+        .post(app.url("/v1/lists/x/entries"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "text/csv")
+        .body("\"open")
+        .send()
+        .await
+        .unwrap();
+    let p = problem(response, 400).await;
+    assert!(p["detail"].as_str().unwrap().contains("line 1"));
+    assert!(app.store.lists().await.unwrap().is_empty());
+
+    // A pathological pattern is refused before it can run.
+    let regex = "rule R \"r\" on message.sent enforces POL-X when matches(data.text, \"(a+)+\\\\1\") score 1";
+    let p = problem(publish(app, regex, "").await, 422).await;
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid pattern"),
+        "{p}"
+    );
+}
