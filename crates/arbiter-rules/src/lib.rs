@@ -61,3 +61,10 @@ mod tests;
 
 /// The starter pack for a home-services marketplace (`packs/home-services.rules`).
 pub const STARTER_PACK: &str = include_str!("../packs/home-services.rules");
+
+/// The lists the starter pack reads: name, description, entries one a line.
+pub const STARTER_LISTS: [(&str, &str, &str); 1] = [(
+    "disposable_domains",
+    "Email domains of throwaway mail services",
+    include_str!("../packs/disposable_domains.txt"),
+)];

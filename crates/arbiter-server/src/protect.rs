@@ -278,3 +278,214 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
         stamp,
     })
 }
+
+/// Why a ruleset could not be published.
+#[derive(Debug)]
+pub enum PublishError {
+    TooLarge,
+    DoesNotCheck(Vec<arbiter_rules::Diagnostic>),
+    ExamplesFailed(Vec<String>),
+    MissingLists(Vec<String>),
+    Store(StoreError),
+}
+
+impl From<StoreError> for PublishError {
+    fn from(e: StoreError) -> PublishError {
+        PublishError::Store(e)
+    }
+}
+
+impl std::fmt::Display for PublishError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match self {
+            PublishError::TooLarge => write!(f, "rule text is limited to {MAX_SOURCE_BYTES} bytes"),
+            PublishError::DoesNotCheck(d) => {
+                let n = d
+                    .iter()
+                    .filter(|d| d.severity == arbiter_rules::Severity::Error)
+                    .count();
+                write!(f, "the rules do not check: {n} error{}", plural(n))
+            }
+            PublishError::ExamplesFailed(failed) => write!(
+                f,
+                "{} example{} failed: {}",
+                failed.len(),
+                plural(failed.len()),
+                failed.join(" | ")
+            ),
+            PublishError::MissingLists(missing) => write!(
+                f,
+                "the rules read lists that do not exist: {}; create them first",
+                missing.join(", ")
+            ),
+            PublishError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Longest rule text accepted.
+pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+
+/// The one way a ruleset is published (API, CLI, console, demo): it must check, its examples
+/// must pass and the lists it reads must exist. Deciders pick it up on their next batch.
+pub async fn publish_ruleset(
+    store: &Store,
+    source: &str,
+    note: &str,
+    published_by: &str,
+    restores: Option<i64>,
+) -> Result<arbiter_store::RulesetRecord, PublishError> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(PublishError::TooLarge);
+    }
+    let ruleset = match compile(source) {
+        Ok((ruleset, _)) => Arc::new(ruleset),
+        Err(diagnostics) => return Err(PublishError::DoesNotCheck(diagnostics)),
+    };
+    let failed: Vec<String> = arbiter_rules::run_examples(&ruleset)
+        .into_iter()
+        .filter(|o| !o.passed())
+        .map(|o| format!("line {}: {}: {}", o.line, o.name, o.failures.join("; ")))
+        .collect();
+    if !failed.is_empty() {
+        return Err(PublishError::ExamplesFailed(failed));
+    }
+    let existing: Vec<String> = store.lists().await?.into_iter().map(|l| l.name).collect();
+    let missing: Vec<String> = ruleset
+        .lists
+        .iter()
+        .filter(|l| !existing.contains(l))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Err(PublishError::MissingLists(missing));
+    }
+    let note = match (note.trim(), restores) {
+        ("", Some(version)) => format!("rolled back to version {version}"),
+        (note, _) => note.to_owned(),
+    };
+    Ok(store
+        .publish_ruleset(source, &note, published_by, crate::now(), restores)
+        .await?)
+}
+
+/// Trims entries, drops blanks and repeats, and enforces the limits, naming the entry at fault.
+pub fn clean_list_entries(
+    entries: impl IntoIterator<Item = String>,
+) -> Result<Vec<String>, ListError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (n, entry) in entries.into_iter().enumerate() {
+        let entry = entry.trim().to_owned();
+        if entry.is_empty() {
+            continue;
+        }
+        if entry.len() > arbiter_rules::MAX_LIST_VALUE_BYTES || entry.contains('\n') {
+            return Err(ListError::Invalid(format!(
+                "entry {}: longer than {} bytes or spanning lines",
+                n + 1,
+                arbiter_rules::MAX_LIST_VALUE_BYTES
+            )));
+        }
+        if seen.insert(entry.clone()) {
+            out.push(entry);
+        }
+        if out.len() > arbiter_rules::MAX_LIST_VALUES {
+            return Err(ListError::TooLarge(format!(
+                "a list holds at most {} entries; keep larger sets as event fields",
+                arbiter_rules::MAX_LIST_VALUES
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// What is wrong with list input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListError {
+    Invalid(String),
+    TooLarge(String),
+}
+
+impl std::fmt::Display for ListError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListError::Invalid(m) | ListError::TooLarge(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The entries of a file: its lines, or the first field of CSV records (quotes understood;
+/// a first row reading `value` or `entry` is a header).
+pub fn parse_list_file(text: &str, csv: bool) -> Result<Vec<String>, ListError> {
+    let mut entries = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if !csv {
+            entries.push(line.to_owned());
+            continue;
+        }
+        let field = first_csv_field(line).ok_or_else(|| {
+            ListError::Invalid(format!("line {}: a quoted field is not closed", n + 1))
+        })?;
+        if n == 0
+            && matches!(
+                field.trim().to_ascii_lowercase().as_str(),
+                "value" | "entry"
+            )
+        {
+            continue;
+        }
+        entries.push(field);
+    }
+    Ok(entries)
+}
+
+fn first_csv_field(line: &str) -> Option<String> {
+    let Some(rest) = line.strip_prefix('"') else {
+        return Some(line.split(',').next().unwrap_or("").to_owned());
+    };
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                out.push('"');
+            } else {
+                return Some(out);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lines_and_csv() {
+        assert_eq!(
+            parse_list_file("a\r\nb\n\nc", false).unwrap(),
+            vec!["a", "b", "", "c"]
+        );
+        assert_eq!(
+            parse_list_file(
+                "value,added\nmailinator.com,2026\n\"odd, \"\"quoted\"\"\",x",
+                true
+            )
+            .unwrap(),
+            vec!["mailinator.com", "odd, \"quoted\""]
+        );
+        assert!(parse_list_file("\"open", true).is_err());
+        assert_eq!(
+            clean_list_entries(["a ".into(), "a".into(), " ".into()]).unwrap(),
+            vec!["a"]
+        );
+        assert!(clean_list_entries(["x".repeat(300)]).is_err());
+    }
+}

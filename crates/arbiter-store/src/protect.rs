@@ -402,6 +402,14 @@ impl Store {
         row.as_ref().map(decision_record).transpose()
     }
 
+    /// The seq of the newest event in the log; 0 when it is empty.
+    pub async fn last_event_seq(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM events")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// The seq of a stored event.
     pub async fn event_seq(&self, event_id: &str) -> Result<Option<i64>, StoreError> {
         let sql = format!("SELECT seq FROM events WHERE id = {}", self.placeholders(1));

@@ -16,6 +16,18 @@
 
 mod text;
 
+/// Every chat message the generator writes, as (off-platform solicitations, everyday messages),
+/// over all locales: what rules on messages are measured against.
+pub fn message_samples() -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut off = Vec::new();
+    let mut everyday = Vec::new();
+    for locale in [Locale::En, Locale::Fr, Locale::De, Locale::Es] {
+        off.extend_from_slice(text::off_platform_messages(locale));
+        everyday.extend_from_slice(text::everyday_messages(locale));
+    }
+    (off, everyday)
+}
+
 use fastrand::Rng;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};

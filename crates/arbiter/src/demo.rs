@@ -80,6 +80,31 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let url = format!("sqlite://{}", path.display());
     let store = Store::open(&url).await?;
 
+    // The starter rules and their list go in first: the decider follows the log from its
+    // first event, as it would for a marketplace that adopted them on day one.
+    for (name, description, entries) in arbiter_rules::STARTER_LISTS {
+        let entries: Vec<String> = entries.lines().map(str::to_owned).collect();
+        store
+            .put_list(
+                name,
+                description,
+                &entries,
+                "demo",
+                arbiter_model::to_micros(time::OffsetDateTime::now_utc()),
+                "starter list",
+            )
+            .await?;
+    }
+    arbiter_server::protect::publish_ruleset(
+        &store,
+        arbiter_rules::STARTER_PACK,
+        "starter pack",
+        "demo",
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the starter pack does not publish: {e}"))?;
+
     let events = args.size.events();
     eprintln!(
         "Generating a marketplace of {events} events (seed {}, from {start}) into {url}",
@@ -93,6 +118,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     if !report.rejected.is_empty() {
         anyhow::bail!("the generator produced events the log refuses: this is a bug");
     }
+
+    decide_all(&store).await?;
 
     let password = arbiter_server::access::random_hex(12)?;
     let hash = arbiter_server::access::hash_password(&password).map_err(anyhow::Error::msg)?;
@@ -154,6 +181,49 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     )
     .await?;
     store.close().await;
+    Ok(())
+}
+
+/// Runs the decider over the whole log, with a progress bar, and says what it found.
+async fn decide_all(store: &Store) -> Result<()> {
+    let last = store.last_event_seq().await?;
+    let protect = arbiter_server::protect::Protect::start(store.clone());
+    let bar = indicatif::ProgressBar::new(last as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "Deciding  [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    while !protect
+        .wait_for(last, std::time::Duration::from_millis(200))
+        .await
+    {
+        bar.set_position(protect.progress().max(0) as u64);
+    }
+    bar.finish_and_clear();
+    let counts = store.decision_counts(i64::MIN).await?;
+    let total = |verdict: &str| -> i64 {
+        counts
+            .iter()
+            .filter(|(v, _, _)| v == verdict)
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    let mut per_rule: std::collections::BTreeMap<String, i64> = Default::default();
+    for (_, fired, n) in &counts {
+        for rule in fired.split(',').filter(|r| !r.is_empty()) {
+            *per_rule.entry(rule.to_owned()).or_default() += n;
+        }
+    }
+    eprintln!(
+        "Decided {last} events with the starter pack: {} to review, {} blocked",
+        total("review"),
+        total("block")
+    );
+    for (rule, n) in per_rule {
+        eprintln!("  {n:>7}  {rule}");
+    }
     Ok(())
 }
 

@@ -84,9 +84,12 @@ enum Command {
     /// Manage staff accounts for the console.
     #[command(subcommand)]
     User(UserCommand),
-    /// Check and test rule files.
+    /// Check, test, publish and roll back rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Manage the lists rules read (`in list("disposable_domains")`).
+    #[command(subcommand)]
+    Lists(rules::ListsCommand),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -210,7 +213,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             create_user(&settings, &username, role).await?;
         }
         Command::Rules(command) => {
-            if !rules::run(command)? {
+            let ok = if rules::needs_store(&command) {
+                let store = open(&settings.db).await?;
+                let ok = rules::run_stored(command, &store).await?;
+                store.close().await;
+                ok
+            } else {
+                rules::run(command)?
+            };
+            if !ok {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Lists(command) => {
+            let store = open(&settings.db).await?;
+            let ok = rules::run_lists(command, &store).await?;
+            store.close().await;
+            if !ok {
                 return Ok(ExitCode::from(1));
             }
         }

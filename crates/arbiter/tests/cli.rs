@@ -52,6 +52,7 @@ on_both_backends!(
     ingest_stores_valid_lines_and_lists_refused_ones,
     acknowledged_events_survive_kill_9,
     token_create_prints_the_secret_last,
+    rules_and_lists_are_published_and_rolled_back,
 );
 
 async fn ingest_stores_valid_lines_and_lists_refused_ones(db: TestDatabase) {
@@ -183,6 +184,64 @@ async fn token_create_prints_the_secret_last(db: TestDatabase) {
     );
 }
 
+async fn rules_and_lists_are_published_and_rolled_back(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack.rules");
+    std::fs::write(&pack, text(&arbiter(&["rules", "starter"]).stdout)).unwrap();
+    let pack = pack.to_str().unwrap();
+
+    // The pack reads a list that does not exist yet: refused, and nothing published.
+    let out = arbiter(&["rules", "publish", pack, "--db", &db.url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("disposable_domains"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let domains = dir.path().join("domains.csv");
+    std::fs::write(&domains, "value\nmailinator.com\n\"yopmail.com\"\n").unwrap();
+    let out = arbiter(&[
+        "lists",
+        "load",
+        "disposable_domains",
+        domains.to_str().unwrap(),
+        "--description",
+        "throwaway mail",
+        "--db",
+        &db.url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("version 1 with 2 entries"));
+    let out = arbiter(&["lists", "show", "disposable_domains", "--db", &db.url]);
+    assert_eq!(text(&out.stdout), "mailinator.com\nyopmail.com\n");
+
+    let out = arbiter(&[
+        "rules", "publish", pack, "--note", "starter", "--db", &db.url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ruleset version 1"));
+    let out = arbiter(&["rules", "rollback", "1", "--db", &db.url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let versions = text(&arbiter(&["rules", "versions", "--db", &db.url]).stdout);
+    let lines: Vec<&str> = versions.lines().collect();
+    assert_eq!(lines.len(), 2, "{versions}");
+    assert!(
+        lines[0].trim_start().starts_with("2*") && lines[0].contains("(restores 1)"),
+        "{versions}"
+    );
+    assert_eq!(
+        text(&arbiter(&["rules", "show", "--db", &db.url]).stdout),
+        arbiter_rules::STARTER_PACK
+    );
+    assert_eq!(
+        arbiter(&["rules", "rollback", "9", "--db", &db.url])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
 #[test]
 fn every_command_has_help() {
     for command in [
@@ -201,6 +260,15 @@ fn every_command_has_help() {
         vec!["rules", "check", "--help"],
         vec!["rules", "test", "--help"],
         vec!["rules", "starter", "--help"],
+        vec!["rules", "publish", "--help"],
+        vec!["rules", "versions", "--help"],
+        vec!["rules", "show", "--help"],
+        vec!["rules", "rollback", "--help"],
+        vec!["lists", "--help"],
+        vec!["lists", "list", "--help"],
+        vec!["lists", "show", "--help"],
+        vec!["lists", "load", "--help"],
+        vec!["lists", "history", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");

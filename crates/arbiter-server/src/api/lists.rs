@@ -6,7 +6,7 @@ use crate::access::Caller;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
 use arbiter_model::Permission;
-use arbiter_rules::{MAX_LIST_VALUE_BYTES, MAX_LIST_VALUES, valid_list_name};
+use arbiter_rules::valid_list_name;
 use arbiter_store::{ListRecord, ListVersionSummary};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -91,33 +91,15 @@ fn check_name(name: &str) -> Result<(), Problem> {
     }
 }
 
-/// Trims, drops blanks and repeats, and enforces the limits; says which entry is at fault.
-pub(crate) fn clean_entries(
-    entries: impl IntoIterator<Item = String>,
-) -> Result<Vec<String>, Problem> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for (n, entry) in entries.into_iter().enumerate() {
-        let entry = entry.trim().to_owned();
-        if entry.is_empty() {
-            continue;
-        }
-        if entry.len() > MAX_LIST_VALUE_BYTES || entry.contains('\n') {
-            return Err(Problem::bad_request(format!(
-                "entry {}: longer than {MAX_LIST_VALUE_BYTES} bytes or spanning lines",
-                n + 1
-            )));
-        }
-        if seen.insert(entry.clone()) {
-            out.push(entry);
-        }
-        if out.len() > MAX_LIST_VALUES {
-            return Err(Problem::too_large(format!(
-                "a list holds at most {MAX_LIST_VALUES} entries; keep larger sets as event fields"
-            )));
-        }
+fn list_problem(error: crate::protect::ListError) -> Problem {
+    match error {
+        crate::protect::ListError::Invalid(m) => Problem::bad_request(m),
+        crate::protect::ListError::TooLarge(m) => Problem::too_large(m),
     }
-    Ok(out)
+}
+
+fn clean_entries(entries: impl IntoIterator<Item = String>) -> Result<Vec<String>, Problem> {
+    crate::protect::clean_list_entries(entries).map_err(list_problem)
 }
 
 async fn save(
@@ -257,7 +239,7 @@ pub(crate) async fn load_entries(
     let text = std::str::from_utf8(&body).map_err(|e| {
         Problem::bad_request(format!("the body is not UTF-8 (byte {})", e.valid_up_to()))
     })?;
-    let loaded = parse_entries(text, csv)?;
+    let loaded = crate::protect::parse_list_file(text, csv).map_err(list_problem)?;
     let replace = match query.mode.as_deref() {
         None | Some("append") => false,
         Some("replace") => true,
@@ -291,52 +273,6 @@ pub(crate) async fn load_entries(
     ))
 }
 
-/// The entries of a file: lines, or the first field of CSV records (quotes understood).
-pub(crate) fn parse_entries(text: &str, csv: bool) -> Result<Vec<String>, Problem> {
-    let mut entries = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if !csv {
-            entries.push(line.to_owned());
-            continue;
-        }
-        let field = first_csv_field(line).ok_or_else(|| {
-            Problem::bad_request(format!("line {}: a quoted field is not closed", n + 1))
-        })?;
-        if n == 0
-            && matches!(
-                field.trim().to_ascii_lowercase().as_str(),
-                "value" | "entry"
-            )
-        {
-            continue;
-        }
-        entries.push(field);
-    }
-    Ok(entries)
-}
-
-fn first_csv_field(line: &str) -> Option<String> {
-    let Some(rest) = line.strip_prefix('"') else {
-        return Some(line.split(',').next().unwrap_or("").to_owned());
-    };
-    let mut out = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                out.push('"');
-            } else {
-                return Some(out);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    None
-}
-
 /// Every version of a list, newest first.
 #[utoipa::path(get, path = "/v1/lists/{name}/versions", tag = "rules", security(("bearer" = [])),
     params(("name" = String, Path)),
@@ -352,31 +288,4 @@ pub(crate) async fn list_versions(
         return Err(Problem::not_found(format!("no list {name:?}")));
     }
     Ok(Json(history.into_iter().map(Into::into).collect()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_lines_and_csv() {
-        assert_eq!(
-            parse_entries("a\r\nb\n\nc", false).unwrap(),
-            vec!["a", "b", "", "c"]
-        );
-        assert_eq!(
-            parse_entries(
-                "value,added\nmailinator.com,2026\n\"odd, \"\"quoted\"\"\",x",
-                true
-            )
-            .unwrap(),
-            vec!["mailinator.com", "odd, \"quoted\""]
-        );
-        assert!(parse_entries("\"open", true).is_err());
-        assert_eq!(
-            clean_entries(["a ".into(), "a".into(), " ".into()]).unwrap(),
-            vec!["a"]
-        );
-        assert!(clean_entries(["x".repeat(300)]).is_err());
-    }
 }

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::access::Caller;
 use crate::extract::ApiJson;
 use crate::problem::{Problem, ProblemItem};
+use crate::protect::{MAX_SOURCE_BYTES, PublishError};
 use arbiter_model::Permission;
 use arbiter_rules::{Diagnostic, Ruleset, Severity, compile};
 use arbiter_store::RulesetRecord;
@@ -12,9 +13,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Longest rule text accepted.
-pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,76 +139,18 @@ pub(crate) fn view(record: RulesetRecord, current: bool, full: bool) -> RulesetV
     }
 }
 
-/// Checks a text for publication: it must compile, its examples must pass and the lists it
-/// reads must exist.
-pub(crate) async fn check_for_publication(
-    state: &AppState,
-    source: &str,
-) -> Result<Ruleset, Problem> {
-    if source.len() > MAX_SOURCE_BYTES {
-        return Err(Problem::too_large(format!(
-            "rule text is limited to {MAX_SOURCE_BYTES} bytes"
-        )));
-    }
-    let ruleset = match compile(source) {
-        Ok((ruleset, _)) => ruleset,
-        Err(diagnostics) => {
-            let count = diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            return Err(Problem::unprocessable(
-                format!(
-                    "the rules do not check: {count} error{}",
-                    if count == 1 { "" } else { "s" }
-                ),
-                items(&diagnostics, source),
-            ));
+fn publish_problem(error: PublishError, source: &str) -> Problem {
+    let detail = error.to_string();
+    match error {
+        PublishError::TooLarge => Problem::too_large(detail),
+        PublishError::DoesNotCheck(diagnostics) => {
+            Problem::unprocessable(detail, items(&diagnostics, source))
         }
-    };
-    let ruleset = std::sync::Arc::new(ruleset);
-    let failed: Vec<String> = arbiter_rules::run_examples(&ruleset)
-        .into_iter()
-        .filter(|o| !o.passed())
-        .map(|o| format!("line {}: {}: {}", o.line, o.name, o.failures.join("; ")))
-        .collect();
-    if !failed.is_empty() {
-        return Err(Problem::unprocessable(
-            format!(
-                "{} example{} failed: {}",
-                failed.len(),
-                if failed.len() == 1 { "" } else { "s" },
-                failed.join(" | ")
-            ),
-            Vec::new(),
-        ));
+        PublishError::ExamplesFailed(_) | PublishError::MissingLists(_) => {
+            Problem::unprocessable(detail, Vec::new())
+        }
+        PublishError::Store(e) => e.into(),
     }
-    let existing: Vec<String> = state
-        .store()
-        .lists()
-        .await?
-        .into_iter()
-        .map(|l| l.name)
-        .collect();
-    let missing: Vec<&String> = ruleset
-        .lists
-        .iter()
-        .filter(|l| !existing.contains(l))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Problem::unprocessable(
-            format!(
-                "the rules read lists that do not exist: {}; create them first (PUT /v1/lists/NAME)",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Vec::new(),
-        ));
-    }
-    Ok(std::sync::Arc::try_unwrap(ruleset).unwrap_or_else(|_| unreachable!("the only handle")))
 }
 
 /// Checks rule text without publishing it: every error and warning with line, column and
@@ -264,17 +204,15 @@ pub(crate) async fn publish_ruleset(
     ApiJson(draft): ApiJson<RulesetDraft>,
 ) -> Result<(StatusCode, Json<RulesetView>), Problem> {
     caller.require(Permission::ManageRules)?;
-    check_for_publication(&state, &draft.source).await?;
-    let record = state
-        .store()
-        .publish_ruleset(
-            &draft.source,
-            draft.note.trim(),
-            &caller.label,
-            crate::now(),
-            None,
-        )
-        .await?;
+    let record = crate::protect::publish_ruleset(
+        state.store(),
+        &draft.source,
+        &draft.note,
+        &caller.label,
+        None,
+    )
+    .await
+    .map_err(|e| publish_problem(e, &draft.source))?;
     state.protect().changed();
     tracing::info!(version = record.version, by = %caller.label, "ruleset published");
     Ok((StatusCode::CREATED, Json(view(record, true, true))))
@@ -340,22 +278,15 @@ pub(crate) async fn restore_ruleset(
         .ruleset(version)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no ruleset version {version}")))?;
-    check_for_publication(&state, &old.source).await?;
-    let note = if request.note.trim().is_empty() {
-        format!("rolled back to version {version}")
-    } else {
-        request.note.trim().to_owned()
-    };
-    let record = state
-        .store()
-        .publish_ruleset(
-            &old.source,
-            &note,
-            &caller.label,
-            crate::now(),
-            Some(version),
-        )
-        .await?;
+    let record = crate::protect::publish_ruleset(
+        state.store(),
+        &old.source,
+        &request.note,
+        &caller.label,
+        Some(version),
+    )
+    .await
+    .map_err(|e| publish_problem(e, &old.source))?;
     state.protect().changed();
     tracing::info!(version = record.version, restores = version, by = %caller.label, "ruleset rolled back");
     Ok((StatusCode::CREATED, Json(view(record, true, true))))
