@@ -19,6 +19,7 @@ mod extract;
 mod metrics;
 pub mod problem;
 pub mod protect;
+pub mod webhooks;
 
 use arbiter_model::Micros;
 use arbiter_store::Store;
@@ -40,13 +41,27 @@ pub struct AppState {
 struct Inner {
     store: Store,
     protect: protect::Protect,
+    webhook_sender: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.webhook_sender.abort();
+    }
 }
 
 impl AppState {
+    /// Starts the decider and the webhook sender on `store`, with default webhook pacing.
     pub fn new(store: Store) -> AppState {
+        AppState::with_webhooks(store, webhooks::WebhookSettings::default())
+    }
+
+    pub fn with_webhooks(store: Store, settings: webhooks::WebhookSettings) -> AppState {
+        let effects_recorded = Arc::new(tokio::sync::Notify::new());
         AppState {
             inner: Arc::new(Inner {
-                protect: protect::Protect::start(store.clone()),
+                protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
+                webhook_sender: webhooks::start(store.clone(), settings, effects_recorded),
                 store,
             }),
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use arbiter_model::{Event, Micros};
 use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset, compile};
-use arbiter_store::{DecisionRecord, Store, StoreError};
+use arbiter_store::{DecisionRecord, NewEffect, Store, StoreError};
 use tokio::sync::{Notify, watch};
 
 /// Events read from the log per batch.
@@ -38,17 +38,21 @@ struct Shared {
     active: RwLock<Option<Active>>,
     changed: Notify,
     progress: watch::Sender<i64>,
+    /// Wakes the webhook sender when effects were recorded.
+    effects_recorded: Arc<Notify>,
 }
 
 impl Protect {
-    /// Starts the decider on `store`.
-    pub fn start(store: Store) -> Protect {
+    /// Starts the decider on `store`; `effects_recorded` is notified after each batch that
+    /// recorded effects.
+    pub fn start(store: Store, effects_recorded: Arc<Notify>) -> Protect {
         let (progress, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             store,
             active: RwLock::new(None),
             changed: Notify::new(),
             progress,
+            effects_recorded,
         });
         let (running, stop) = watch::channel(());
         tokio::spawn(run(shared.clone(), stop));
@@ -135,6 +139,7 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
         let batch_end = last.seq;
         let decided_at = crate::now();
         let mut records = Vec::new();
+        let mut effects = Vec::new();
         if let Some(engine) = &mut decider.engine {
             for logged in &batch {
                 let Ok((event, object)) = Event::parse_with_object(&logged.body) else {
@@ -149,6 +154,13 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                     &decider.lists,
                 );
                 if !decision.hits.is_empty() {
+                    effects.extend(effects_of(
+                        logged.seq,
+                        &event,
+                        &decision,
+                        decider.version,
+                        decided_at,
+                    ));
                     records.push(record(
                         logged.seq,
                         &event,
@@ -160,8 +172,11 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
             }
         }
         store
-            .record_decisions(&records, batch_end, decider.version)
+            .record_decisions(&records, &effects, batch_end, decider.version)
             .await?;
+        if !effects.is_empty() {
+            shared.effects_recorded.notify_one();
+        }
         metrics::counter!("arbiter_events_decided_total").increment(batch.len() as u64);
         for r in &records {
             metrics::counter!("arbiter_decisions_total", "verdict" => r.verdict.clone())
@@ -170,6 +185,48 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
         last_seq = batch_end;
         shared.progress.send_replace(last_seq);
     }
+}
+
+/// The actions of the active rules that fired, one effect each, addressed to the user the
+/// event is about: its actor, or its subject when the actor is staff or a system.
+fn effects_of(
+    seq: i64,
+    event: &Event,
+    decision: &Decision,
+    version: i64,
+    created_at: Micros,
+) -> Vec<NewEffect> {
+    use arbiter_model::PartyRole;
+    let user = match event.actor.role {
+        PartyRole::Client | PartyRole::Tasker => Some(event.actor.id.as_str().to_owned()),
+        _ => event.subject.as_ref().map(|s| s.id.as_str().to_owned()),
+    };
+    decision
+        .actions
+        .iter()
+        .map(|action| {
+            let detail = serde_json::to_value(action).unwrap_or_default();
+            NewEffect {
+                event_seq: seq,
+                event_id: event.id.as_str().to_owned(),
+                user_id: user.clone(),
+                action: detail["type"].as_str().unwrap_or_default().to_owned(),
+                detail: detail.to_string(),
+                rules: decision
+                    .hits
+                    .iter()
+                    .filter(|h| {
+                        h.fired
+                            && h.mode == arbiter_rules::Mode::Active
+                            && h.actions.contains(action)
+                    })
+                    .map(|h| h.rule_id.clone())
+                    .collect(),
+                ruleset_version: version,
+                created_at,
+            }
+        })
+        .collect()
 }
 
 fn record(

@@ -21,6 +21,7 @@ on_both_backends!(
     decisions_explain_themselves_and_are_listed,
     lists_keep_history_and_take_effect_without_restart,
     bad_input_gets_problems,
+    effects_reach_subscribers_signed_and_retried,
 );
 
 fn message(id: &str, text: &str) -> Value {
@@ -506,4 +507,232 @@ async fn bad_input_gets_problems(app: &TestApp) {
             .contains("invalid pattern"),
         "{p}"
     );
+}
+
+/// A webhook receiver on a random port: records what it gets, answers 500 to the first
+/// `failures` requests.
+async fn receiver(
+    failures: usize,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>> = Arc::default();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let sink = sink.clone();
+            let calls = calls.clone();
+            async move {
+                if calls.fetch_add(1, Ordering::SeqCst) < failures {
+                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                sink.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}/hook"), received)
+}
+
+async fn effects_reach_subscribers_signed_and_retried(app: &TestApp) {
+    let (url, received) = receiver(1).await;
+    let created = ok_json(
+        app.post_json(
+            "/v1/webhooks",
+            &json!({"url": url, "description": "case tool", "actions": ["review", "tag"]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    // A second subscriber that is down: its deliveries fail in the end, the first's do not wait.
+    let dead = ok_json(
+        app.post_json(
+            "/v1/webhooks",
+            &json!({"url": "http://127.0.0.1:9/nothing"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+    ok_json(publish(app, arbiter_rules::STARTER_PACK, "").await, 201).await;
+    let decision = decide(
+        app,
+        &message("m_1", "Pay me directly on Venmo and we skip the fee."),
+    )
+    .await;
+    assert_eq!(decision["verdict"], "review");
+
+    // Three actions (review, violation, tag); the first webhook takes review and tag.
+    let effects = ok_json(app.get("/v1/effects?event=m_1").send().await.unwrap(), 200).await;
+    let effects = effects["effects"].as_array().unwrap();
+    assert_eq!(effects.len(), 3, "{effects:?}");
+    assert!(
+        effects
+            .iter()
+            .all(|e| e["user_id"] == "k_1" && e["rules"] == json!(["OFFPLATFORM-PAYMENT"]))
+    );
+    let by_user = ok_json(
+        app.get("/v1/effects?user=k_1&action=violation")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(
+        by_user["effects"][0]["action"],
+        json!({"type": "violation", "standard": "POL-PAYMENTS §2.1"})
+    );
+
+    // Delivered after one 500, signed.
+    let mut delivered = Vec::new();
+    for _ in 0..200 {
+        delivered = ok_json(
+            app.get(&format!("/v1/webhooks/{id}/deliveries?state=delivered"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .clone();
+        if delivered.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(delivered.len(), 2, "{delivered:?}");
+    assert!(
+        delivered.iter().any(|d| d["attempts"] == 2),
+        "{delivered:?}"
+    );
+    let bodies = received.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for (headers, body) in &bodies {
+        let signature = headers["arbiter-signature"].to_str().unwrap();
+        assert!(
+            arbiter_server::webhooks::verify(&secret, signature, body.as_bytes(), now, 300),
+            "{signature}"
+        );
+        assert!(!arbiter_server::webhooks::verify(
+            "whsec_wrong",
+            signature,
+            body.as_bytes(),
+            now,
+            300
+        ));
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["event_id"], "m_1");
+        assert!(["review", "tag"].contains(&payload["action"]["type"].as_str().unwrap()));
+        assert!(headers.contains_key("arbiter-delivery"));
+    }
+
+    // The dead endpoint: every effect retried, then given up, with the reason kept.
+    let dead_id = dead["id"].as_str().unwrap();
+    let mut failed = Vec::new();
+    for _ in 0..200 {
+        failed = ok_json(
+            app.get(&format!("/v1/webhooks/{dead_id}/deliveries?state=failed"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .clone();
+        if failed.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    assert!(
+        failed.iter().all(|d| d["attempts"] == 4
+            && d["last_error"]
+                .as_str()
+                .unwrap()
+                .starts_with("could not deliver")),
+        "{failed:?}"
+    );
+
+    // Managing webhooks: secrets never listed again; bad addresses refused; admins only.
+    let listed = ok_json(app.get("/v1/webhooks").send().await.unwrap(), 200).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w.get("secret").is_none())
+    );
+    problem(
+        app.post_json("/v1/webhooks", &json!({"url": "https://example.com/hook"}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    problem(
+        app.post_json("/v1/webhooks", &json!({"url": "ftp://x"}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    problem(
+        app.post_json("/v1/webhooks", &json!({"url": url, "actions": ["launch"]}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    let analyst = TestApp::token_for(&app.store, Role::Analyst).await;
+    let response = app
+        .client
+        .get(app.url("/v1/webhooks"))
+        .bearer_auth(&analyst)
+        .send()
+        .await
+        .unwrap();
+    problem(response, 403).await;
+    let response = app
+        .client
+        .delete(app.url(&format!("/v1/webhooks/{id}")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let response = app
+        .client
+        .delete(app.url(&format!("/v1/webhooks/{id}")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    problem(response, 404).await;
 }

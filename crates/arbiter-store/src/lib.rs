@@ -13,11 +13,16 @@
 //! the bulk insert (see `events::insert_statement`).
 
 mod access;
+mod effects;
 mod events;
 mod migrate;
 mod protect;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
+pub use effects::{
+    AttemptOutcome, DeliveryRecord, DueDelivery, EffectFilter, EffectRecord, NewEffect,
+    WebhookRecord,
+};
 pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
 pub use protect::{
     DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent, RulesetRecord,

@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_protect.sql"),
         postgres: include_str!("../migrations/postgres/0002_protect.sql"),
     },
+    Migration {
+        version: 3,
+        name: "effects",
+        sqlite: include_str!("../migrations/sqlite/0003_effects.sql"),
+        postgres: include_str!("../migrations/postgres/0003_effects.sql"),
+    },
 ];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an

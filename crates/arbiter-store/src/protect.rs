@@ -82,7 +82,7 @@ pub struct LoggedEvent {
 const DECISION_COLUMNS: &str = "event_seq, event_id, event_type, occurred_at, actor_id, subject_id, ruleset_version, verdict, score, fired, decided_at, body";
 
 impl Store {
-    fn placeholders(&self, count: usize) -> String {
+    pub(crate) fn placeholders(&self, count: usize) -> String {
         (1..=count)
             .map(|n| match self.backend {
                 Backend::Sqlite => "?".to_owned(),
@@ -345,15 +345,20 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
-    /// Stores a batch of decisions and moves the decider's progress, in one transaction: a
-    /// crash leaves both as they were, and the batch is decided again.
+    /// Stores a batch of decisions, their effects (with a webhook delivery for each subscriber)
+    /// and the decider's progress, in one transaction: a crash leaves all as they were, and the
+    /// batch is decided again.
     pub async fn record_decisions(
         &self,
         decisions: &[DecisionRecord],
+        effects: &[crate::NewEffect],
         last_seq: i64,
         ruleset_version: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
+        for effect in effects {
+            self.insert_effect(&mut tx, effect).await?;
+        }
         let insert = format!(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ({}) ON CONFLICT (event_seq) DO NOTHING",
             self.placeholders(12)

@@ -187,7 +187,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
 /// Runs the decider over the whole log, with a progress bar, and says what it found.
 async fn decide_all(store: &Store) -> Result<()> {
     let last = store.last_event_seq().await?;
-    let protect = arbiter_server::protect::Protect::start(store.clone());
+    let protect = arbiter_server::protect::Protect::start(
+        store.clone(),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+    );
     let bar = indicatif::ProgressBar::new(last as u64).with_style(
         indicatif::ProgressStyle::with_template(
             "Deciding  [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",

@@ -2,6 +2,7 @@
 
 mod access;
 pub(crate) mod decisions;
+mod effects;
 pub(crate) mod events;
 mod lists;
 pub(crate) mod rulesets;
@@ -28,6 +29,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lists::get_list, lists::put_list))
         .routes(routes!(lists::load_entries))
         .routes(routes!(lists::list_versions))
+        .routes(routes!(effects::list_effects))
+        .routes(routes!(effects::create_webhook, effects::list_webhooks))
+        .routes(routes!(effects::disable_webhook))
+        .routes(routes!(effects::list_deliveries))
         .routes(routes!(service::healthz))
         .routes(routes!(service::metrics))
         .routes(routes!(service::openapi_json))

@@ -31,7 +31,16 @@ impl TestApp {
             .expect("bind");
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = arbiter_server::AppState::new(store.clone());
+        // Webhook retries paced for tests: the same code, a shorter clock.
+        let state = arbiter_server::AppState::with_webhooks(
+            store.clone(),
+            arbiter_server::webhooks::WebhookSettings {
+                timeout: std::time::Duration::from_millis(500),
+                first_retry: std::time::Duration::from_millis(50),
+                max_retry: std::time::Duration::from_millis(200),
+                max_attempts: 4,
+            },
+        );
         let server = tokio::spawn(arbiter_server::serve(listener, state, async move {
             let _ = stopped.await;
         }));

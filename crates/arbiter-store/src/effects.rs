@@ -1,0 +1,410 @@
+//! Effects (the actions of fired rules) and their delivery to webhook subscribers.
+
+use crate::{Backend, Store, StoreError};
+use arbiter_model::Micros;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// An effect to record with its decision.
+#[derive(Debug, Clone)]
+pub struct NewEffect {
+    pub event_seq: i64,
+    pub event_id: String,
+    pub user_id: Option<String>,
+    /// The action's type: `review`, `block`, …
+    pub action: String,
+    /// The action as JSON.
+    pub detail: String,
+    pub rules: Vec<String>,
+    pub ruleset_version: i64,
+    pub created_at: Micros,
+}
+
+/// A recorded effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectRecord {
+    pub id: i64,
+    pub event_seq: i64,
+    pub event_id: String,
+    pub user_id: Option<String>,
+    pub action: String,
+    pub detail: String,
+    pub rules: Vec<String>,
+    pub ruleset_version: i64,
+    pub created_at: Micros,
+}
+
+/// Which effects to list.
+#[derive(Debug, Clone, Default)]
+pub struct EffectFilter {
+    pub user: Option<String>,
+    pub event: Option<String>,
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    /// Actions delivered; empty for every action.
+    pub actions: Vec<String>,
+    pub description: String,
+    pub created_by: String,
+    pub created_at: Micros,
+    pub disabled_at: Option<Micros>,
+}
+
+/// A delivery, with what is needed to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub webhook_id: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: Micros,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: Micros,
+    pub delivered_at: Option<Micros>,
+    pub effect: EffectRecord,
+}
+
+/// A due delivery and where it goes.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub delivery: DeliveryRecord,
+    pub url: String,
+    pub secret: String,
+}
+
+const EFFECT_COLUMNS: &str = "e.id, e.event_seq, e.event_id, e.user_id, e.action, e.detail, e.rules, e.ruleset_version, e.created_at";
+const DELIVERY_COLUMNS: &str = "d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at AS delivery_created_at, d.delivered_at";
+
+impl Store {
+    pub(crate) async fn insert_effect(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        effect: &NewEffect,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO effects (event_seq, event_id, user_id, action, detail, rules, ruleset_version, created_at) \
+             VALUES ({}) ON CONFLICT (event_seq, detail) DO NOTHING RETURNING id",
+            self.placeholders(8)
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(effect.event_seq)
+            .bind(effect.event_id.as_str())
+            .bind(effect.user_id.as_deref())
+            .bind(effect.action.as_str())
+            .bind(effect.detail.as_str())
+            .bind(format!(",{},", effect.rules.join(",")))
+            .bind(effect.ruleset_version)
+            .bind(effect.created_at)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(row) = row else { return Ok(()) };
+        let id: i64 = row.try_get(0)?;
+        let sql = format!(
+            "INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, created_at) \
+             SELECT id, {}, 'pending', 0, {}, {} FROM webhooks \
+             WHERE disabled_at IS NULL AND (actions = '' OR actions LIKE {})",
+            p(self.backend, 1),
+            p(self.backend, 2),
+            p(self.backend, 3),
+            p(self.backend, 4)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(effect.created_at)
+            .bind(effect.created_at)
+            .bind(format!("%,{},%", effect.action))
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Effects newest first, before the effect `before` (the previous page's last id).
+    pub async fn list_effects(
+        &self,
+        filter: &EffectFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<EffectRecord>, StoreError> {
+        let mut clauses = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            p(self.backend, n)
+        };
+        if let Some(user) = &filter.user {
+            clauses.push(format!("e.user_id = {}", next()));
+            texts.push(user.clone());
+        }
+        if let Some(event) = &filter.event {
+            clauses.push(format!("e.event_id = {}", next()));
+            texts.push(event.clone());
+        }
+        if let Some(action) = &filter.action {
+            clauses.push(format!("e.action = {}", next()));
+            texts.push(action.clone());
+        }
+        if before.is_some() {
+            clauses.push(format!("e.id < {}", next()));
+        }
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {EFFECT_COLUMNS} FROM effects e{filter_sql} ORDER BY e.id DESC LIMIT {}",
+            limit.clamp(1, 1_000)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for text in texts {
+            query = query.bind(text);
+        }
+        if let Some(before) = before {
+            query = query.bind(before);
+        }
+        let rows = query.fetch_all(&self.reader).await?;
+        rows.iter().map(effect_record).collect()
+    }
+
+    pub async fn create_webhook(&self, webhook: &WebhookRecord) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO webhooks (id, url, secret, actions, description, created_by, created_at) VALUES ({})",
+            self.placeholders(7)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(webhook.id.as_str())
+            .bind(webhook.url.as_str())
+            .bind(webhook.secret.as_str())
+            .bind(if webhook.actions.is_empty() {
+                String::new()
+            } else {
+                format!(",{},", webhook.actions.join(","))
+            })
+            .bind(webhook.description.as_str())
+            .bind(webhook.created_by.as_str())
+            .bind(webhook.created_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<WebhookRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, url, secret, actions, description, created_by, created_at, disabled_at FROM webhooks ORDER BY created_at",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(webhook_record).collect()
+    }
+
+    /// Stops deliveries to a webhook; pending ones are dropped as failed. False when unknown.
+    pub async fn disable_webhook(&self, id: &str, at: Micros) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let sql = format!(
+            "UPDATE webhooks SET disabled_at = {} WHERE id = {} AND disabled_at IS NULL",
+            p(self.backend, 1),
+            p(self.backend, 2)
+        );
+        let changed = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let sql = format!(
+            "UPDATE webhook_deliveries SET state = 'failed', last_error = 'the webhook was disabled' \
+             WHERE webhook_id = {} AND state = 'pending'",
+            p(self.backend, 1)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    /// Pending deliveries whose next attempt is due, oldest first.
+    pub async fn due_deliveries(
+        &self,
+        now: Micros,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, w.url, w.secret FROM webhook_deliveries d \
+             JOIN effects e ON e.id = d.effect_id JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.state = 'pending' AND d.next_attempt_at <= {} ORDER BY d.next_attempt_at, d.id LIMIT {}",
+            p(self.backend, 1),
+            limit.clamp(1, 1_000)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DueDelivery {
+                    delivery: delivery_record(row)?,
+                    url: row.try_get("url")?,
+                    secret: row.try_get("secret")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records one attempt and the delivery's new state.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_attempt(
+        &self,
+        delivery_id: i64,
+        attempt: i64,
+        at: Micros,
+        status: Option<i64>,
+        error: Option<&str>,
+        duration_ms: i64,
+        next: AttemptOutcome,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let sql = format!(
+            "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES ({}) \
+             ON CONFLICT (delivery_id, attempt) DO NOTHING",
+            self.placeholders(6)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(delivery_id)
+            .bind(attempt)
+            .bind(at)
+            .bind(status)
+            .bind(error)
+            .bind(duration_ms)
+            .execute(&mut *tx)
+            .await?;
+        let (state, next_at, delivered_at) = match next {
+            AttemptOutcome::Delivered => ("delivered", at, Some(at)),
+            AttemptOutcome::RetryAt(when) => ("pending", when, None),
+            AttemptOutcome::GaveUp => ("failed", at, None),
+        };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET state = {}, attempts = {}, next_attempt_at = {}, last_status = {}, \
+             last_error = {}, delivered_at = {} WHERE id = {}",
+            p(self.backend, 1),
+            p(self.backend, 2),
+            p(self.backend, 3),
+            p(self.backend, 4),
+            p(self.backend, 5),
+            p(self.backend, 6),
+            p(self.backend, 7)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(state)
+            .bind(attempt)
+            .bind(next_at)
+            .bind(status)
+            .bind(error)
+            .bind(delivered_at)
+            .bind(delivery_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A webhook's deliveries, newest first.
+    pub async fn deliveries(
+        &self,
+        webhook_id: &str,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let state_clause = if state.is_some() {
+            format!(" AND d.state = {}", p(self.backend, 2))
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS} FROM webhook_deliveries d JOIN effects e ON e.id = d.effect_id \
+             WHERE d.webhook_id = {}{state_clause} ORDER BY d.id DESC LIMIT {}",
+            p(self.backend, 1),
+            limit.clamp(1, 1_000)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(webhook_id);
+        if let Some(state) = state {
+            query = query.bind(state);
+        }
+        let rows = query.fetch_all(&self.reader).await?;
+        rows.iter().map(delivery_record).collect()
+    }
+}
+
+/// What became of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered,
+    RetryAt(Micros),
+    GaveUp,
+}
+
+fn p(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn effect_record(row: &AnyRow) -> Result<EffectRecord, StoreError> {
+    let rules: String = row.try_get("rules")?;
+    Ok(EffectRecord {
+        id: row.try_get("id")?,
+        event_seq: row.try_get("event_seq")?,
+        event_id: row.try_get("event_id")?,
+        user_id: row.try_get("user_id")?,
+        action: row.try_get("action")?,
+        detail: row.try_get("detail")?,
+        rules: split_list(&rules),
+        ruleset_version: row.try_get("ruleset_version")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn delivery_record(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        id: row.try_get("delivery_id")?,
+        webhook_id: row.try_get("webhook_id")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("delivery_created_at")?,
+        delivered_at: row.try_get("delivered_at")?,
+        effect: effect_record(row)?,
+    })
+}
+
+fn webhook_record(row: &AnyRow) -> Result<WebhookRecord, StoreError> {
+    let actions: String = row.try_get("actions")?;
+    Ok(WebhookRecord {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        secret: row.try_get("secret")?,
+        actions: split_list(&actions),
+        description: row.try_get("description")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        disabled_at: row.try_get("disabled_at")?,
+    })
+}
