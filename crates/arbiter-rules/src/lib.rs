@@ -24,6 +24,7 @@
 //! Architecture invariant: no I/O, no clock, no async. Time is the event's own `occurred_at`.
 
 mod ast;
+pub mod backtest;
 mod check;
 pub mod contact;
 mod diagnostic;

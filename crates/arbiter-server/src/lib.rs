@@ -14,6 +14,7 @@
 
 pub mod access;
 mod api;
+pub mod backtest;
 mod console;
 mod extract;
 mod metrics;

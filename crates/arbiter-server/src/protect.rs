@@ -301,7 +301,7 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
         let mut after = (Micros::MIN, 0);
         loop {
             let page = store
-                .events_for_replay(since, last_seq, after, 10_000)
+                .events_for_replay(since, Micros::MAX, last_seq, after, 10_000)
                 .await?;
             let Some(last) = page.last() else { break };
             after = (last.occurred_at, last.seq);

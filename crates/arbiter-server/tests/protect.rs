@@ -22,6 +22,7 @@ on_both_backends!(
     lists_keep_history_and_take_effect_without_restart,
     bad_input_gets_problems,
     effects_reach_subscribers_signed_and_retried,
+    backtests_compare_a_candidate_with_the_rules_in_force,
 );
 
 fn message(id: &str, text: &str) -> Value {
@@ -735,4 +736,87 @@ async fn effects_reach_subscribers_signed_and_retried(app: &TestApp) {
         .await
         .unwrap();
     problem(response, 404).await;
+}
+
+async fn backtests_compare_a_candidate_with_the_rules_in_force(app: &TestApp) {
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+    ok_json(publish(app, arbiter_rules::STARTER_PACK, "").await, 201).await;
+    let chargeback = |id: &str, day: u32, user: &str| {
+        json!({"id": id, "type": "payment.chargeback", "occurred_at": format!("2026-10-{day:02}T12:00:00Z"), "market": "US",
+               "actor": {"id": "card_network", "role": "system"}, "subject": {"id": user, "role": "client"},
+               "task_id": format!("t_{id}"), "amount": {"minor": 5000, "currency": "USD"}}).to_string()
+    };
+    let body = [
+        claim("cl_1", 1, "c_9"),
+        claim("cl_2", 5, "c_9"),
+        claim("cl_3", 9, "c_7"),
+        chargeback("cb_1", 20, "c_9"),
+    ]
+    .join("\n");
+    ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    settle(app).await;
+
+    // The candidate opens a case at the second claim instead of the third.
+    let candidate =
+        arbiter_rules::STARTER_PACK.replace("when claims_90d >= 3", "when claims_90d >= 2");
+    let candidate = candidate.replace(
+        "expect verdict allow, not fires CLAIM-SERIAL",
+        "expect verdict review, fires CLAIM-SERIAL",
+    );
+    let report = ok_json(
+        app.post_json("/v1/backtests", &json!({"source": candidate, "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"})).send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(report["events"], 4);
+    assert_eq!(report["decisions_changed"], 1, "{report:#}");
+    assert_eq!(report["transitions"]["allow→review"], 1);
+    assert_eq!(report["money_at_stake"]["USD"], 12000);
+    let serial = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_id"] == "CLAIM-SERIAL" && r["side"] == "candidate")
+        .unwrap();
+    assert_eq!(serial["hits"], 1);
+    // c_9 was flagged on day 5 and charged back on day 20: confirmed.
+    assert_eq!(serial["precision"], 1.0);
+    assert_eq!(serial["recall"], 1.0);
+    assert!(
+        !report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule_id"] == "CLAIM-SERIAL" && r["side"] == "baseline")
+    );
+
+    let empty = problem(
+        app.post_json("/v1/backtests", &json!({"source": candidate, "from": "2020-01-01T00:00:00Z", "to": "2020-02-01T00:00:00Z"})).send().await.unwrap(),
+        422,
+    )
+    .await;
+    assert!(
+        empty["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the log holds events from 2026-10-01"),
+        "{empty}"
+    );
+    let broken = problem(
+        app.post_json("/v1/backtests", &json!({"source": "rule X \"x\" on a.b enforces P when nope", "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"})).send().await.unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(broken["errors"][0]["message"], "unknown field `nope`");
+    problem(
+        app.post_json(
+            "/v1/backtests",
+            &json!({"source": candidate, "from": "October", "to": "2026-11-01T00:00:00Z"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
 }

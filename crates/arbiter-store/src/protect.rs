@@ -298,11 +298,12 @@ impl Store {
         rows.iter().map(logged_event).collect()
     }
 
-    /// Events with `seq <= up_to` that occurred at or after `since`, in time order, a page at a
-    /// time after `(after_time, after_seq)`: the history an engine replays before deciding.
+    /// Events with `seq <= up_to` that occurred in `[since, until)`, in time order, a page at a
+    /// time after `(after_time, after_seq)`: the history an engine replays.
     pub async fn events_for_replay(
         &self,
         since: Micros,
+        until: Micros,
         up_to: i64,
         after: (Micros, i64),
         limit: i64,
@@ -312,17 +313,19 @@ impl Store {
             Backend::Postgres => format!("${n}"),
         };
         let sql = format!(
-            "SELECT seq, occurred_at, body FROM events WHERE occurred_at >= {} AND seq <= {} \
+            "SELECT seq, occurred_at, body FROM events WHERE occurred_at >= {} AND occurred_at < {} AND seq <= {} \
              AND (occurred_at > {} OR (occurred_at = {} AND seq > {})) ORDER BY occurred_at, seq LIMIT {}",
             p(1),
             p(2),
             p(3),
             p(4),
             p(5),
+            p(6),
             limit.clamp(1, 100_000)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(since)
+            .bind(since.max(after.0))
+            .bind(until)
             .bind(up_to)
             .bind(after.0)
             .bind(after.0)
@@ -330,6 +333,57 @@ impl Store {
             .fetch_all(&self.reader)
             .await?;
         rows.iter().map(logged_event).collect()
+    }
+
+    /// How many events occurred in `[from, to)`, and the first and last time in the log.
+    pub async fn events_in_range(
+        &self,
+        from: Micros,
+        to: Micros,
+    ) -> Result<(i64, Option<Micros>, Option<Micros>), StoreError> {
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM events WHERE occurred_at >= {} AND occurred_at < {}), \
+                    (SELECT MIN(occurred_at) FROM events), (SELECT MAX(occurred_at) FROM events)",
+            match self.backend {
+                Backend::Sqlite => "?",
+                Backend::Postgres => "$1",
+            },
+            match self.backend {
+                Backend::Sqlite => "?",
+                Backend::Postgres => "$2",
+            }
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(to)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    }
+
+    /// Users with a known bad outcome in `[from, until)` and the time of their latest: the
+    /// subjects of chargebacks.
+    pub async fn bad_outcomes(
+        &self,
+        from: Micros,
+        until: Micros,
+    ) -> Result<Vec<(String, Micros)>, StoreError> {
+        let (a, b) = match self.backend {
+            Backend::Sqlite => ("?", "?"),
+            Backend::Postgres => ("$1", "$2"),
+        };
+        let sql = format!(
+            "SELECT subject_id, MAX(occurred_at) FROM events WHERE occurred_at >= {a} AND occurred_at < {b} \
+             AND type = 'payment.chargeback' AND subject_id IS NOT NULL GROUP BY subject_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(until)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// The newest `occurred_at` among events up to `seq`.

@@ -2,6 +2,7 @@
 //! generates synthetic marketplaces and runs the demo. Each command wires the library crates
 //! together; none holds business logic.
 
+mod backtest;
 mod config;
 mod demo;
 mod ingest;
@@ -87,6 +88,8 @@ enum Command {
     /// Check, test, publish and roll back rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Replay stored history through a candidate rule file beside the ruleset in force.
+    Backtest(backtest::BacktestArgs),
     /// Manage the lists rules read (`in list("disposable_domains")`).
     #[command(subcommand)]
     Lists(rules::ListsCommand),
@@ -221,6 +224,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 rules::run(command)?
             };
+            if !ok {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Backtest(args) => {
+            let store = open(&settings.db).await?;
+            let ok = backtest::run(args, &store).await?;
+            store.close().await;
             if !ok {
                 return Ok(ExitCode::from(1));
             }

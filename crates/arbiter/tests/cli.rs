@@ -269,6 +269,7 @@ fn every_command_has_help() {
         vec!["lists", "show", "--help"],
         vec!["lists", "load", "--help"],
         vec!["lists", "history", "--help"],
+        vec!["backtest", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");

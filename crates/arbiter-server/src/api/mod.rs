@@ -1,6 +1,7 @@
 //! The JSON API.
 
 mod access;
+pub(crate) mod backtests;
 pub(crate) mod decisions;
 mod effects;
 pub(crate) mod events;
@@ -25,6 +26,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rulesets::check_ruleset))
         .routes(routes!(rulesets::get_ruleset))
         .routes(routes!(rulesets::restore_ruleset))
+        .routes(routes!(backtests::run_backtest))
         .routes(routes!(lists::list_lists))
         .routes(routes!(lists::get_list, lists::put_list))
         .routes(routes!(lists::load_entries))

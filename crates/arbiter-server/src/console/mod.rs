@@ -39,6 +39,9 @@ const AREAS: &[Area] = &[
     Area { slug: "markets", name: "Markets", summary: "Markets, currencies, locales and regional policy variants; EU DSA statements of reasons and transparency reports." },
 ];
 
+/// The console's styles.
+pub(crate) const STYLESHEET: &str = include_str!("../../assets/arbiter.css");
+
 /// Who the header shows as signed in.
 pub(crate) struct SignedIn {
     label: String,
@@ -266,7 +269,7 @@ struct TypeCount {
 }
 
 /// `50000` as `50,000`: counts people read at a glance.
-fn grouped(n: i64) -> String {
+pub(crate) fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if n < 0 {
@@ -598,7 +601,7 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../assets/arbiter.css"),
+        STYLESHEET,
     )
 }
 

@@ -1,0 +1,365 @@
+//! Backtest: replays history through a candidate ruleset beside the baseline (the one in
+//! force) and compares what each would have decided. Pure: the caller feeds events in time
+//! order and says which users later turned out bad.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use arbiter_model::Micros;
+use serde::Serialize;
+
+use crate::eval::{Decision, Engine, Facts, Verdict};
+use crate::program::{Lists, Ruleset};
+
+const DAY: Micros = 86_400_000_000;
+
+/// Replays events through two rulesets.
+pub struct Backtest {
+    candidate: Engine,
+    baseline: Option<Engine>,
+    from: Micros,
+    to: Micros,
+    report: Accumulator,
+}
+
+#[derive(Default)]
+struct Accumulator {
+    events: u64,
+    changed: u64,
+    transitions: BTreeMap<(Verdict, Verdict), u64>,
+    changed_users: HashSet<String>,
+    changed_money: BTreeMap<String, i64>,
+    rules: BTreeMap<(Side, String), RuleTally>,
+    days: BTreeMap<i64, (u64, u64)>,
+    evaluated_users: HashSet<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Candidate,
+    Baseline,
+}
+
+#[derive(Default)]
+struct RuleTally {
+    name: String,
+    hits: u64,
+    errors: u64,
+    /// Each user it fired on, with the time of the first hit.
+    users: HashMap<String, Micros>,
+    money: BTreeMap<String, i64>,
+}
+
+/// One rule's figures on one side.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct RuleReport {
+    pub side: Side,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub hits: u64,
+    /// Evaluations that failed (a missing field); the event was still decided.
+    pub errors: u64,
+    pub users: u64,
+    /// Sum of the amounts of the events it fired on, per currency, in minor units.
+    pub money_at_stake: BTreeMap<String, i64>,
+    /// Flagged users with a bad outcome after the first hit ÷ flagged users; `None` when
+    /// none were flagged.
+    pub precision: Option<f64>,
+    /// Users with a bad outcome flagged before it ÷ users with a bad outcome seen in the range.
+    pub recall: Option<f64>,
+}
+
+/// The comparison, as the CLI, the API and the console show it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct BacktestReport {
+    pub from: String,
+    pub to: String,
+    pub events: u64,
+    /// Events whose verdict differs between the two rulesets.
+    pub decisions_changed: u64,
+    /// `allow→review: 12`, …
+    pub transitions: BTreeMap<String, u64>,
+    pub users_affected: u64,
+    /// Amounts of the events whose decision changed, per currency, in minor units.
+    pub money_at_stake: BTreeMap<String, i64>,
+    pub rules: Vec<RuleReport>,
+    /// Per day: hits of the candidate's and the baseline's active rules.
+    pub days: Vec<DayReport>,
+    /// Users with a known bad outcome among those seen in the range.
+    pub bad_outcomes: u64,
+    /// Where the outcomes come from.
+    pub outcome_source: String,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct DayReport {
+    pub day: String,
+    pub candidate: u64,
+    pub baseline: u64,
+}
+
+impl Backtest {
+    /// `[from, to)` is the range decided; earlier events fed to [`Backtest::feed`] only build
+    /// velocity state.
+    pub fn new(
+        candidate: Arc<Ruleset>,
+        baseline: Option<Arc<Ruleset>>,
+        from: Micros,
+        to: Micros,
+    ) -> Backtest {
+        Backtest {
+            candidate: Engine::new(candidate),
+            baseline: baseline.map(Engine::new),
+            from,
+            to,
+            report: Accumulator::default(),
+        }
+    }
+
+    /// How far back before `from` history must be fed: the longest window of either ruleset.
+    pub fn lookback(&self) -> Option<Micros> {
+        let a = self.candidate.ruleset().lookback();
+        match &self.baseline {
+            None => a,
+            Some(b) => a.zip(b.ruleset().lookback()).map(|(a, b)| a.max(b)),
+        }
+    }
+
+    /// Feeds one event, in time order.
+    pub fn feed(&mut self, facts: &Facts<'_>, lists: &Lists) {
+        let at = arbiter_model::to_micros(facts.event.occurred_at);
+        if at < self.from {
+            self.candidate.observe(facts);
+            if let Some(b) = &mut self.baseline {
+                b.observe(facts);
+            }
+            return;
+        }
+        if at >= self.to {
+            return;
+        }
+        let candidate = self.candidate.decide(facts, lists);
+        let baseline = match &mut self.baseline {
+            Some(b) => b.decide(facts, lists),
+            None => Decision {
+                verdict: Verdict::Allow,
+                score: 0.0,
+                actions: Vec::new(),
+                hits: Vec::new(),
+            },
+        };
+        self.report.tally(facts, &candidate, &baseline, at);
+    }
+
+    /// The report, given each user's latest bad outcome (a chargeback, a claim decided as
+    /// fraud, a confirmed violation): a hit counts as confirmed when an outcome came after it.
+    pub fn finish(
+        self,
+        outcomes: &HashMap<String, Micros>,
+        outcome_source: &str,
+    ) -> BacktestReport {
+        let r = self.report;
+        let bad_seen = r
+            .evaluated_users
+            .iter()
+            .filter(|u| outcomes.contains_key(*u))
+            .count();
+        let mut rules = Vec::new();
+        for ((side, rule_id), tally) in &r.rules {
+            let flagged = &tally.users;
+            let confirmed = flagged
+                .iter()
+                .filter(|(user, first_hit)| {
+                    outcomes
+                        .get(*user)
+                        .is_some_and(|outcome| outcome > *first_hit)
+                })
+                .count();
+            rules.push(RuleReport {
+                side: *side,
+                rule_id: rule_id.clone(),
+                rule_name: tally.name.clone(),
+                hits: tally.hits,
+                errors: tally.errors,
+                users: flagged.len() as u64,
+                money_at_stake: tally.money.clone(),
+                precision: (!flagged.is_empty()).then(|| confirmed as f64 / flagged.len() as f64),
+                recall: (bad_seen > 0).then(|| confirmed as f64 / bad_seen as f64),
+            });
+        }
+        BacktestReport {
+            from: format_time(self.from),
+            to: format_time(self.to),
+            events: r.events,
+            decisions_changed: r.changed,
+            transitions: r
+                .transitions
+                .iter()
+                .map(|((a, b), n)| (format!("{}→{}", a.as_str(), b.as_str()), *n))
+                .collect(),
+            users_affected: r.changed_users.len() as u64,
+            money_at_stake: r.changed_money,
+            rules,
+            days: r
+                .days
+                .iter()
+                .map(|(day, (candidate, baseline))| DayReport {
+                    day: format_time(day * DAY)[..10].to_owned(),
+                    candidate: *candidate,
+                    baseline: *baseline,
+                })
+                .collect(),
+            bad_outcomes: bad_seen as u64,
+            outcome_source: outcome_source.to_owned(),
+        }
+    }
+}
+
+impl Accumulator {
+    fn tally(&mut self, facts: &Facts<'_>, candidate: &Decision, baseline: &Decision, at: Micros) {
+        let event = facts.event;
+        self.events += 1;
+        let user = match event.actor.role {
+            arbiter_model::PartyRole::Client | arbiter_model::PartyRole::Tasker => {
+                Some(event.actor.id.as_str())
+            }
+            _ => event.subject.as_ref().map(|s| s.id.as_str()),
+        };
+        if let Some(user) = user
+            && !self.evaluated_users.contains(user)
+        {
+            self.evaluated_users.insert(user.to_owned());
+        }
+        let money = event
+            .amount
+            .map(|m| (m.currency.as_str().to_owned(), m.minor));
+        if candidate.verdict != baseline.verdict {
+            self.changed += 1;
+            *self
+                .transitions
+                .entry((baseline.verdict, candidate.verdict))
+                .or_default() += 1;
+            if let Some(user) = user {
+                self.changed_users.insert(user.to_owned());
+            }
+            if let Some((currency, minor)) = &money {
+                *self.changed_money.entry(currency.clone()).or_default() += minor;
+            }
+        }
+        let day = at.div_euclid(DAY);
+        for (side, decision) in
+            [(Side::Candidate, candidate), (Side::Baseline, baseline)].into_iter()
+        {
+            let mut active_hits = 0;
+            for hit in &decision.hits {
+                let tally = self.rules.entry((side, hit.rule_id.clone())).or_default();
+                if tally.name.is_empty() {
+                    tally.name = hit.rule_name.clone();
+                }
+                if !hit.fired {
+                    tally.errors += 1;
+                    continue;
+                }
+                tally.hits += 1;
+                if hit.mode == crate::Mode::Active {
+                    active_hits += 1;
+                }
+                if let Some(user) = user {
+                    tally.users.entry(user.to_owned()).or_insert(at);
+                }
+                if let Some((currency, minor)) = &money {
+                    *tally.money.entry(currency.clone()).or_default() += minor;
+                }
+            }
+            let entry = self.days.entry(day).or_default();
+            if side == Side::Candidate {
+                entry.0 += active_hits;
+            } else {
+                entry.1 += active_hits;
+            }
+        }
+    }
+}
+
+fn format_time(us: Micros) -> String {
+    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arbiter_model::Event;
+
+    fn facts_of(text: &str) -> (Event, serde_json::Map<String, serde_json::Value>) {
+        Event::parse_with_object(text).unwrap()
+    }
+
+    #[test]
+    fn compares_two_rulesets_and_estimates_precision() {
+        let compile = |s: &str| Arc::new(crate::compile(s).unwrap().0);
+        let baseline = compile(
+            "rule BIG \"Big\" on task.booked enforces P when amount >= 100 USD then review(\"q\")",
+        );
+        let candidate = compile(
+            "rule BIG \"Big\" on task.booked enforces P when amount >= 50 USD then review(\"q\")\n\
+             rule NEW \"New\" on task.booked enforces P when amount >= 10 USD score 1 mode shadow",
+        );
+        let day = |d: u32| {
+            arbiter_model::to_micros(
+                time::OffsetDateTime::parse(
+                    &format!("2026-03-{d:02}T00:00:00Z"),
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap(),
+            )
+        };
+        let mut backtest = Backtest::new(candidate, Some(baseline), day(2), day(5));
+        let booking = |id: &str, d: u32, user: &str, minor: i64| {
+            format!(
+                r#"{{"id":"{id}","type":"task.booked","occurred_at":"2026-03-{d:02}T10:00:00Z","market":"US","actor":{{"id":"{user}","role":"client"}},"subject":{{"id":"k","role":"tasker"}},"task_id":"t_{id}","amount":{{"minor":{minor},"currency":"USD"}}}}"#
+            )
+        };
+        for text in [
+            booking("a", 1, "u1", 20_000),
+            booking("b", 2, "u1", 7_000),
+            booking("c", 3, "u2", 20_000),
+            booking("d", 4, "u3", 6_000),
+            booking("e", 6, "u4", 90_000),
+        ] {
+            let (event, object) = facts_of(&text);
+            backtest.feed(
+                &Facts {
+                    event: &event,
+                    object: &object,
+                },
+                &Lists::new(),
+            );
+        }
+        // u1's chargeback comes after its hits; u2's came before the rule fired on it.
+        let bad: HashMap<String, Micros> =
+            [("u1".to_owned(), day(9)), ("u2".to_owned(), day(1))].into();
+        let report = backtest.finish(&bad, "chargebacks");
+        assert_eq!(report.events, 3);
+        assert_eq!(report.decisions_changed, 2);
+        assert_eq!(report.transitions["allow→review"], 2);
+        assert_eq!(report.users_affected, 2);
+        assert_eq!(report.money_at_stake["USD"], 13_000);
+        let rule = |side, id: &str| {
+            report
+                .rules
+                .iter()
+                .find(|r| r.side == side && r.rule_id == id)
+                .unwrap()
+        };
+        assert_eq!(rule(Side::Candidate, "BIG").hits, 3);
+        assert_eq!(rule(Side::Baseline, "BIG").hits, 1);
+        assert_eq!(rule(Side::Candidate, "BIG").precision, Some(1.0 / 3.0));
+        assert_eq!(rule(Side::Candidate, "BIG").recall, Some(0.5));
+        assert_eq!(rule(Side::Baseline, "BIG").recall, Some(0.0));
+        assert_eq!(rule(Side::Candidate, "NEW").hits, 3);
+        assert_eq!(report.bad_outcomes, 2);
+        assert_eq!(report.days.len(), 3);
+        assert_eq!(report.days[0].candidate, 1);
+    }
+}

@@ -1,0 +1,319 @@
+//! Runs a backtest over the stored log: reads events in time order on one task while another
+//! thread parses and replays them through the candidate and the ruleset in force.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arbiter_model::{Event, Micros};
+use arbiter_rules::backtest::{Backtest, BacktestReport};
+use arbiter_rules::{Diagnostic, Facts, Lists, compile};
+use arbiter_store::{Store, StoreError};
+
+/// How long after the range outcomes (chargebacks) are still read.
+pub const OUTCOME_WINDOW: Micros = 90 * 86_400_000_000;
+/// Where outcomes come from today.
+pub const OUTCOME_SOURCE: &str = "chargebacks against the user within 90 days after the range";
+const PAGE: i64 = 20_000;
+
+#[derive(Debug)]
+pub enum BacktestError {
+    DoesNotCheck(Vec<Diagnostic>),
+    /// The range is empty or backwards, or holds no events; says what the log holds.
+    EmptyRange(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for BacktestError {
+    fn from(e: StoreError) -> BacktestError {
+        BacktestError::Store(e)
+    }
+}
+
+impl std::fmt::Display for BacktestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BacktestError::DoesNotCheck(d) => write!(
+                f,
+                "the candidate rules do not check: {} error(s)",
+                d.iter()
+                    .filter(|d| d.severity == arbiter_rules::Severity::Error)
+                    .count()
+            ),
+            BacktestError::EmptyRange(m) => f.write_str(m),
+            BacktestError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Replays `[from, to)` through `candidate` beside the ruleset in force. `progress` hears
+/// (events done, events in the range) as the replay goes.
+pub async fn run(
+    store: &Store,
+    candidate: &str,
+    from: Micros,
+    to: Micros,
+    progress: impl Fn(u64, u64) + Send + 'static,
+) -> Result<BacktestReport, BacktestError> {
+    let candidate = match compile(candidate) {
+        Ok((ruleset, _)) => Arc::new(ruleset),
+        Err(diagnostics) => return Err(BacktestError::DoesNotCheck(diagnostics)),
+    };
+    if from >= to {
+        return Err(BacktestError::EmptyRange(format!(
+            "the range is empty: {} is not before {}",
+            crate::api::format_time(from),
+            crate::api::format_time(to)
+        )));
+    }
+    let (count, first, last) = store.events_in_range(from, to).await?;
+    if count == 0 {
+        let held = match (first, last) {
+            (Some(a), Some(b)) => format!(
+                "the log holds events from {} to {}",
+                crate::api::format_time(a),
+                crate::api::format_time(b)
+            ),
+            _ => "the log is empty".to_owned(),
+        };
+        return Err(BacktestError::EmptyRange(format!(
+            "no events occurred between {} and {}; {held}",
+            crate::api::format_time(from),
+            crate::api::format_time(to)
+        )));
+    }
+    let baseline = match store.current_ruleset().await? {
+        Some(record) => compile(&record.source).ok().map(|(r, _)| Arc::new(r)),
+        None => None,
+    };
+    let lists: Lists = store
+        .current_lists()
+        .await?
+        .into_iter()
+        .map(|l| (l.name, l.entries.into_iter().collect()))
+        .collect();
+    let backtest = Backtest::new(candidate, baseline, from, to);
+    let since = backtest
+        .lookback()
+        .map_or(Micros::MIN, |w| from.saturating_sub(w));
+
+    // Reading and replaying overlap: pages flow through a short queue to a replay thread.
+    let (pages, mut incoming) = tokio::sync::mpsc::channel::<Vec<arbiter_store::LoggedEvent>>(4);
+    let replay = tokio::task::spawn_blocking(move || {
+        let mut backtest = backtest;
+        let mut done = 0u64;
+        while let Some(page) = incoming.blocking_recv() {
+            for logged in &page {
+                if let Ok((event, object)) = Event::parse_with_object(&logged.body) {
+                    backtest.feed(
+                        &Facts {
+                            event: &event,
+                            object: &object,
+                        },
+                        &lists,
+                    );
+                }
+                if logged.occurred_at >= from {
+                    done += 1;
+                }
+            }
+            progress(done, count as u64);
+        }
+        backtest
+    });
+    let mut after = (Micros::MIN, 0);
+    loop {
+        let page = store
+            .events_for_replay(since, to, i64::MAX, after, PAGE)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = (last.occurred_at, last.seq);
+        let full = page.len() as i64 == PAGE;
+        if pages.send(page).await.is_err() || !full {
+            break;
+        }
+    }
+    drop(pages);
+    let backtest = replay.await.map_err(|e| {
+        BacktestError::Store(StoreError::Failed(format!("the replay stopped: {e}")))
+    })?;
+    let outcomes: HashMap<String, Micros> = store
+        .bad_outcomes(from, to.saturating_add(OUTCOME_WINDOW))
+        .await?
+        .into_iter()
+        .collect();
+    Ok(backtest.finish(&outcomes, OUTCOME_SOURCE))
+}
+
+/// A report shaped for the page: figures as text, chart geometry in SVG units.
+pub struct ReportView {
+    pub from: String,
+    pub to: String,
+    pub events_text: String,
+    pub baseline_text: String,
+    pub changed_text: String,
+    pub users_text: String,
+    pub bad_text: String,
+    pub money: Vec<String>,
+    pub transitions: Vec<(String, String)>,
+    pub days: Vec<arbiter_rules::backtest::DayReport>,
+    pub candidate_points: String,
+    pub baseline_points: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub peak: u64,
+    pub width: f64,
+    pub height: f64,
+    pub rules: Vec<RuleRow>,
+    pub outcome_source: String,
+}
+
+pub struct RuleRow {
+    pub id: String,
+    pub name: String,
+    pub side: &'static str,
+    /// `candidate` or `baseline`: the bar's style.
+    pub class: &'static str,
+    pub hits: u64,
+    pub bar: f64,
+    pub users: u64,
+    pub money: String,
+    pub precision: String,
+    pub recall: String,
+    pub errors: u64,
+}
+
+fn money_text(money: &std::collections::BTreeMap<String, i64>) -> Vec<String> {
+    money
+        .iter()
+        .map(
+            |(currency, minor)| match arbiter_model::Currency::parse(currency) {
+                Ok(c) => arbiter_model::Money::new(*minor, c).to_string(),
+                Err(_) => format!("{minor} {currency}"),
+            },
+        )
+        .collect()
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{:.0}%", v * 100.0))
+}
+
+impl ReportView {
+    pub fn new(report: &BacktestReport, had_baseline: bool) -> ReportView {
+        const WIDTH: f64 = 720.0;
+        const HEIGHT: f64 = 160.0;
+        let peak = report
+            .days
+            .iter()
+            .map(|d| d.candidate.max(d.baseline))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let step = if report.days.len() > 1 {
+            WIDTH / (report.days.len() - 1) as f64
+        } else {
+            0.0
+        };
+        let points = |value: &dyn Fn(&arbiter_rules::backtest::DayReport) -> u64| {
+            report
+                .days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    format!(
+                        "{:.1},{:.1}",
+                        i as f64 * step,
+                        HEIGHT - value(d) as f64 / peak as f64 * (HEIGHT - 4.0) - 2.0
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let top_hits = report
+            .rules
+            .iter()
+            .map(|r| r.hits)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let grouped = crate::console::grouped;
+        ReportView {
+            from: report.from.clone(),
+            to: report.to.clone(),
+            events_text: grouped(report.events as i64),
+            baseline_text: if had_baseline {
+                "the ruleset in force".into()
+            } else {
+                "no ruleset (none is published)".into()
+            },
+            changed_text: grouped(report.decisions_changed as i64),
+            users_text: grouped(report.users_affected as i64),
+            bad_text: grouped(report.bad_outcomes as i64),
+            money: money_text(&report.money_at_stake),
+            transitions: report
+                .transitions
+                .iter()
+                .map(|(k, v)| (k.clone(), grouped(*v as i64)))
+                .collect(),
+            days: report.days.clone(),
+            candidate_points: points(&|d| d.candidate),
+            baseline_points: points(&|d| d.baseline),
+            first_day: report
+                .days
+                .first()
+                .map(|d| d.day.clone())
+                .unwrap_or_default(),
+            last_day: report
+                .days
+                .last()
+                .map(|d| d.day.clone())
+                .unwrap_or_default(),
+            peak,
+            width: WIDTH,
+            height: HEIGHT,
+            rules: report
+                .rules
+                .iter()
+                .map(|r| RuleRow {
+                    id: r.rule_id.clone(),
+                    name: r.rule_name.clone(),
+                    side: match r.side {
+                        arbiter_rules::backtest::Side::Candidate => "candidate",
+                        arbiter_rules::backtest::Side::Baseline => "in force",
+                    },
+                    class: match r.side {
+                        arbiter_rules::backtest::Side::Candidate => "candidate",
+                        arbiter_rules::backtest::Side::Baseline => "baseline",
+                    },
+                    hits: r.hits,
+                    bar: r.hits as f64 / top_hits as f64 * 100.0,
+                    users: r.users,
+                    money: money_text(&r.money_at_stake).join(", "),
+                    precision: percent(r.precision),
+                    recall: percent(r.recall),
+                    errors: r.errors,
+                })
+                .collect(),
+            outcome_source: report.outcome_source.clone(),
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "backtest_report.html")]
+struct StandaloneReport<'a> {
+    r: &'a ReportView,
+    css: &'static str,
+}
+
+/// The report as one self-contained HTML page (styles inline), for `arbiter backtest --html`.
+pub fn render_html(report: &BacktestReport, had_baseline: bool) -> String {
+    use askama::Template;
+    let view = ReportView::new(report, had_baseline);
+    StandaloneReport {
+        r: &view,
+        css: crate::console::STYLESHEET,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("<p>the report could not be rendered: {e}</p>"))
+}
