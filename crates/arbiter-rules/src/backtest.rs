@@ -188,6 +188,8 @@ impl Backtest {
                 recall: (bad_seen > 0).then(|| confirmed as f64 / bad_seen as f64),
             });
         }
+        // Each rule's two sides side by side.
+        rules.sort_by(|a, b| (&a.rule_id, a.side).cmp(&(&b.rule_id, b.side)));
         BacktestReport {
             from: format_time(self.from),
             to: format_time(self.to),

@@ -140,6 +140,175 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
 }
 
 #[tokio::test]
+async fn an_analyst_publishes_rules_and_reads_a_decision() {
+    let (driver, browser) = match locate() {
+        Ok(found) => found,
+        Err(why) if std::env::var_os("ARBITER_REQUIRE_BROWSER").is_some() => {
+            panic!("ARBITER_REQUIRE_BROWSER is set but {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let password = "risk analyst secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "ravi".into(),
+                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                role: Role::Analyst,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let chrome = Browser::launch(&driver, &browser).await;
+    let shot = |name: &str| std::env::temp_dir().join(format!("arbiter-console-{name}.png"));
+    chrome.go(&app.url("/console/protect")).await;
+    chrome.type_into("#username", "ravi").await;
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    chrome.wait_for_text("main h1", "Protect").await;
+    assert!(
+        chrome
+            .text("main")
+            .await
+            .contains("No ruleset is published yet")
+    );
+
+    // A list, from the console.
+    chrome.go(&app.url("/console/protect/lists")).await;
+    chrome.type_into("#name", "disposable_domains").await;
+    chrome
+        .type_into("#entries", "mailinator.com\nyopmail.com")
+        .await;
+    chrome
+        .click("form[aria-labelledby=change] button[type=submit]")
+        .await;
+    chrome
+        .wait_for_text("main h1", "List disposable_domains")
+        .await;
+    assert_eq!(
+        chrome.find_all_texts("ul.entries li").await,
+        vec!["mailinator.com", "yopmail.com"]
+    );
+
+    // The editor starts from the starter pack; Check runs the checker and the examples.
+    chrome.go(&app.url("/console/protect/rules")).await;
+    chrome.click("button[value=check]").await;
+    chrome
+        .wait_for_text(
+            "[role=status]",
+            "The rules check: 11 rules, 15 examples pass.",
+        )
+        .await;
+
+    // A mistake is pointed at, with the name that was meant.
+    chrome.clear("#source").await;
+    chrome.type_into("#source", "rule OFF \"Payment apps\" on message.sent enforces POL-PAYMENTS §2.1\n  when has_payment_ap(data.text) score 50 then review(\"off-platform\")").await;
+    chrome.click("button[value=check]").await;
+    chrome
+        .wait_for_text("[role=alert]", "The rules do not check: 1 error.")
+        .await;
+    let finding = chrome.text("pre.diagnostic").await;
+    assert!(
+        finding.contains("did you mean `has_payment_app`?"),
+        "{finding}"
+    );
+    assert!(finding.contains("rules:2:8"), "{finding}");
+
+    // Fixed and published: in force from the next event.
+    chrome.clear("#source").await;
+    chrome.type_into("#source", "rule OFF \"Payment apps\" on message.sent enforces POL-PAYMENTS §2.1\n  when has_payment_app(data.text) score 50 then review(\"off-platform\")").await;
+    chrome.type_into("#note", "payment apps only").await;
+    chrome.click("button[value=publish]").await;
+    chrome
+        .wait_for_text(
+            "[role=status]",
+            "Published: version 1 decides events from now on.",
+        )
+        .await;
+
+    let message = r#"{"id":"m_1","type":"message.sent","occurred_at":"2026-10-01T10:00:00Z","market":"US","actor":{"id":"k_1","role":"tasker"},"subject":{"id":"c_1","role":"client"},"data":{"text":"Pay me on Venmo, no fee"}}"#;
+    let decision: serde_json::Value = app
+        .client
+        .post(app.url("/v1/decisions"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/json")
+        .body(message)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decision["verdict"], "review", "{decision}");
+
+    // The decision beside its event, with the values that made the rule fire.
+    chrome.go(&app.url("/console/events/m_1")).await;
+    chrome.wait_for_text("main h1", "Event m_1").await;
+    assert_eq!(chrome.text(".verdict").await, "review");
+    let evidence = chrome.find_all_texts("ul.evidence li").await;
+    assert!(
+        evidence.contains(&"has_payment_app(data.text) = true".to_owned()),
+        "{evidence:?}"
+    );
+    assert!(
+        chrome
+            .text("main")
+            .await
+            .contains("review(\"off-platform\")")
+    );
+    chrome.screenshot(&shot("decision")).await;
+
+    // Backtest a candidate over the day: the page reports and charts it.
+    chrome.go(&app.url("/console/protect/backtest")).await;
+    chrome.clear("#from").await;
+    chrome.type_into("#from", "2026-10-01").await;
+    chrome.clear("#to").await;
+    chrome.type_into("#to", "2026-10-01").await;
+    chrome
+        .click("form[aria-label=Backtest] button[type=submit]")
+        .await;
+    chrome.wait_for_text("#report", "Report").await;
+    assert!(
+        chrome
+            .text("dl.figures")
+            .await
+            .contains("Decisions that change")
+    );
+    assert!(chrome.find_all_texts("section svg").await.len() == 1);
+    chrome.screenshot(&shot("backtest")).await;
+
+    // A second version, then roll back to the first from the version list.
+    chrome.go(&app.url("/console/protect/rules")).await;
+    chrome.clear("#source").await;
+    chrome.type_into("#source", "rule OFF \"Payment apps\" on message.sent enforces POL-PAYMENTS §2.1\n  when has_payment_app(data.text) score 50 then block").await;
+    chrome.click("button[value=publish]").await;
+    chrome
+        .wait_for_text("main h1", "Ruleset version 2 (in force)")
+        .await;
+    chrome.go(&app.url("/console/protect/rules")).await;
+    chrome
+        .click("button[aria-label='Roll back to version 1']")
+        .await;
+    chrome
+        .wait_for_text("main h1", "Ruleset version 3 (in force)")
+        .await;
+    assert!(
+        chrome
+            .text("main")
+            .await
+            .contains("rolled back to version 1")
+    );
+
+    chrome.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn console_pages_need_a_session() {
     let app = TestApp::start(Backend::Sqlite).await.unwrap();
     for path in [
@@ -147,6 +316,12 @@ async fn console_pages_need_a_session() {
         "/console/events",
         "/console/events/x",
         "/console/areas/protect",
+        "/console/protect",
+        "/console/protect/rules",
+        "/console/protect/lists",
+        "/console/protect/backtest",
+        "/console/protect/decisions",
+        "/console/users/u_1",
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");

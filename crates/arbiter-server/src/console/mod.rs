@@ -21,22 +21,26 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub(crate) mod protect;
+
 /// The areas of the product (PRODUCT.md), in the order a team meets them.
 pub(crate) struct Area {
     pub slug: &'static str,
+    /// Where the area's navigation link leads.
+    pub href: &'static str,
     pub name: &'static str,
     pub summary: &'static str,
 }
 
 #[rustfmt::skip]
-const AREAS: &[Area] = &[
-    Area { slug: "protect", name: "Protect", summary: "Real-time decisions on every event: rules, lists, velocity, risk scores and the actions they take, each explained and logged." },
-    Area { slug: "resolve", name: "Resolve", summary: "Claims, disputes and safety incidents from intake to payout: queues, SLAs, playbooks, guarantee eligibility and the loss ledger." },
-    Area { slug: "standards", name: "Standards", summary: "Community standards for Clients and Taskers: violations, strikes, the enforcement ladder, notices with reasons, and appeals." },
-    Area { slug: "policy", name: "Policy", summary: "The versioned, searchable library of every policy, procedure, guarantee term and message template." },
-    Area { slug: "measure", name: "Measure", summary: "KPIs and ROI per market, category and month, with targets, alerts and the monthly business review." },
-    Area { slug: "decide", name: "Decide", summary: "Replay history against a changed rule, guarantee term or ladder and see what would change before shipping it." },
-    Area { slug: "markets", name: "Markets", summary: "Markets, currencies, locales and regional policy variants; EU DSA statements of reasons and transparency reports." },
+pub(crate) const AREAS: &[Area] = &[
+    Area { slug: "protect", href: "/console/protect", name: "Protect", summary: "Real-time decisions on every event: rules, lists, velocity, risk scores and the actions they take, each explained and logged." },
+    Area { slug: "resolve", href: "/console/areas/resolve", name: "Resolve", summary: "Claims, disputes and safety incidents from intake to payout: queues, SLAs, playbooks, guarantee eligibility and the loss ledger." },
+    Area { slug: "standards", href: "/console/areas/standards", name: "Standards", summary: "Community standards for Clients and Taskers: violations, strikes, the enforcement ladder, notices with reasons, and appeals." },
+    Area { slug: "policy", href: "/console/areas/policy", name: "Policy", summary: "The versioned, searchable library of every policy, procedure, guarantee term and message template." },
+    Area { slug: "measure", href: "/console/areas/measure", name: "Measure", summary: "KPIs and ROI per market, category and month, with targets, alerts and the monthly business review." },
+    Area { slug: "decide", href: "/console/protect/backtest", name: "Decide", summary: "Replay history against a changed rule, guarantee term or ladder and see what would change before shipping it." },
+    Area { slug: "markets", href: "/console/areas/markets", name: "Markets", summary: "Markets, currencies, locales and regional policy variants; EU DSA statements of reasons and transparency reports." },
 ];
 
 /// The console's styles.
@@ -58,7 +62,7 @@ impl From<&Caller> for SignedIn {
 }
 
 /// A signed-in console user; anyone else is sent to the sign-in page.
-pub(crate) struct Staff(Caller);
+pub(crate) struct Staff(pub(crate) Caller);
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
@@ -81,7 +85,7 @@ impl FromRequestParts<AppState> for Staff {
 }
 
 /// Encodes a query-string value.
-fn percent_encode(value: &str) -> String {
+pub(crate) fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
@@ -94,14 +98,14 @@ fn percent_encode(value: &str) -> String {
     out
 }
 
-fn render(template: &impl Template) -> Response {
+pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => crate::problem::Problem::internal(&e).into_response(),
     }
 }
 
-fn when(us: i64) -> String {
+pub(crate) fn when(us: i64) -> String {
     arbiter_model::from_micros(us)
         .map(|t| {
             format!(
@@ -127,6 +131,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(event))
         .routes(routes!(area))
         .routes(routes!(stylesheet))
+        .merge(protect::routes())
 }
 
 /// Sends visitors to the console.
@@ -507,6 +512,10 @@ struct EventPage {
     subject: Option<String>,
     task: Option<String>,
     json: String,
+    decision: Option<protect::DecisionRow>,
+    /// What the page says when no rule fired, or the event is not decided yet.
+    undecided: String,
+    effects: Vec<protect::EffectRow>,
 }
 
 #[derive(Template)]
@@ -543,6 +552,34 @@ async fn event(
     let json = serde_json::from_str::<serde_json::Value>(&stored.body)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or_else(|_| stored.body.clone());
+    let store = state.store();
+    let (decision, effects) = match (
+        store.decision(&stored.id).await,
+        store
+            .list_effects(
+                &arbiter_store::EffectFilter {
+                    event: Some(stored.id.clone()),
+                    ..Default::default()
+                },
+                None,
+                100,
+            )
+            .await,
+    ) {
+        (Ok(d), Ok(e)) => (d, e),
+        (Err(e), _) | (_, Err(e)) => return crate::problem::Problem::from(e).into_response(),
+    };
+    let undecided = if stored.seq > state.protect().progress() {
+        "Not decided yet: the decider has not reached this event.".to_owned()
+    } else {
+        match state.protect().active() {
+            Some(active) => format!(
+                "Allowed: no rule fired (ruleset version {} or earlier).",
+                active.version
+            ),
+            None => "No ruleset was in force: the event was stored without a decision.".to_owned(),
+        }
+    };
     render(&EventPage {
         signed_in: Some(SignedIn::from(&caller)),
         area: "events",
@@ -556,6 +593,9 @@ async fn event(
         subject: stored.subject_id,
         task: stored.task_id,
         json,
+        decision: decision.as_ref().map(protect::DecisionRow::from),
+        undecided,
+        effects: effects.iter().map(protect::EffectRow::from).collect(),
     })
 }
 

@@ -99,6 +99,20 @@ impl Browser {
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        match self.try_command(method, path, body).await {
+            Ok(value) => value,
+            Err(error) => panic!("webdriver {path}: {error}"),
+        }
+    }
+
+    /// A command whose failure the caller handles: a page that is navigating makes elements
+    /// found a moment ago stale.
+    async fn try_command(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Value> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut request = self.http.request(method, url);
         if let Some(body) = body {
@@ -112,9 +126,9 @@ impl Browser {
             .await
             .expect("webdriver JSON");
         if value["value"].get("error").is_some() {
-            panic!("webdriver {path}: {}", value["value"]);
+            return Err(value["value"].clone());
         }
-        value["value"].clone()
+        Ok(value["value"].clone())
     }
 
     pub async fn go(&self, url: &str) {
@@ -169,7 +183,10 @@ impl Browser {
     pub async fn wait_for_text(&self, css: &str, expected: &str) {
         let mut last = None;
         for _ in 0..50 {
-            last = self.find_all_texts(css).await.into_iter().next();
+            last = self
+                .try_texts(css)
+                .await
+                .and_then(|texts| texts.into_iter().next());
             if last.as_deref() == Some(expected) {
                 return;
             }
@@ -193,6 +210,29 @@ impl Browser {
             }
         }
         texts
+    }
+
+    /// The texts of the elements matching `css`, or `None` when the page changed under us.
+    async fn try_texts(&self, css: &str) -> Option<Vec<String>> {
+        let found = self
+            .try_command(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await
+            .ok()?;
+        let mut texts = Vec::new();
+        for element in found.as_array().cloned().unwrap_or_default() {
+            if let Some(id) = element[ELEMENT].as_str() {
+                let text = self
+                    .try_command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+                    .await
+                    .ok()?;
+                texts.push(text.as_str().unwrap_or_default().to_owned());
+            }
+        }
+        Some(texts)
     }
 
     pub async fn text_of(&self, element: &str) -> String {
@@ -228,6 +268,17 @@ impl Browser {
             reqwest::Method::POST,
             &format!("/element/{element}/value"),
             Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    /// Empties a text field or text area.
+    pub async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
         )
         .await;
     }
