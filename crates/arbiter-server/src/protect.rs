@@ -205,13 +205,22 @@ fn effects_of(
         .actions
         .iter()
         .map(|action| {
-            let detail = serde_json::to_value(action).unwrap_or_default();
+            let kind = match action {
+                arbiter_rules::Action::Allow => "allow",
+                arbiter_rules::Action::Review { .. } => "review",
+                arbiter_rules::Action::Block => "block",
+                arbiter_rules::Action::HoldPayout => "hold_payout",
+                arbiter_rules::Action::RequireVerification { .. } => "require_verification",
+                arbiter_rules::Action::OpenCase { .. } => "open_case",
+                arbiter_rules::Action::Violation { .. } => "violation",
+                arbiter_rules::Action::Tag { .. } => "tag",
+            };
             NewEffect {
                 event_seq: seq,
                 event_id: event.id.as_str().to_owned(),
                 user_id: user.clone(),
-                action: detail["type"].as_str().unwrap_or_default().to_owned(),
-                detail: detail.to_string(),
+                action: kind.to_owned(),
+                detail: serde_json::to_string(action).unwrap_or_default(),
                 rules: decision
                     .hits
                     .iter()

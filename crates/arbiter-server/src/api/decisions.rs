@@ -56,10 +56,10 @@ pub(crate) struct DecisionView {
     /// The actions of the active rules that fired, each once:
     /// `{"type": "review", "queue": "claims"}`, `{"type": "hold_payout"}`, …
     #[schema(value_type = Vec<Object>)]
-    actions: Vec<serde_json::Value>,
+    actions: Vec<arbiter_rules::Action>,
     /// Every rule that fired or failed, shadow rules included.
     #[schema(value_type = Vec<RuleHitSchema>)]
-    hits: Vec<serde_json::Value>,
+    hits: Vec<arbiter_rules::RuleHit>,
     /// True when the event had been received before: its stored decision is returned.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     duplicate: bool,
@@ -69,12 +69,6 @@ impl DecisionView {
     pub(crate) fn from_record(record: &DecisionRecord) -> Result<DecisionView, Problem> {
         let decision: Decision =
             serde_json::from_str(&record.body).map_err(|e| Problem::internal(&e))?;
-        let array = |value: serde_json::Value| match value {
-            serde_json::Value::Array(items) => items,
-            _ => Vec::new(),
-        };
-        let actions = serde_json::to_value(&decision.actions).map_err(|e| Problem::internal(&e))?;
-        let hits = serde_json::to_value(&decision.hits).map_err(|e| Problem::internal(&e))?;
         Ok(DecisionView {
             event_id: record.event_id.clone(),
             event_type: record.event_type.clone(),
@@ -82,8 +76,8 @@ impl DecisionView {
             ruleset_version: Some(record.ruleset_version),
             verdict: record.verdict.clone(),
             score: record.score,
-            actions: array(actions),
-            hits: array(hits),
+            actions: decision.actions,
+            hits: decision.hits,
             duplicate: false,
         })
     }

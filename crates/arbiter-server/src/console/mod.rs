@@ -105,6 +105,65 @@ pub(crate) fn render(template: &impl Template) -> Response {
     }
 }
 
+/// Lays JSON out two spaces to a level, keeping every member in the order it was received:
+/// the text is re-spaced, never re-parsed.
+fn indent_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub(crate) fn when(us: i64) -> String {
     arbiter_model::from_micros(us)
         .map(|t| {
@@ -549,9 +608,7 @@ async fn event(
         }
         Err(e) => return crate::problem::Problem::from(e).into_response(),
     };
-    let json = serde_json::from_str::<serde_json::Value>(&stored.body)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| stored.body.clone());
+    let json = indent_json(&stored.body);
     let store = state.store();
     let (decision, effects) = match (
         store.decision(&stored.id).await,
@@ -658,6 +715,14 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/console");
         assert_eq!(safe_next(Some("//evil.example/console")), "/console");
         assert_eq!(safe_next(None), "/console");
+    }
+
+    #[test]
+    fn json_is_laid_out_in_the_order_received() {
+        assert_eq!(
+            indent_json(r#"{"z":1,"a":{"s":"x, {y}: \"q\"","e":[],"o":{}},"l":[1,2]}"#),
+            "{\n  \"z\": 1,\n  \"a\": {\n    \"s\": \"x, {y}: \\\"q\\\"\",\n    \"e\": [],\n    \"o\": {}\n  },\n  \"l\": [\n    1,\n    2\n  ]\n}"
+        );
     }
 
     #[test]
