@@ -36,10 +36,46 @@ pub struct Protect {
 struct Shared {
     store: Store,
     active: RwLock<Option<Active>>,
+    /// Set when a ruleset or list changed; checked before every batch, so an event stored
+    /// after a change is decided with it.
+    stale: std::sync::atomic::AtomicBool,
     changed: Notify,
     progress: watch::Sender<i64>,
+    /// Decisions just made, by event id, before they are committed: a synchronous caller is
+    /// answered from here as soon as its event is decided. Bounded; oldest first out.
+    recent: std::sync::Mutex<Recent>,
+    /// Bumped after each batch is decided (before its commit).
+    decided: watch::Sender<u64>,
     /// Wakes the webhook sender when effects were recorded.
     effects_recorded: Arc<Notify>,
+}
+
+/// The last decisions made, by event id: the ruleset version and the decision when a rule
+/// fired or failed.
+#[derive(Default)]
+struct Recent {
+    by_event: std::collections::HashMap<String, (i64, Option<DecisionRecord>)>,
+    order: std::collections::VecDeque<String>,
+}
+
+/// How many decisions [`Recent`] keeps.
+const RECENT: usize = 50_000;
+
+impl Recent {
+    fn insert(&mut self, event_id: String, version: i64, record: Option<DecisionRecord>) {
+        if self
+            .by_event
+            .insert(event_id.clone(), (version, record))
+            .is_none()
+        {
+            self.order.push_back(event_id);
+        }
+        while self.order.len() > RECENT {
+            if let Some(old) = self.order.pop_front() {
+                self.by_event.remove(&old);
+            }
+        }
+    }
 }
 
 impl Protect {
@@ -47,11 +83,15 @@ impl Protect {
     /// recorded effects.
     pub fn start(store: Store, effects_recorded: Arc<Notify>) -> Protect {
         let (progress, _) = watch::channel(0);
+        let (decided, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             store,
             active: RwLock::new(None),
+            stale: std::sync::atomic::AtomicBool::new(false),
             changed: Notify::new(),
             progress,
+            recent: std::sync::Mutex::new(Recent::default()),
+            decided,
             effects_recorded,
         });
         let (running, stop) = watch::channel(());
@@ -64,12 +104,43 @@ impl Protect {
 
     /// Tells the decider that a ruleset or a list changed.
     pub fn changed(&self) {
+        self.shared
+            .stale
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.shared.changed.notify_one();
     }
 
     /// The ruleset the decider holds now.
     pub fn active(&self) -> Option<Active> {
         self.shared.active.read().map(|a| a.clone()).unwrap_or(None)
+    }
+
+    /// Waits for the decision on a newly stored event, answered as soon as it is made (its
+    /// commit follows within the batch; after a crash it is made again from the log). The
+    /// version of the ruleset, and the decision when a rule fired or failed; `None` on timeout.
+    pub async fn wait_for_decision(
+        &self,
+        event_id: &str,
+        timeout: Duration,
+    ) -> Option<(i64, Option<DecisionRecord>)> {
+        let mut decided = self.shared.decided.subscribe();
+        let found = async {
+            loop {
+                if let Some(found) = self
+                    .shared
+                    .recent
+                    .lock()
+                    .ok()
+                    .and_then(|r| r.by_event.get(event_id).cloned())
+                {
+                    return Some(found);
+                }
+                if decided.changed().await.is_err() {
+                    return None;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, found).await.ok().flatten()
     }
 
     /// The last event (by seq) decided.
@@ -118,6 +189,13 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
     let mut decider = load(shared, last_seq).await?;
     let mut checked = Instant::now();
     loop {
+        if shared
+            .stale
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            checked = Instant::now();
+            decider = load(shared, last_seq).await?;
+        }
         if checked.elapsed() >= POLL {
             checked = Instant::now();
             if store.configuration_stamp().await? != decider.stamp {
@@ -128,10 +206,8 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
         let Some(last) = batch.last() else {
             tokio::select! {
                 changed = commits.changed() => if changed.is_err() { return Ok(()) },
-                _ = shared.changed.notified() => {
-                    checked = Instant::now();
-                    decider = load(shared, last_seq).await?;
-                }
+                // The change is picked up at the top of the loop.
+                _ = shared.changed.notified() => {}
                 _ = tokio::time::sleep(POLL) => {}
             }
             continue;
@@ -140,6 +216,7 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
         let decided_at = crate::now();
         let mut records = Vec::new();
         let mut effects = Vec::new();
+        let mut fresh: Vec<(String, Option<DecisionRecord>)> = Vec::with_capacity(batch.len());
         if let Some(engine) = &mut decider.engine {
             for logged in &batch {
                 let Ok((event, object)) = Event::parse_with_object(&logged.body) else {
@@ -153,7 +230,10 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                     },
                     &decider.lists,
                 );
-                if !decision.hits.is_empty() {
+                let quiet = decision.hits.is_empty();
+                if quiet {
+                    fresh.push((event.id.as_str().to_owned(), None));
+                } else {
                     effects.extend(effects_of(
                         logged.seq,
                         &event,
@@ -161,16 +241,26 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                         decider.version,
                         decided_at,
                     ));
-                    records.push(record(
-                        logged.seq,
-                        &event,
-                        decision,
-                        decider.version,
-                        decided_at,
-                    ));
+                    let made = record(logged.seq, &event, decision, decider.version, decided_at);
+                    fresh.push((made.event_id.clone(), Some(made.clone())));
+                    records.push(made);
                 }
             }
         }
+        if decider.engine.is_none() {
+            for logged in &batch {
+                if let Ok(event) = Event::parse(&logged.body) {
+                    fresh.push((event.id.as_str().to_owned(), None));
+                }
+            }
+        }
+        // Waiting callers hear their decision now; the commit below makes it durable.
+        if let Ok(mut recent) = shared.recent.lock() {
+            for (event_id, record) in fresh {
+                recent.insert(event_id, decider.version, record);
+            }
+        }
+        shared.decided.send_modify(|n| *n += 1);
         store
             .record_decisions(&records, &effects, batch_end, decider.version)
             .await?;

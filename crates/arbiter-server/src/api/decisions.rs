@@ -101,8 +101,10 @@ impl DecisionView {
 /// Stores one event and answers with its decision once the decider has made it.
 ///
 /// The body is one event (SPEC.md §1) as `application/json`. The event joins the log exactly
-/// as through `POST /v1/events`; the answer comes after both the event and its decision are
-/// committed. Sending an id again returns the decision already made, marked `duplicate`.
+/// as through `POST /v1/events`; the answer comes once the event is committed and decided (the
+/// decision and its effects are committed with the decider's next write, and made again from
+/// the log after a crash). Sending an id again returns the decision already made, marked
+/// `duplicate`.
 #[utoipa::path(post, path = "/v1/decisions", tag = "decisions", security(("bearer" = [])),
     request_body(content = Object, description = "One event", content_type = "application/json"),
     responses((status = 200, body = DecisionView), (status = 400, body = Problem),
@@ -131,13 +133,8 @@ pub(crate) async fn post_decision(
         .store()
         .append_events(vec![event.clone()], crate::now())
         .await?;
-    let seq = state
-        .store()
-        .event_seq(&id)
-        .await?
-        .ok_or_else(|| Problem::internal(&"an appended event is not in the log"))?;
-    if !state.protect().wait_for(seq, DECISION_TIMEOUT).await {
-        return Err(Problem::new(
+    let pending = || {
+        Problem::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "decision-pending",
             "Decision pending",
@@ -145,19 +142,41 @@ pub(crate) async fn post_decision(
                 "the event {id} is stored but its decision took longer than {} s; read it later at /v1/decisions/{id}",
                 DECISION_TIMEOUT.as_secs()
             ),
-        ));
-    }
-    let mut view = match state.store().decision(&id).await? {
-        Some(record) => DecisionView::from_record(&record)?,
-        None => DecisionView::quiet(
-            &event,
-            state
-                .store()
-                .decider_progress()
-                .await?
-                .map(|p| p.1)
-                .filter(|v| *v > 0),
-        ),
+        )
+    };
+    let mut view = if accepted == 1 {
+        // New: answered as soon as the decider has made the decision.
+        match state
+            .protect()
+            .wait_for_decision(&id, DECISION_TIMEOUT)
+            .await
+        {
+            Some((_, Some(record))) => DecisionView::from_record(&record)?,
+            Some((version, None)) => DecisionView::quiet(&event, Some(version).filter(|v| *v > 0)),
+            None => return Err(pending()),
+        }
+    } else {
+        // Sent before: the decision already made, from the store.
+        let seq = state
+            .store()
+            .event_seq(&id)
+            .await?
+            .ok_or_else(|| Problem::internal(&"an appended event is not in the log"))?;
+        if !state.protect().wait_for(seq, DECISION_TIMEOUT).await {
+            return Err(pending());
+        }
+        match state.store().decision(&id).await? {
+            Some(record) => DecisionView::from_record(&record)?,
+            None => DecisionView::quiet(
+                &event,
+                state
+                    .store()
+                    .decider_progress()
+                    .await?
+                    .map(|p| p.1)
+                    .filter(|v| *v > 0),
+            ),
+        }
     };
     view.duplicate = accepted == 0;
     Ok(Json(view))
