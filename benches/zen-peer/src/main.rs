@@ -73,7 +73,7 @@ async fn main() {
 
     let content: DecisionContent = serde_json::from_value(zen_graph()).expect("a valid JDM graph");
     let zen = DecisionEngine::default();
-    let decision = zen.create_decision(content.into());
+    let decision = zen.create_decision(content.into()).expect("zen accepts the graph");
     let started = Instant::now();
     let mut theirs = Vec::with_capacity(events.len());
     for text in &events {
