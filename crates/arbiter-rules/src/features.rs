@@ -84,16 +84,21 @@ impl Series {
     }
 }
 
+/// Keys are user, device and task ids hashed on every event: a fast hash (not SipHash) is
+/// most of the saving; the keys come from validated events, not from an attacker's choice of
+/// a whole table.
+type Keyed<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+
 /// The velocity state of every feature of a ruleset.
 #[derive(Debug, Default)]
 pub struct Velocity {
-    states: Vec<HashMap<Box<str>, Series>>,
+    states: Vec<Keyed<Series>>,
 }
 
 impl Velocity {
     pub(crate) fn new(features: usize) -> Velocity {
         Velocity {
-            states: (0..features).map(|_| HashMap::new()).collect(),
+            states: (0..features).map(|_| Keyed::default()).collect(),
         }
     }
 
@@ -146,7 +151,7 @@ impl Velocity {
         match spec.func {
             AggFunc::Count => Ok(Value::Num(values.count() as f64)),
             AggFunc::Distinct => {
-                let mut seen: HashSet<&Stored> = HashSet::new();
+                let mut seen: HashSet<&Stored, foldhash::fast::RandomState> = HashSet::default();
                 for v in values {
                     seen.insert(v);
                 }
@@ -184,7 +189,7 @@ impl Velocity {
 
     /// How many keys the state holds, over all features.
     pub fn keys(&self) -> usize {
-        self.states.iter().map(HashMap::len).sum()
+        self.states.iter().map(|s| s.len()).sum()
     }
 }
 
