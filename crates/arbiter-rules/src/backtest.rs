@@ -37,12 +37,14 @@ struct Accumulator {
     events: u64,
     changed: u64,
     transitions: BTreeMap<(Verdict, Verdict), u64>,
-    changed_users: HashSet<String>,
+    changed_users: FastSet<String>,
     changed_money: BTreeMap<String, i64>,
     rules: BTreeMap<(Side, String), RuleTally>,
     days: BTreeMap<i64, (u64, u64)>,
-    evaluated_users: HashSet<String>,
+    evaluated_users: FastSet<String>,
 }
+
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -57,7 +59,7 @@ struct RuleTally {
     hits: u64,
     errors: u64,
     /// Each user it fired on, with the time of the first hit.
-    users: HashMap<String, Micros>,
+    users: HashMap<String, Micros, foldhash::fast::RandomState>,
     money: BTreeMap<String, i64>,
 }
 

@@ -14,6 +14,8 @@ pub const OUTCOME_WINDOW: Micros = 90 * 86_400_000_000;
 /// Where outcomes come from today.
 pub const OUTCOME_SOURCE: &str = "chargebacks against the user within 90 days after the range";
 const PAGE: i64 = 20_000;
+/// Events may arrive out of time order; a day either side of the range covers them.
+const SLACK: Micros = 86_400_000_000;
 
 #[derive(Debug)]
 pub enum BacktestError {
@@ -103,6 +105,9 @@ pub async fn run(
         let mut done = 0u64;
         while let Some(page) = incoming.blocking_recv() {
             for logged in &page {
+                if logged.occurred_at < since || logged.occurred_at >= to {
+                    continue;
+                }
                 if let Ok((event, object)) = Event::parse_with_object(&logged.body) {
                     backtest.feed(
                         &Facts {
@@ -120,15 +125,24 @@ pub async fn run(
         }
         backtest
     });
-    let mut after = (Micros::MIN, 0);
-    loop {
-        let page = store
-            .events_for_replay(since, to, i64::MAX, after, PAGE)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = (last.occurred_at, last.seq);
-        let full = page.len() as i64 == PAGE;
-        if pages.send(page).await.is_err() || !full {
+    // Events are replayed in log order, as the decider saw them, reading the table in its own
+    // order (far cheaper than walking the time index). The span of the log to read runs from
+    // the first event of the history to the last of the range, with a day of slack each side
+    // for events that arrived out of time order.
+    let Some((first, last)) = store
+        .seq_span(since.saturating_sub(SLACK), to.saturating_add(SLACK))
+        .await?
+    else {
+        drop(pages);
+        return Err(BacktestError::EmptyRange("no events to replay".into()));
+    };
+    let mut after = first - 1;
+    while after < last {
+        let mut page = store.events_after(after, PAGE).await?;
+        page.retain(|e| e.seq <= last);
+        let Some(newest) = page.last() else { break };
+        after = newest.seq;
+        if pages.send(page).await.is_err() {
             break;
         }
     }

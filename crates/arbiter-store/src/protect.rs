@@ -335,6 +335,42 @@ impl Store {
         rows.iter().map(logged_event).collect()
     }
 
+    /// The seqs of the earliest event at or after `from` and of the latest before `to`, by time:
+    /// the span of the log that holds the events of `[from, to)`, give or take events that
+    /// arrived out of time order. `None` when no event falls in the range.
+    pub async fn seq_span(
+        &self,
+        from: Micros,
+        to: Micros,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let a = match self.backend {
+            Backend::Sqlite => "?",
+            Backend::Postgres => "$1",
+        };
+        let first = format!(
+            "SELECT seq FROM events WHERE occurred_at >= {a} ORDER BY occurred_at, seq LIMIT 1"
+        );
+        let last = format!(
+            "SELECT seq FROM events WHERE occurred_at < {a} ORDER BY occurred_at DESC, seq DESC LIMIT 1"
+        );
+        let first: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(first))
+            .bind(from)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let last: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(last))
+            .bind(to)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        Ok(match (first, last) {
+            (Some(first), Some(last)) => Some((first.min(last), first.max(last))),
+            _ => None,
+        })
+    }
+
     /// How many events occurred in `[from, to)`, and the first and last time in the log.
     pub async fn events_in_range(
         &self,
