@@ -201,7 +201,11 @@ impl Event {
     }
 
     /// Parses one event and also returns its JSON object, for readers of `data.*` (rules).
+    /// The returned object holds what readers of fields beyond the typed ones need: `data`.
     pub fn parse_with_object(text: &str) -> Result<(Event, Map<String, Value>), RefusedEvent> {
+        if let Some(parsed) = Event::parse_valid(text) {
+            return Ok(parsed);
+        }
         let object: Map<String, Value> = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(object)) => object,
             Ok(other) => {
@@ -225,6 +229,84 @@ impl Event {
             Ok(event) => Ok((event, object)),
             Err(error) => Err(RefusedEvent { id: id_hint, error }),
         }
+    }
+
+    /// The fast path for the common case, a valid event: fields are read straight into their
+    /// types and only `data` becomes a JSON map. Anything unusual (a field of the wrong type,
+    /// a repeated key, a value the checks refuse) returns `None`, and the general path above
+    /// reads the event again to say exactly what is wrong, so both paths accept the same events
+    /// and refuse them with the same messages.
+    fn parse_valid(text: &str) -> Option<(Event, Map<String, Value>)> {
+        use std::borrow::Cow;
+        #[derive(serde::Deserialize)]
+        struct Wire<'a> {
+            #[serde(borrow)]
+            id: Option<Cow<'a, str>>,
+            #[serde(rename = "type", borrow)]
+            kind: Option<Cow<'a, str>>,
+            #[serde(borrow)]
+            occurred_at: Option<Cow<'a, str>>,
+            #[serde(borrow)]
+            market: Option<Cow<'a, str>>,
+            #[serde(borrow)]
+            actor: Option<WireParty<'a>>,
+            #[serde(borrow)]
+            subject: Option<WireParty<'a>>,
+            #[serde(borrow)]
+            task_id: Option<Cow<'a, str>>,
+            #[serde(borrow)]
+            amount: Option<WireMoney<'a>>,
+            data: Option<Map<String, Value>>,
+        }
+        #[derive(serde::Deserialize)]
+        struct WireParty<'a> {
+            #[serde(borrow)]
+            id: Option<Cow<'a, str>>,
+            #[serde(borrow)]
+            role: Option<Cow<'a, str>>,
+        }
+        #[derive(serde::Deserialize)]
+        struct WireMoney<'a> {
+            minor: Option<i64>,
+            #[serde(borrow)]
+            currency: Option<Cow<'a, str>>,
+        }
+        let party = |p: WireParty<'_>, id_field: &str| -> Option<Party> {
+            Some(Party {
+                id: UserId(parse_identifier(id_field, p.id?.as_ref()).ok()?),
+                role: PartyRole::parse(p.role?.as_ref()).ok()?,
+            })
+        };
+        let wire: Wire<'_> = serde_json::from_str(text).ok()?;
+        let event = Event {
+            id: EventId(parse_identifier("id", wire.id?.as_ref()).ok()?),
+            event_type: EventType::parse(wire.kind?.as_ref()).ok()?,
+            occurred_at: parse_timestamp("occurred_at", wire.occurred_at?.as_ref()).ok()?,
+            market: Market::parse(wire.market?.as_ref()).ok()?,
+            actor: party(wire.actor?, "actor.id")?,
+            subject: match wire.subject {
+                Some(p) => Some(party(p, "subject.id")?),
+                None => None,
+            },
+            task_id: match wire.task_id {
+                Some(t) => Some(parse_identifier("task_id", t.as_ref()).ok()?),
+                None => None,
+            },
+            amount: match wire.amount {
+                Some(m) => Some(Money {
+                    minor: m.minor?,
+                    currency: Currency::parse(m.currency?.as_ref()).ok()?,
+                }),
+                None => None,
+            },
+            raw: text.trim().to_owned(),
+        };
+        check_core_type(&event, wire.data.as_ref()).ok()?;
+        let mut object = Map::new();
+        if let Some(data) = wire.data {
+            object.insert("data".to_owned(), Value::Object(data));
+        }
+        Some((event, object))
     }
 
     fn from_object(object: &Map<String, Value>, raw: &str) -> Result<Event, EventError> {
@@ -591,6 +673,49 @@ mod tests {
     use super::*;
 
     const CLAIM: &str = r#"{"id":"evt_000001","type":"claim.filed","occurred_at":"2026-10-03T14:22:05Z","market":"US","actor":{"id":"u_17","role":"client"},"subject":{"id":"u_42","role":"tasker"},"task_id":"t_9001","amount":{"minor":45000,"currency":"USD"},"data":{"kind":"property_damage","incident_at":"2026-10-01T10:00:00Z","description":"..."},"channel":"app"}"#;
+
+    #[test]
+    fn the_fast_path_accepts_what_the_general_path_accepts() {
+        // Valid events, plain and unusual, come out the same whichever path reads them.
+        for text in [
+            CLAIM,
+            r#"{"id":"e1","type":"custom.thing","occurred_at":"2026-10-03T14:22:05+02:00","market":"FR","actor":{"id":"u\u0031","role":"system"},"subject":null,"data":{"nested":{"a":[1,2]}},"extra":true}"#,
+            r#"{"id":"e2","type":"payment.captured","occurred_at":"2026-10-03T14:22:05Z","market":"DE","actor":{"id":"s","role":"system"},"amount":{"minor":0,"currency":"EUR"}}"#,
+        ] {
+            let fast = Event::parse_valid(text);
+            let object: Map<String, Value> = serde_json::from_str(text).unwrap();
+            let general = Event::from_object(&object, text.trim()).unwrap();
+            let (event, data) = fast.expect("the fast path reads a valid event");
+            assert_eq!(event, general);
+            assert_eq!(data.get("data"), object.get("data"));
+        }
+        // What the fast path declines goes to the general path, which names the fault.
+        for (text, field) in [
+            (
+                r#"{"id":1,"type":"custom.thing","occurred_at":"2026-10-03T14:22:05Z","market":"US","actor":{"id":"a","role":"client"}}"#,
+                "id",
+            ),
+            (
+                r#"{"id":"a","id":"b","type":"custom.thing","occurred_at":"2026-10-03T14:22:05Z","market":"US","actor":{"id":"a","role":"client"}}"#,
+                "",
+            ),
+            (
+                r#"{"id":"a","type":"custom.thing","occurred_at":"2026-10-03T14:22:05Z","market":"US","actor":{"id":"a","role":"client"},"amount":{"minor":1.5,"currency":"USD"}}"#,
+                "amount.minor",
+            ),
+            (
+                r#"{"id":"a","type":"custom.thing","occurred_at":"2026-10-03T14:22:05Z","market":"US","actor":{"id":"a","role":"client"},"data":5}"#,
+                "data",
+            ),
+        ] {
+            assert!(Event::parse_valid(text).is_none(), "{text}");
+            match Event::parse(text) {
+                Err(refused) => assert_eq!(refused.error.field, field, "{text}"),
+                Ok(_) if field.is_empty() => {} // a repeated key: the general path keeps the last
+                Ok(event) => panic!("accepted {event:?}"),
+            }
+        }
+    }
 
     #[test]
     fn the_fast_timestamp_path_agrees_with_the_full_parser() {
