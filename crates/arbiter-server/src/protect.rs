@@ -248,9 +248,15 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
             }
         }
         if decider.engine.is_none() {
+            // Nothing to decide: waiting callers need only the id, not a parsed event.
+            #[derive(serde::Deserialize)]
+            struct Id<'a> {
+                #[serde(borrow)]
+                id: std::borrow::Cow<'a, str>,
+            }
             for logged in &batch {
-                if let Ok(event) = Event::parse(&logged.body) {
-                    fresh.push((event.id.as_str().to_owned(), None));
+                if let Ok(Id { id }) = serde_json::from_str::<Id<'_>>(&logged.body) {
+                    fresh.push((id.into_owned(), None));
                 }
             }
         }

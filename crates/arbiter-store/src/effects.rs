@@ -1,6 +1,6 @@
 //! Effects (the actions of fired rules) and their delivery to webhook subscribers.
 
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -351,12 +351,7 @@ pub enum AttemptOutcome {
     GaveUp,
 }
 
-fn p(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".to_owned(),
-        Backend::Postgres => format!("${n}"),
-    }
-}
+use crate::placeholder as p;
 
 fn split_list(text: &str) -> Vec<String> {
     text.split(',')

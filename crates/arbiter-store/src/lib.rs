@@ -202,5 +202,13 @@ impl Store {
     }
 }
 
+/// The `n`th (1-based) bind placeholder of a statement: `?` for SQLite, `$n` for PostgreSQL.
+pub(crate) fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
 #[cfg(feature = "testing")]
 pub mod testing;

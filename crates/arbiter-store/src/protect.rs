@@ -1,6 +1,6 @@
 //! Rulesets, lists and decisions: what the decision engine reads and what it writes.
 
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -84,10 +84,7 @@ const DECISION_COLUMNS: &str = "event_seq, event_id, event_type, occurred_at, ac
 impl Store {
     pub(crate) fn placeholders(&self, count: usize) -> String {
         (1..=count)
-            .map(|n| match self.backend {
-                Backend::Sqlite => "?".to_owned(),
-                Backend::Postgres => format!("${n}"),
-            })
+            .map(|n| crate::placeholder(self.backend, n))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -308,10 +305,7 @@ impl Store {
         after: (Micros, i64),
         limit: i64,
     ) -> Result<Vec<LoggedEvent>, StoreError> {
-        let p = |n: usize| match self.backend {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${n}"),
-        };
+        let p = |n: usize| crate::placeholder(self.backend, n);
         let sql = format!(
             "SELECT seq, occurred_at, body FROM events WHERE occurred_at >= {} AND occurred_at < {} AND seq <= {} \
              AND (occurred_at > {} OR (occurred_at = {} AND seq > {})) ORDER BY occurred_at, seq LIMIT {}",
@@ -343,10 +337,7 @@ impl Store {
         from: Micros,
         to: Micros,
     ) -> Result<Option<(i64, i64)>, StoreError> {
-        let a = match self.backend {
-            Backend::Sqlite => "?",
-            Backend::Postgres => "$1",
-        };
+        let a = crate::placeholder(self.backend, 1);
         let first = format!(
             "SELECT seq FROM events WHERE occurred_at >= {a} ORDER BY occurred_at, seq LIMIT 1"
         );
@@ -380,14 +371,8 @@ impl Store {
         let sql = format!(
             "SELECT (SELECT COUNT(*) FROM events WHERE occurred_at >= {} AND occurred_at < {}), \
                     (SELECT MIN(occurred_at) FROM events), (SELECT MAX(occurred_at) FROM events)",
-            match self.backend {
-                Backend::Sqlite => "?",
-                Backend::Postgres => "$1",
-            },
-            match self.backend {
-                Backend::Sqlite => "?",
-                Backend::Postgres => "$2",
-            }
+            crate::placeholder(self.backend, 1),
+            crate::placeholder(self.backend, 2)
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from)
@@ -404,10 +389,10 @@ impl Store {
         from: Micros,
         until: Micros,
     ) -> Result<Vec<(String, Micros)>, StoreError> {
-        let (a, b) = match self.backend {
-            Backend::Sqlite => ("?", "?"),
-            Backend::Postgres => ("$1", "$2"),
-        };
+        let (a, b) = (
+            crate::placeholder(self.backend, 1),
+            crate::placeholder(self.backend, 2),
+        );
         let sql = format!(
             "SELECT subject_id, MAX(occurred_at) FROM events WHERE occurred_at >= {a} AND occurred_at < {b} \
              AND type = 'payment.chargeback' AND subject_id IS NOT NULL GROUP BY subject_id"
@@ -526,10 +511,7 @@ impl Store {
         let mut binds: Vec<Bind> = Vec::new();
         let next = |binds: &mut Vec<Bind>, value: Bind| {
             binds.push(value);
-            match self.backend {
-                Backend::Sqlite => "?".to_owned(),
-                Backend::Postgres => format!("${}", binds.len()),
-            }
+            crate::placeholder(self.backend, binds.len())
         };
         if let Some(v) = &filter.verdict {
             clauses.push(format!(
