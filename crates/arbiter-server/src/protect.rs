@@ -44,8 +44,8 @@ struct Shared {
     /// Decisions just made, by event id, before they are committed: a synchronous caller is
     /// answered from here as soon as its event is decided. Bounded; oldest first out.
     recent: std::sync::Mutex<Recent>,
-    /// Bumped after each batch is decided (before its commit).
-    decided: watch::Sender<u64>,
+    /// The last event (by seq) decided, before its commit.
+    decided: watch::Sender<i64>,
     /// Wakes the webhook sender when effects were recorded.
     effects_recorded: Arc<Notify>,
 }
@@ -143,7 +143,20 @@ impl Protect {
         tokio::time::timeout(timeout, found).await.ok().flatten()
     }
 
-    /// The last event (by seq) decided.
+    /// Read-your-writes for readers of stored decisions: when the event at `seq` is decided
+    /// but its commit is still on the way (a synchronous caller was answered first), waits
+    /// briefly for that commit. True when the decision is committed.
+    pub async fn committed(&self, seq: i64) -> bool {
+        if self.progress() >= seq {
+            return true;
+        }
+        if *self.shared.decided.borrow() < seq {
+            return false;
+        }
+        self.wait_for(seq, Duration::from_secs(2)).await
+    }
+
+    /// The last event (by seq) decided and committed.
     pub fn progress(&self) -> i64 {
         *self.shared.progress.borrow()
     }
@@ -266,7 +279,7 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 recent.insert(event_id, decider.version, record);
             }
         }
-        shared.decided.send_modify(|n| *n += 1);
+        shared.decided.send_replace(batch_end);
         store
             .record_decisions(&records, &effects, batch_end, decider.version)
             .await?;

@@ -193,18 +193,18 @@ pub(crate) async fn get_decision(
     Path(event_id): Path<String>,
 ) -> Result<Json<DecisionView>, Problem> {
     caller.require(Permission::ReadEvents)?;
-    if let Some(record) = state.store().decision(&event_id).await? {
-        return Ok(Json(DecisionView::from_record(&record)?));
-    }
     let stored = state
         .store()
         .event(&event_id)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no event {event_id:?}")))?;
-    if stored.seq > state.protect().progress() {
+    if !state.protect().committed(stored.seq).await {
         return Err(Problem::not_found(format!(
             "event {event_id:?} is not decided yet"
         )));
+    }
+    if let Some(record) = state.store().decision(&event_id).await? {
+        return Ok(Json(DecisionView::from_record(&record)?));
     }
     let event = Event::parse(&stored.body).map_err(|e| Problem::internal(&e.error.message))?;
     let version = state

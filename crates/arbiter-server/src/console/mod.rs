@@ -610,6 +610,7 @@ async fn event(
     };
     let json = indent_json(&stored.body);
     let store = state.store();
+    let committed = state.protect().committed(stored.seq).await;
     let (decision, effects) = match (
         store.decision(&stored.id).await,
         store
@@ -626,7 +627,7 @@ async fn event(
         (Ok(d), Ok(e)) => (d, e),
         (Err(e), _) | (_, Err(e)) => return crate::problem::Problem::from(e).into_response(),
     };
-    let undecided = if stored.seq > state.protect().progress() {
+    let undecided = if !committed {
         "Not decided yet: the decider has not reached this event.".to_owned()
     } else {
         match state.protect().active() {
