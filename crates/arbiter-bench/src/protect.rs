@@ -171,6 +171,10 @@ pub struct DecisionsArgs {
     /// The arbiter binary [default: beside this one].
     #[arg(long)]
     arbiter: Option<PathBuf>,
+    /// The endpoint to load: `/v1/decisions`, or `/v1/events` to see what storing the event
+    /// alone costs, without the decision.
+    #[arg(long, default_value = "/v1/decisions")]
+    endpoint: String,
 }
 
 /// Runs `arbiter` with `args`, failing with its output when it fails.
@@ -249,6 +253,7 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
     let binary = crate::arbiter_binary(args.arbiter.as_deref())?;
     let dir = crate::ingest::tempfile_dir()?;
     let url = prepared_database(&binary, &dir, args.history)?;
+    let (sync_p50, sync_p99) = disk_sync_latency(&dir)?;
     let token = arbiter(
         &binary,
         &[
@@ -305,29 +310,51 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
                 .await?;
         }
         let interval = Duration::from_secs_f64(1.0 / args.rate as f64);
-        let started = tokio::time::Instant::now();
-        let mut tasks = Vec::with_capacity(bodies.len());
-        for (n, body) in bodies.into_iter().enumerate() {
-            let due = started + interval * n as u32;
-            let client = client.clone();
-            let url = format!("{base}/v1/decisions");
-            let token = token.clone();
-            tasks.push(tokio::spawn(async move {
-                tokio::time::sleep_until(due).await;
-                let response = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                let ok = match response {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                (due.elapsed(), ok)
-            }));
+        let url = format!("{base}{}", args.endpoint);
+        // `/v1/events` takes a batch: one event as one line of JSON Lines.
+        let content_type = if args.endpoint.ends_with("/events") {
+            "application/x-ndjson"
+        } else {
+            "application/json"
+        };
+        // Requests leave on schedule from a thread of their own: the runtime's timer ticks by
+        // the millisecond, which would add up to a millisecond of lateness to every request.
+        // Latency counts from when a request was due, so a late start counts against it.
+        let runtime = tokio::runtime::Handle::current();
+        let (sent, mut tasks_rx) = tokio::sync::mpsc::unbounded_channel();
+        let token = token.clone();
+        let dispatcher = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            for (n, body) in bodies.into_iter().enumerate() {
+                let due = started + interval * n as u32;
+                if let Some(wait) = due.checked_duration_since(std::time::Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                let request = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", content_type)
+                    .body(body);
+                let task = runtime.spawn(async move {
+                    let ok = match request.send().await {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    (due.elapsed(), ok)
+                });
+                if sent.send(task).is_err() {
+                    return started;
+                }
+            }
+            started
+        });
+        let mut tasks = Vec::new();
+        while let Some(task) = tasks_rx.recv().await {
+            tasks.push(task);
         }
+        let started = dispatcher
+            .join()
+            .map_err(|_| anyhow::anyhow!("the request dispatcher panicked"))?;
         let mut latencies = Vec::with_capacity(tasks.len());
         let mut errors = 0;
         for task in tasks {
@@ -347,7 +374,8 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "POST /v1/decisions on SQLite, starter pack, {} events of history: {} requests at {} per second for {} s ({:.0}/s achieved), {} errors",
+        "POST {} on SQLite, starter pack, {} events of history: {} requests at {} per second for {} s ({:.0}/s achieved), {} errors",
+        args.endpoint,
         args.history,
         latencies.len() + errors,
         args.rate,
@@ -363,8 +391,33 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
         ms(percentile(&latencies, 0.999)),
         ms(latencies.last().copied().unwrap_or_default())
     );
+    println!(
+        "  floor: a synchronous commit waits for the disk, here fdatasync p50 {:.2} ms, p99 {:.2} ms",
+        ms(sync_p50),
+        ms(sync_p99)
+    );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// How long the disk under `dir` takes to make 4 KiB appends durable, as every acknowledged
+/// commit must: the floor under any synchronous answer. The p50 and p99 of 2,000 syncs.
+fn disk_sync_latency(dir: &Path) -> Result<(Duration, Duration)> {
+    use std::io::Write;
+    let path = dir.join("sync-probe");
+    let mut file = std::fs::File::create(&path)?;
+    let page = [0u8; 4096];
+    let mut took = Vec::with_capacity(2_000);
+    for _ in 0..2_000 {
+        file.write_all(&page)?;
+        let started = std::time::Instant::now();
+        file.sync_data()?;
+        took.push(started.elapsed());
+    }
+    drop(file);
+    std::fs::remove_file(&path)?;
+    took.sort();
+    Ok((percentile(&took, 0.50), percentile(&took, 0.99)))
 }
 
 #[derive(clap::Args)]

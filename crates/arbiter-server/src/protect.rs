@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use arbiter_model::{Event, Micros};
 use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset, compile};
-use arbiter_store::{DecisionRecord, NewEffect, Store, StoreError};
+use arbiter_store::{DecisionBatch, DecisionRecord, NewEffect, Store, StoreError};
 use tokio::sync::{Notify, watch};
 
 /// Events read from the log per batch.
@@ -50,24 +50,29 @@ struct Shared {
     effects_recorded: Arc<Notify>,
 }
 
-/// The last decisions made, by event id: the ruleset version and the decision when a rule
-/// fired or failed.
+/// What a synchronous caller hears: the ruleset version, and the decision when a rule fired
+/// or failed.
+type Made = (i64, Option<DecisionRecord>);
+
+/// The last decisions made, by event id, and the callers waiting for one.
 #[derive(Default)]
 struct Recent {
-    by_event: std::collections::HashMap<String, (i64, Option<DecisionRecord>)>,
+    by_event: std::collections::HashMap<String, Made>,
     order: std::collections::VecDeque<String>,
+    waiting: std::collections::HashMap<String, Vec<tokio::sync::oneshot::Sender<Made>>>,
 }
 
 /// How many decisions [`Recent`] keeps.
 const RECENT: usize = 50_000;
 
 impl Recent {
-    fn insert(&mut self, event_id: String, version: i64, record: Option<DecisionRecord>) {
-        if self
-            .by_event
-            .insert(event_id.clone(), (version, record))
-            .is_none()
-        {
+    fn insert(&mut self, event_id: String, made: Made) {
+        if let Some(waiters) = self.waiting.remove(&event_id) {
+            for waiter in waiters {
+                let _ = waiter.send(made.clone());
+            }
+        }
+        if self.by_event.insert(event_id.clone(), made).is_none() {
             self.order.push_back(event_id);
         }
         while self.order.len() > RECENT {
@@ -118,29 +123,31 @@ impl Protect {
     /// Waits for the decision on a newly stored event, answered as soon as it is made (its
     /// commit follows within the batch; after a crash it is made again from the log). The
     /// version of the ruleset, and the decision when a rule fired or failed; `None` on timeout.
-    pub async fn wait_for_decision(
-        &self,
-        event_id: &str,
-        timeout: Duration,
-    ) -> Option<(i64, Option<DecisionRecord>)> {
-        let mut decided = self.shared.decided.subscribe();
-        let found = async {
-            loop {
-                if let Some(found) = self
-                    .shared
-                    .recent
-                    .lock()
-                    .ok()
-                    .and_then(|r| r.by_event.get(event_id).cloned())
-                {
-                    return Some(found);
-                }
-                if decided.changed().await.is_err() {
-                    return None;
-                }
+    pub async fn wait_for_decision(&self, event_id: &str, timeout: Duration) -> Option<Made> {
+        let made = {
+            let mut recent = self.shared.recent.lock().ok()?;
+            if let Some(made) = recent.by_event.get(event_id) {
+                return Some(made.clone());
             }
+            let (tell, made) = tokio::sync::oneshot::channel();
+            recent
+                .waiting
+                .entry(event_id.to_owned())
+                .or_default()
+                .push(tell);
+            made
         };
-        tokio::time::timeout(timeout, found).await.ok().flatten()
+        let outcome = tokio::time::timeout(timeout, made).await;
+        if outcome.is_err()
+            && let Ok(mut recent) = self.shared.recent.lock()
+            && let Some(waiters) = recent.waiting.get_mut(event_id)
+        {
+            waiters.retain(|w| !w.is_closed());
+            if waiters.is_empty() {
+                recent.waiting.remove(event_id);
+            }
+        }
+        outcome.ok()?.ok()
     }
 
     /// Read-your-writes for readers of stored decisions: when the event at `seq` is decided
@@ -196,7 +203,8 @@ struct Decider {
 
 async fn follow(shared: &Shared) -> Result<(), StoreError> {
     let store = &shared.store;
-    let mut commits = store.commits();
+    let mut appended = store.appended();
+    let mut in_memory = InMemory::new();
     let (mut last_seq, _) = store.decider_progress().await?.unwrap_or((0, 0));
     shared.progress.send_replace(last_seq);
     let mut decider = load(shared, last_seq).await?;
@@ -215,13 +223,34 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 decider = load(shared, last_seq).await?;
             }
         }
-        let batch = store.events_after(last_seq, BATCH).await?;
+        // The events this process commits arrive in memory; the log is read only to catch up
+        // (on start, after missing a commit, or for events another process appended).
+        loop {
+            match appended.try_recv() {
+                Ok(events) => in_memory.push(events),
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => in_memory.missed(),
+                Err(_) => break,
+            }
+        }
+        let batch = match in_memory.next(last_seq) {
+            Next::Decide(batch) => batch,
+            Next::ReadLog => {
+                let batch = store.events_after(last_seq, BATCH).await?;
+                in_memory.read_log = !batch.is_empty();
+                batch
+            }
+            Next::Wait => Vec::new(),
+        };
         let Some(last) = batch.last() else {
             tokio::select! {
-                changed = commits.changed() => if changed.is_err() { return Ok(()) },
+                received = appended.recv() => match received {
+                    Ok(events) => in_memory.push(events),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => in_memory.missed(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+                },
                 // The change is picked up at the top of the loop.
                 _ = shared.changed.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(POLL) => in_memory.read_log = true,
             }
             continue;
         };
@@ -276,23 +305,94 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
         // Waiting callers hear their decision now; the commit below makes it durable.
         if let Ok(mut recent) = shared.recent.lock() {
             for (event_id, record) in fresh {
-                recent.insert(event_id, decider.version, record);
+                recent.insert(event_id, (decider.version, record));
             }
         }
         shared.decided.send_replace(batch_end);
+        let recorded_effects = !effects.is_empty();
+        let mut verdicts: Vec<(String, u64)> = Vec::new();
+        for r in &records {
+            match verdicts.iter_mut().find(|(v, _)| *v == r.verdict) {
+                Some((_, n)) => *n += 1,
+                None => verdicts.push((r.verdict.clone(), 1)),
+            }
+        }
         store
-            .record_decisions(&records, &effects, batch_end, decider.version)
+            .record_decisions(DecisionBatch {
+                decisions: records,
+                effects,
+                last_seq: batch_end,
+                ruleset_version: decider.version,
+            })
             .await?;
-        if !effects.is_empty() {
+        if recorded_effects {
             shared.effects_recorded.notify_one();
         }
         metrics::counter!("arbiter_events_decided_total").increment(batch.len() as u64);
-        for r in &records {
-            metrics::counter!("arbiter_decisions_total", "verdict" => r.verdict.clone())
-                .increment(1);
+        for (verdict, n) in verdicts {
+            metrics::counter!("arbiter_decisions_total", "verdict" => verdict).increment(n);
         }
         last_seq = batch_end;
         shared.progress.send_replace(last_seq);
+    }
+}
+
+/// Committed events received in memory, waiting to be decided.
+struct InMemory {
+    events: Vec<arbiter_store::LoggedEvent>,
+    /// Set when the log must be read: on start, after missed commits or a gap in the seqs,
+    /// and now and then for events another process appended. Cleared when a read finds nothing.
+    read_log: bool,
+}
+
+/// What the decider does next.
+enum Next {
+    Decide(Vec<arbiter_store::LoggedEvent>),
+    ReadLog,
+    Wait,
+}
+
+impl InMemory {
+    fn new() -> InMemory {
+        InMemory {
+            events: Vec::new(),
+            read_log: true,
+        }
+    }
+
+    fn push(&mut self, events: arbiter_store::Appended) {
+        self.events.extend(events.iter().cloned());
+    }
+
+    fn missed(&mut self) {
+        self.read_log = true;
+        self.events.clear();
+    }
+
+    /// The events after `last_seq` when they follow it without a gap.
+    fn next(&mut self, last_seq: i64) -> Next {
+        self.events.retain(|e| e.seq > last_seq);
+        if self.read_log {
+            return Next::ReadLog;
+        }
+        match self.events.first() {
+            None => Next::Wait,
+            // Seqs are consecutive in a SQLite log; anything else (another process's events,
+            // a PostgreSQL sequence's gaps) is read from the log.
+            Some(first) if first.seq == last_seq + 1 => {
+                let contiguous = self
+                    .events
+                    .windows(2)
+                    .position(|pair| pair[1].seq != pair[0].seq + 1)
+                    .map_or(self.events.len(), |i| i + 1);
+                let take = contiguous.min(BATCH as usize);
+                Next::Decide(self.events.drain(..take).collect())
+            }
+            Some(_) => {
+                self.read_log = true;
+                Next::ReadLog
+            }
+        }
     }
 }
 
@@ -641,6 +741,49 @@ fn first_csv_field(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn logged(seqs: &[i64]) -> arbiter_store::Appended {
+        seqs.iter()
+            .map(|&seq| arbiter_store::LoggedEvent {
+                seq,
+                occurred_at: 0,
+                body: String::new(),
+            })
+            .collect::<Vec<_>>()
+            .into()
+    }
+
+    fn seqs(next: Next) -> Option<Vec<i64>> {
+        match next {
+            Next::Decide(events) => Some(events.iter().map(|e| e.seq).collect()),
+            Next::ReadLog => None,
+            Next::Wait => Some(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn events_in_memory_are_decided_only_when_they_follow_without_a_gap() {
+        let mut in_memory = InMemory::new();
+        // On start the log is read, until a read finds nothing.
+        assert!(seqs(in_memory.next(0)).is_none());
+        in_memory.read_log = false;
+        assert_eq!(seqs(in_memory.next(0)), Some(vec![]));
+        in_memory.push(logged(&[1, 2]));
+        in_memory.push(logged(&[3]));
+        assert_eq!(seqs(in_memory.next(0)), Some(vec![1, 2, 3]));
+        // Events already decided (read from the log meanwhile) are dropped.
+        in_memory.push(logged(&[3, 4]));
+        assert_eq!(seqs(in_memory.next(3)), Some(vec![4]));
+        // A gap (another process's event at 6): the log is read.
+        in_memory.push(logged(&[7]));
+        assert!(seqs(in_memory.next(5)).is_none());
+        in_memory.read_log = false;
+        assert_eq!(seqs(in_memory.next(6)), Some(vec![7]));
+        // Missed commits: the log is read.
+        in_memory.push(logged(&[8]));
+        in_memory.missed();
+        assert!(seqs(in_memory.next(7)).is_none());
+    }
 
     #[test]
     fn reads_lines_and_csv() {

@@ -1,6 +1,6 @@
 //! Effects (the actions of fired rules) and their delivery to webhook subscribers.
 
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -81,49 +81,50 @@ pub struct DueDelivery {
 const EFFECT_COLUMNS: &str = "e.id, e.event_seq, e.event_id, e.user_id, e.action, e.detail, e.rules, e.ruleset_version, e.created_at";
 const DELIVERY_COLUMNS: &str = "d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at AS delivery_created_at, d.delivered_at";
 
-impl Store {
-    pub(crate) async fn insert_effect(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        effect: &NewEffect,
-    ) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO effects (event_seq, event_id, user_id, action, detail, rules, ruleset_version, created_at) \
-             VALUES ({}) ON CONFLICT (event_seq, detail) DO NOTHING RETURNING id",
-            self.placeholders(8)
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(effect.event_seq)
-            .bind(effect.event_id.as_str())
-            .bind(effect.user_id.as_deref())
-            .bind(effect.action.as_str())
-            .bind(effect.detail.as_str())
-            .bind(format!(",{},", effect.rules.join(",")))
-            .bind(effect.ruleset_version)
-            .bind(effect.created_at)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let Some(row) = row else { return Ok(()) };
-        let id: i64 = row.try_get(0)?;
-        let sql = format!(
-            "INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, created_at) \
-             SELECT id, {}, 'pending', 0, {}, {} FROM webhooks \
-             WHERE disabled_at IS NULL AND (actions = '' OR actions LIKE {})",
-            p(self.backend, 1),
-            p(self.backend, 2),
-            p(self.backend, 3),
-            p(self.backend, 4)
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(effect.created_at)
-            .bind(effect.created_at)
-            .bind(format!("%,{},%", effect.action))
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
+/// Stores one effect and a pending webhook delivery for each subscriber to its action.
+pub(crate) async fn insert_effect(
+    backend: Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    effect: &NewEffect,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO effects (event_seq, event_id, user_id, action, detail, rules, ruleset_version, created_at) \
+         VALUES ({}) ON CONFLICT (event_seq, detail) DO NOTHING RETURNING id",
+        crate::placeholders(backend, 8)
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(effect.event_seq)
+        .bind(effect.event_id.as_str())
+        .bind(effect.user_id.as_deref())
+        .bind(effect.action.as_str())
+        .bind(effect.detail.as_str())
+        .bind(format!(",{},", effect.rules.join(",")))
+        .bind(effect.ruleset_version)
+        .bind(effect.created_at)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(()) };
+    let id: i64 = row.try_get(0)?;
+    let sql = format!(
+        "INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, created_at) \
+         SELECT id, {}, 'pending', 0, {}, {} FROM webhooks \
+         WHERE disabled_at IS NULL AND (actions = '' OR actions LIKE {})",
+        p(backend, 1),
+        p(backend, 2),
+        p(backend, 3),
+        p(backend, 4)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(effect.created_at)
+        .bind(effect.created_at)
+        .bind(format!("%,{},%", effect.action))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
+impl Store {
     /// Effects newest first, before the effect `before` (the previous page's last id).
     pub async fn list_effects(
         &self,

@@ -77,8 +77,9 @@ pub struct EventPage {
     pub next: Option<Cursor>,
 }
 
-/// A multi-row upsert. SQLite gets anonymous `?` placeholders: it looks named ones (`$1`) up by
-/// a linear scan, which makes binding a large statement quadratic.
+/// A multi-row upsert that answers with the seq and id of each new row. SQLite gets anonymous
+/// `?` placeholders: it looks named ones (`$1`) up by a linear scan, which makes binding a large
+/// statement quadratic.
 fn insert_statement(backend: Backend, rows: usize) -> String {
     let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
     for row in 0..rows {
@@ -96,7 +97,7 @@ fn insert_statement(backend: Backend, rows: usize) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (id) DO NOTHING");
+    sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING seq, id");
     sql
 }
 
@@ -111,69 +112,140 @@ fn full_insert_statement(backend: Backend) -> &'static str {
     cell.get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT))
 }
 
-/// One caller's events waiting for the group commit, and where to send its outcome.
-pub(crate) struct AppendRequest {
-    events: Vec<Event>,
-    received_at: Micros,
-    reply: oneshot::Sender<Result<u64, StoreError>>,
+/// A write waiting for the group commit, and where to send its outcome.
+pub(crate) enum Write {
+    /// Events to append; the reply counts the new ones.
+    Events {
+        events: Vec<Event>,
+        received_at: Micros,
+        reply: oneshot::Sender<Result<u64, StoreError>>,
+    },
+    /// A batch of decisions, with the decider's progress.
+    Decisions {
+        batch: crate::DecisionBatch,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
 }
 
-/// Most events committed in one transaction by the group commit.
+impl Write {
+    fn event_count(&self) -> usize {
+        match self {
+            Write::Events { events, .. } => events.len(),
+            Write::Decisions { batch, .. } => batch.decisions.len(),
+        }
+    }
+}
+
+/// Most events (or decisions) committed in one transaction by the group commit.
 const MAX_GROUP_EVENTS: usize = 50_000;
 
-/// The group committer: appends that arrive while a commit is under way wait, then share the
-/// next transaction. Every commit rewrites the index pages it touched, and event ids and
-/// parties are spread across their indexes, so fewer, larger commits write far less.
-/// Each caller still learns its own count, and only after the commit.
+/// The group committer: writes that arrive while a commit is under way wait, then share the
+/// next transaction. Every commit rewrites the index pages it touched and waits for the disk,
+/// and event ids and parties are spread across their indexes, so fewer, larger commits write
+/// far less; the decider's writes share the commits of the events too, so that a synchronous
+/// decision waits for one commit, not two. Each caller learns its outcome only after the commit.
 pub(crate) async fn run_appender(
     writer: AnyPool,
     backend: Backend,
-    mut requests: mpsc::Receiver<AppendRequest>,
+    mut requests: mpsc::Receiver<Write>,
     committed: tokio::sync::watch::Sender<u64>,
+    appended: tokio::sync::broadcast::Sender<Appended>,
 ) {
     while let Some(first) = requests.recv().await {
-        let mut size = first.events.len();
+        let mut size = first.event_count();
         let mut group = vec![first];
         while size < MAX_GROUP_EVENTS {
             match requests.try_recv() {
                 Ok(next) => {
-                    size += next.events.len();
+                    size += next.event_count();
                     group.push(next);
                 }
                 Err(_) => break,
             }
         }
         match commit_group(&writer, backend, &group).await {
-            Ok(counts) => {
+            Ok(new_rows) => {
+                let counts: Vec<u64> = new_rows.iter().map(|rows| rows.len() as u64).collect();
                 if counts.iter().any(|c| *c > 0) {
+                    if appended.receiver_count() > 0 {
+                        let _ = appended.send(appended_events(&group, new_rows));
+                    }
                     committed.send_modify(|n| *n += 1);
                 }
-                for (request, count) in group.into_iter().zip(counts) {
-                    let _ = request.reply.send(Ok(count));
+                for (write, count) in group.into_iter().zip(counts) {
+                    match write {
+                        Write::Events { reply, .. } => {
+                            let _ = reply.send(Ok(count));
+                        }
+                        Write::Decisions { reply, .. } => {
+                            let _ = reply.send(Ok(()));
+                        }
+                    }
                 }
             }
             Err(error) => {
                 // Every caller of the group learns of the failure; none was acknowledged.
                 let message = error.to_string();
-                for request in group {
-                    let _ = request.reply.send(Err(StoreError::Failed(message.clone())));
+                for write in group {
+                    let failed = StoreError::Failed(message.clone());
+                    match write {
+                        Write::Events { reply, .. } => {
+                            let _ = reply.send(Err(failed));
+                        }
+                        Write::Decisions { reply, .. } => {
+                            let _ = reply.send(Err(failed));
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-/// Inserts every request's events in one transaction; returns each request's new-event count.
+/// Events just committed, in log order, as the decider reads them.
+pub type Appended = std::sync::Arc<[crate::LoggedEvent]>;
+
+/// The new events of a committed group, in seq order.
+fn appended_events(group: &[Write], new_rows: Vec<Vec<(i64, usize)>>) -> Appended {
+    let mut logged = Vec::new();
+    for (write, rows) in group.iter().zip(new_rows) {
+        let Write::Events { events, .. } = write else {
+            continue;
+        };
+        logged.extend(rows.into_iter().map(|(seq, index)| crate::LoggedEvent {
+            seq,
+            occurred_at: arbiter_model::to_micros(events[index].occurred_at),
+            body: events[index].raw.clone(),
+        }));
+    }
+    logged.sort_unstable_by_key(|e| e.seq);
+    logged.into()
+}
+
+/// Applies every write of the group in one transaction; returns the seq and the index in its
+/// request of each write's new events (none for decisions).
 async fn commit_group(
     writer: &AnyPool,
     backend: Backend,
-    group: &[AppendRequest],
-) -> Result<Vec<u64>, StoreError> {
+    group: &[Write],
+) -> Result<Vec<Vec<(i64, usize)>>, StoreError> {
     let mut tx = writer.begin().await?;
     let mut counts = Vec::with_capacity(group.len());
-    for request in group {
-        let mut inserted = 0;
-        for chunk in request.events.chunks(ROWS_PER_STATEMENT) {
+    for write in group {
+        let (events, received_at) = match write {
+            Write::Events {
+                events,
+                received_at,
+                ..
+            } => (events, *received_at),
+            Write::Decisions { batch, .. } => {
+                crate::protect::write_decisions(&mut tx, backend, batch).await?;
+                counts.push(Vec::new());
+                continue;
+            }
+        };
+        let mut inserted = Vec::new();
+        for (chunk_number, chunk) in events.chunks(ROWS_PER_STATEMENT).enumerate() {
             let sql = if chunk.len() == ROWS_PER_STATEMENT {
                 full_insert_statement(backend).to_owned()
             } else {
@@ -194,10 +266,18 @@ async fn commit_group(
                     .bind(event.task_id.as_deref())
                     .bind(event.amount.map(|a| a.minor))
                     .bind(event.amount.as_ref().map(|a| a.currency.as_str()))
-                    .bind(request.received_at)
+                    .bind(received_at)
                     .bind(event.raw.as_str());
             }
-            inserted += query.execute(&mut *tx).await?.rows_affected();
+            let offset = chunk_number * ROWS_PER_STATEMENT;
+            for row in query.fetch_all(&mut *tx).await? {
+                let seq: i64 = row.try_get(0)?;
+                let id: &str = row.try_get(1)?;
+                // An id repeated within one request is stored once, from its first occurrence.
+                if let Some(index) = chunk.iter().position(|e| e.id.as_str() == id) {
+                    inserted.push((seq, offset + index));
+                }
+            }
         }
         counts.push(inserted);
     }
@@ -219,7 +299,7 @@ impl Store {
         }
         let (reply, outcome) = oneshot::channel();
         self.appender
-            .send(AppendRequest {
+            .send(Write::Events {
                 events,
                 received_at,
                 reply,

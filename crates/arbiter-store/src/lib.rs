@@ -23,9 +23,10 @@ pub use effects::{
     AttemptOutcome, DeliveryRecord, DueDelivery, EffectFilter, EffectRecord, NewEffect,
     WebhookRecord,
 };
-pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
+pub use events::{Appended, Cursor, EventFilter, EventPage, StoredEvent};
 pub use protect::{
-    DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent, RulesetRecord,
+    DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent,
+    RulesetRecord,
 };
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -87,11 +88,16 @@ pub struct Store {
     writer: AnyPool,
     /// Reads; for PostgreSQL the same pool as the writer.
     reader: AnyPool,
-    /// Appends go through the group committer (see `events::run_appender`).
-    appender: tokio::sync::mpsc::Sender<events::AppendRequest>,
+    /// Appends and decided batches go through the group committer (see `events::run_appender`).
+    appender: tokio::sync::mpsc::Sender<events::Write>,
     /// Counts the appender's commits: readers of the log wait on it for new events.
     commits: tokio::sync::watch::Receiver<u64>,
+    /// The events of each commit, for a follower of the log that need not read them back.
+    appended: tokio::sync::broadcast::Sender<events::Appended>,
 }
+
+/// Commits a receiver of [`Store::appended`] may fall behind before it misses some.
+const APPENDED_BACKLOG: usize = 1024;
 
 impl Store {
     /// Connects to `url` and applies any pending migrations.
@@ -131,14 +137,16 @@ impl Store {
         } else {
             format!("sqlite://{path}?mode=rwc")
         };
-        // A WAL checkpointed every 16 MiB rather than 4 MiB, and a 64 MiB page cache for the
-        // writer's index updates (readers get 16 MiB each), make bulk appends faster without
-        // giving up a synchronous commit.
-        let options = |connections: u32, cache_kib: u32| {
+        // A 64 MiB page cache for the writer's index updates (readers get 16 MiB each) makes
+        // bulk appends faster without giving up a synchronous commit. The writer never
+        // checkpoints: copying the WAL into the database (and waiting for the disk) would stall
+        // the commit that crossed the threshold, and every caller waiting on it, so a reader
+        // connection checkpoints in the background instead (see `run_checkpointer`).
+        let options = |connections: u32, cache_kib: u32, autocheckpoint: u32| {
             let pragmas = format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                 PRAGMA wal_autocheckpoint = 4096; PRAGMA cache_size = -{cache_kib};"
+                 PRAGMA wal_autocheckpoint = {autocheckpoint}; PRAGMA cache_size = -{cache_kib};"
             );
             AnyPoolOptions::new()
                 .max_connections(connections)
@@ -152,24 +160,28 @@ impl Store {
                 })
         };
         // An in-memory database exists once per connection: one connection serves all.
-        let writer = options(1, 65_536).connect(&url).await?;
-        let reader = if in_memory {
-            writer.clone()
-        } else {
-            options(4, 16_384).connect(&url).await?
-        };
-        Ok(Store::assemble(Backend::Sqlite, writer, reader))
+        if in_memory {
+            let writer = options(1, 65_536, 1000).connect(&url).await?;
+            return Ok(Store::assemble(Backend::Sqlite, writer.clone(), writer));
+        }
+        let writer = options(1, 65_536, 0).connect(&url).await?;
+        let reader = options(4, 16_384, 0).connect(&url).await?;
+        let store = Store::assemble(Backend::Sqlite, writer, reader.clone());
+        tokio::spawn(run_checkpointer(reader, store.commits()));
+        Ok(store)
     }
 
     /// Builds the handle and starts its group committer.
     fn assemble(backend: Backend, writer: AnyPool, reader: AnyPool) -> Store {
         let (appender, requests) = tokio::sync::mpsc::channel(64);
         let (committed, commits) = tokio::sync::watch::channel(0);
+        let (appended, _) = tokio::sync::broadcast::channel(APPENDED_BACKLOG);
         tokio::spawn(events::run_appender(
             writer.clone(),
             backend,
             requests,
             committed,
+            appended.clone(),
         ));
         Store {
             backend,
@@ -177,7 +189,14 @@ impl Store {
             reader,
             appender,
             commits,
+            appended,
         }
+    }
+
+    /// The new events of every later commit in this process, in seq order. A receiver that
+    /// falls more than a backlog behind misses commits (it learns so) and reads the log instead.
+    pub fn appended(&self) -> tokio::sync::broadcast::Receiver<events::Appended> {
+        self.appended.subscribe()
     }
 
     /// Changes after every commit of new events in this process.
@@ -200,6 +219,33 @@ impl Store {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+/// Copies the WAL of a SQLite database into the database file, in the background, shortly
+/// after commits. Passive: it never waits for, or blocks, the writer or readers.
+async fn run_checkpointer(pool: AnyPool, mut commits: tokio::sync::watch::Receiver<u64>) {
+    /// Commits gather for this long between checkpoints.
+    const EVERY: Duration = Duration::from_millis(500);
+    while commits.changed().await.is_ok() {
+        tokio::time::sleep(EVERY).await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(%error, "a WAL checkpoint failed; trying again after the next commit");
+        }
+    }
+}
+
+/// The first `count` bind placeholders of a statement, comma-separated.
+pub(crate) fn placeholders(backend: Backend, count: usize) -> String {
+    (1..=count)
+        .map(|n| placeholder(backend, n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The `n`th (1-based) bind placeholder of a statement: `?` for SQLite, `$n` for PostgreSQL.

@@ -1,6 +1,6 @@
 //! Rulesets, lists and decisions: what the decision engine reads and what it writes.
 
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -83,10 +83,7 @@ const DECISION_COLUMNS: &str = "event_seq, event_id, event_type, occurred_at, ac
 
 impl Store {
     pub(crate) fn placeholders(&self, count: usize) -> String {
-        (1..=count)
-            .map(|n| crate::placeholder(self.backend, n))
-            .collect::<Vec<_>>()
-            .join(", ")
+        crate::placeholders(self.backend, count)
     }
 
     /// Publishes a ruleset text as the next version; it is in force from now on.
@@ -422,51 +419,15 @@ impl Store {
 
     /// Stores a batch of decisions, their effects (with a webhook delivery for each subscriber)
     /// and the decider's progress, in one transaction: a crash leaves all as they were, and the
-    /// batch is decided again.
-    pub async fn record_decisions(
-        &self,
-        decisions: &[DecisionRecord],
-        effects: &[crate::NewEffect],
-        last_seq: i64,
-        ruleset_version: i64,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        for effect in effects {
-            self.insert_effect(&mut tx, effect).await?;
-        }
-        let insert = format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ({}) ON CONFLICT (event_seq) DO NOTHING",
-            self.placeholders(12)
-        );
-        for d in decisions {
-            sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
-                .bind(d.event_seq)
-                .bind(d.event_id.as_str())
-                .bind(d.event_type.as_str())
-                .bind(d.occurred_at)
-                .bind(d.actor_id.as_str())
-                .bind(d.subject_id.as_deref())
-                .bind(d.ruleset_version)
-                .bind(d.verdict.as_str())
-                .bind(d.score)
-                .bind(format!(",{},", d.fired.join(",")))
-                .bind(d.decided_at)
-                .bind(d.body.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let progress = format!(
-            "INSERT INTO decider_progress (id, last_seq, ruleset_version) VALUES (1, {}) \
-             ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, ruleset_version = excluded.ruleset_version",
-            self.placeholders(2)
-        );
-        sqlx::query(sqlx::AssertSqlSafe(progress))
-            .bind(last_seq)
-            .bind(ruleset_version)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+    /// batch is decided again. The batch rides on the group commit with the events appended
+    /// meanwhile, so the decider never holds the writer for a commit of its own.
+    pub async fn record_decisions(&self, batch: DecisionBatch) -> Result<(), StoreError> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.appender
+            .send(crate::events::Write::Decisions { batch, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        outcome.await.map_err(|_| StoreError::Closed)?
     }
 
     /// The decision on an event, when a rule fired or failed on it.
@@ -672,4 +633,71 @@ fn decision_record(row: &AnyRow) -> Result<DecisionRecord, StoreError> {
         decided_at: row.try_get("decided_at")?,
         body: row.try_get("body")?,
     })
+}
+
+/// What the decider writes after deciding a batch of events.
+#[derive(Debug, Default)]
+pub struct DecisionBatch {
+    /// The decisions on which a rule fired or failed; quiet events have none.
+    pub decisions: Vec<DecisionRecord>,
+    pub effects: Vec<crate::NewEffect>,
+    /// The last event of the batch: the decider's progress once committed.
+    pub last_seq: i64,
+    pub ruleset_version: i64,
+}
+
+/// Writes a decided batch inside the group committer's transaction.
+pub(crate) async fn write_decisions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    batch: &DecisionBatch,
+) -> Result<(), StoreError> {
+    for effect in &batch.effects {
+        crate::effects::insert_effect(backend, tx, effect).await?;
+    }
+    // Many rows a statement: each statement is a round trip to the database.
+    const ROWS: usize = 64;
+    const COLUMNS: usize = 12;
+    for chunk in batch.decisions.chunks(ROWS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let values: Vec<String> = (1..=COLUMNS)
+                    .map(|column| crate::placeholder(backend, row * COLUMNS + column))
+                    .collect();
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        let insert = format!(
+            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {} ON CONFLICT (event_seq) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+        for d in chunk {
+            query = query
+                .bind(d.event_seq)
+                .bind(d.event_id.as_str())
+                .bind(d.event_type.as_str())
+                .bind(d.occurred_at)
+                .bind(d.actor_id.as_str())
+                .bind(d.subject_id.as_deref())
+                .bind(d.ruleset_version)
+                .bind(d.verdict.as_str())
+                .bind(d.score)
+                .bind(format!(",{},", d.fired.join(",")))
+                .bind(d.decided_at)
+                .bind(d.body.as_str());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    let progress = format!(
+        "INSERT INTO decider_progress (id, last_seq, ruleset_version) VALUES (1, {}) \
+         ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, ruleset_version = excluded.ruleset_version",
+        crate::placeholders(backend, 2)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(progress))
+        .bind(batch.last_seq)
+        .bind(batch.ruleset_version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

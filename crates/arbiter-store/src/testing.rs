@@ -45,7 +45,11 @@ impl TestDatabase {
                     .await
                     .expect("create test schema");
                 let separator = if server_url.contains('?') { '&' } else { '?' };
-                let url = format!("{server_url}{separator}options=-csearch_path%3D{schema}");
+                // Connections name themselves after the schema, so that the cleanup can end
+                // any the test left behind.
+                let url = format!(
+                    "{server_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
+                );
                 Some(TestDatabase {
                     url,
                     cleanup: Cleanup::Schema { server_url, schema },
@@ -72,6 +76,13 @@ impl Drop for TestDatabase {
                 if let Ok(runtime) = runtime {
                     runtime.block_on(async {
                         if let Ok(mut conn) = sqlx::PgConnection::connect(&server_url).await {
+                            // The test's runtime is blocked in this drop: a transaction its
+                            // tasks left open would hold its locks, and the DROP wait, forever.
+                            let end = format!(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                                 WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+                            );
+                            let _ = conn.execute(sqlx::AssertSqlSafe(end)).await;
                             let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
                             let _ = conn.execute(sqlx::AssertSqlSafe(drop)).await;
                         }

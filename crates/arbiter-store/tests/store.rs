@@ -22,6 +22,7 @@ on_both_backends!(
     staff_user_names_are_unique,
     concurrent_appends_each_get_their_own_count,
     party_listings_page_across_days,
+    committed_events_are_handed_on_with_their_seqs,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -100,6 +101,35 @@ async fn appends_are_idempotent_by_id(store: Store, _db: TestDatabase) {
     assert_eq!(store.append_events(many.clone(), 4).await.unwrap(), 700);
     assert_eq!(store.append_events(many, 5).await.unwrap(), 0);
     assert_eq!(store.count_events().await.unwrap(), 703);
+}
+
+async fn committed_events_are_handed_on_with_their_seqs(store: Store, _db: TestDatabase) {
+    let mut appended = store.appended();
+    let a = event("h1", "task.booked", "2026-10-01T10:00:00Z", "c1", "FR");
+    let b = event("h2", "task.booked", "2026-10-01T11:00:00Z", "c1", "FR");
+    store.append_events(vec![a.clone()], 1).await.unwrap();
+    // A repeat is not handed on; the new event of the same batch is.
+    store
+        .append_events(vec![a.clone(), b.clone()], 2)
+        .await
+        .unwrap();
+    let first = appended.recv().await.unwrap();
+    let second = appended.recv().await.unwrap();
+    let handed: Vec<(i64, String)> = first
+        .iter()
+        .chain(second.iter())
+        .map(|e| (e.seq, e.body.clone()))
+        .collect();
+    let logged: Vec<(i64, String)> = store
+        .events_after(0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.seq, e.body))
+        .collect();
+    assert_eq!(handed, logged);
+    assert_eq!(handed[0].1, a.raw);
+    assert_eq!(handed[1].1, b.raw);
 }
 
 async fn events_keep_their_body_verbatim(store: Store, _db: TestDatabase) {
