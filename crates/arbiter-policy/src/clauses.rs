@@ -180,6 +180,23 @@ pub fn citations(text: &str) -> Vec<Citation> {
     found
 }
 
+/// The citations of a body with the line (1-based) each is on; none inside fenced code.
+pub(crate) fn citations_by_line(body: &str) -> Vec<(usize, Citation)> {
+    let mut found = Vec::new();
+    let mut fenced = false;
+    for (index, line) in body.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            found.extend(citations(line).into_iter().map(|c| (index + 1, c)));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

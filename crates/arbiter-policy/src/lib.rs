@@ -23,9 +23,11 @@
 mod clauses;
 mod diff;
 mod document;
+mod library;
 
 pub use clauses::{Citation, Clause, citations, clauses};
 pub use diff::{Change, word_diff};
 pub use document::{
     Audience, Document, DocumentError, Kind, Status, parse_document, valid_document_id,
 };
+pub use library::{FileError, check_library};

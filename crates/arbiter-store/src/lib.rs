@@ -16,6 +16,7 @@ mod access;
 mod effects;
 mod events;
 mod migrate;
+mod policy;
 mod protect;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
@@ -24,6 +25,7 @@ pub use effects::{
     WebhookRecord,
 };
 pub use events::{Appended, Cursor, EventFilter, EventPage, StoredEvent};
+pub use policy::{NewPolicyVersion, PolicyDocumentRecord, PolicyVersionRecord};
 pub use protect::{
     DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent,
     RulesetRecord,

@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_effects.sql"),
         postgres: include_str!("../migrations/postgres/0003_effects.sql"),
     },
+    Migration {
+        version: 4,
+        name: "policy",
+        sqlite: include_str!("../migrations/sqlite/0004_policy.sql"),
+        postgres: include_str!("../migrations/postgres/0004_policy.sql"),
+    },
 ];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an

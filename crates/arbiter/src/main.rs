@@ -6,6 +6,7 @@ mod backtest;
 mod config;
 mod demo;
 mod ingest;
+mod policy;
 mod rules;
 
 use anyhow::{Context, Result};
@@ -93,6 +94,9 @@ enum Command {
     /// Manage the lists rules read (`in list("disposable_domains")`).
     #[command(subcommand)]
     Lists(rules::ListsCommand),
+    /// The policy library: import and export Markdown files, list, show and compare versions.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -239,6 +243,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Lists(command) => {
             let store = open(&settings.db).await?;
             let ok = rules::run_lists(command, &store).await?;
+            store.close().await;
+            if !ok {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Policy(command) => {
+            let store = open(&settings.db).await?;
+            let ok = policy::run(command, &store).await?;
             store.close().await;
             if !ok {
                 return Ok(ExitCode::from(1));

@@ -53,6 +53,8 @@ on_both_backends!(
     acknowledged_events_survive_kill_9,
     token_create_prints_the_secret_last,
     rules_and_lists_are_published_and_rolled_back,
+    the_policy_library_round_trips_through_files,
+    policy_imports_refuse_bad_files_and_store_nothing,
 );
 
 async fn ingest_stores_valid_lines_and_lists_refused_ones(db: TestDatabase) {
@@ -270,6 +272,14 @@ fn every_command_has_help() {
         vec!["lists", "load", "--help"],
         vec!["lists", "history", "--help"],
         vec!["backtest", "--help"],
+        vec!["policy", "--help"],
+        vec!["policy", "import", "--help"],
+        vec!["policy", "check", "--help"],
+        vec!["policy", "export", "--help"],
+        vec!["policy", "list", "--help"],
+        vec!["policy", "show", "--help"],
+        vec!["policy", "versions", "--help"],
+        vec!["policy", "diff", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");
@@ -410,4 +420,154 @@ fn the_starter_pack_checks_and_passes_its_examples() {
         "{stdout}"
     );
     assert!(stdout.contains("1 failed"), "{stdout}");
+}
+
+/// The starter library shipped with Arbiter.
+fn starter_library() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../arbiter-policy/library")
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+async fn the_policy_library_round_trips_through_files(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let library = starter_library();
+    let library = library.to_str().unwrap();
+    let import = |from: &str| {
+        arbiter(&[
+            "policy",
+            "import",
+            from,
+            "--author",
+            "alice",
+            "--reviewed-by",
+            "bob",
+            "--db",
+            &db.url,
+        ])
+    };
+    let first = import(library);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("5 new version(s), 0 unchanged"));
+    // Export, import the export: nothing changes. Export again: the same files.
+    let out = dir.path().join("out");
+    let out_text = out.to_str().unwrap();
+    assert!(
+        arbiter(&["policy", "export", out_text, "--db", &db.url])
+            .status
+            .success()
+    );
+    let again = import(out_text);
+    assert!(
+        text(&again.stdout).contains("0 new version(s), 5 unchanged"),
+        "{}",
+        text(&again.stdout)
+    );
+    let out2 = dir.path().join("out2");
+    assert!(
+        arbiter(&["policy", "export", out2.to_str().unwrap(), "--db", &db.url])
+            .status
+            .success()
+    );
+    assert_eq!(files_in(&out), files_in(&out2));
+    // An edit is a new version, and the diff shows the words that changed.
+    let guarantee = out.join("POL-GUARANTEE.md");
+    let edited = std::fs::read_to_string(&guarantee)
+        .unwrap()
+        .replace("within 14 days", "within 30 days");
+    std::fs::write(&guarantee, edited).unwrap();
+    assert!(text(&import(out_text).stdout).contains("1 new version(s), 4 unchanged"));
+    let diff = arbiter(&["policy", "diff", "POL-GUARANTEE", "1", "2", "--db", &db.url]);
+    assert!(
+        text(&diff.stdout).contains("within [-14-]{+30+} days"),
+        "{}",
+        text(&diff.stdout)
+    );
+    let versions = text(&arbiter(&["policy", "versions", "POL-GUARANTEE", "--db", &db.url]).stdout);
+    assert!(versions.starts_with("v2 "), "{versions}");
+    assert!(versions.contains("by alice, reviewed by bob"));
+}
+
+async fn policy_imports_refuse_bad_files_and_store_nothing(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| std::fs::write(dir.path().join(name), body).unwrap();
+    let head = |id: &str, status: &str| {
+        format!(
+            "+++\nid = \"{id}\"\nkind = \"procedure\"\ntitle = \"T\"\naudience = [\"internal\"]\nlocale = \"en\"\nowner = \"o\"\nstatus = \"{status}\"\n+++\n"
+        )
+    };
+    write(
+        "good.md",
+        &format!(
+            "{}## 1. One\nSee PRC-OTHER §2.\n",
+            head("PRC-GOOD", "draft")
+        ),
+    );
+    write(
+        "other.md",
+        &format!("{}## 1. Only\n", head("PRC-OTHER", "draft")),
+    );
+    write("zz-dup.md", &head("PRC-GOOD", "draft"));
+    write("broken.md", "+++\nid = \"PRC-X\"\nkind = \"polcy\"\n");
+    let dir_text = dir.path().to_str().unwrap();
+    let refused = arbiter(&["policy", "import", dir_text, "--db", &db.url]);
+    assert_eq!(refused.status.code(), Some(1));
+    let errors = text(&refused.stderr);
+    assert!(
+        errors.contains("broken.md:1:1: the front matter is not closed"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(
+            "good.md:11:1: PRC-OTHER §2 cites a clause that does not exist; PRC-OTHER has §1"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("zz-dup.md:2:1: id PRC-GOOD is already used by good.md"),
+        "{errors}"
+    );
+    assert!(errors.contains("nothing was imported"));
+    let list = arbiter(&["policy", "list", "--db", &db.url]);
+    assert_eq!(text(&list.stdout), "");
+    // Published without a reviewer, or reviewed by its author: refused.
+    for name in ["zz-dup.md", "broken.md", "good.md"] {
+        std::fs::remove_file(dir.path().join(name)).unwrap();
+    }
+    write(
+        "other.md",
+        &format!("{}## 1. Only\n", head("PRC-OTHER", "published")),
+    );
+    let unreviewed = arbiter(&["policy", "import", dir_text, "--db", &db.url]);
+    assert_eq!(unreviewed.status.code(), Some(1));
+    assert!(text(&unreviewed.stderr).contains("publishing needs a reviewer other than the author"));
+    let self_reviewed = arbiter(&[
+        "policy",
+        "import",
+        dir_text,
+        "--author",
+        "ann",
+        "--reviewed-by",
+        "ann",
+        "--db",
+        &db.url,
+    ]);
+    assert_eq!(self_reviewed.status.code(), Some(1));
+    assert_eq!(
+        text(&arbiter(&["policy", "list", "--db", &db.url]).stdout),
+        ""
+    );
 }

@@ -1,0 +1,218 @@
+//! The policy library's storage: documents and every version of each.
+
+use crate::{Store, StoreError};
+use arbiter_model::Micros;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A version to store: the whole file, and the fields the library lists and filters by.
+#[derive(Debug, Clone)]
+pub struct NewPolicyVersion {
+    pub document_id: String,
+    pub kind: String,
+    pub title: String,
+    pub status: String,
+    pub locale: String,
+    pub audience: Vec<String>,
+    pub markets: Vec<String>,
+    pub tags: Vec<String>,
+    pub owner: String,
+    pub variant_of: Option<String>,
+    pub next_review: Option<String>,
+    /// The document as a file, front matter and Markdown.
+    pub source: String,
+    pub author: String,
+    pub reviewed_by: Option<String>,
+    pub summary: String,
+}
+
+/// A document as the library lists it: its newest version's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDocumentRecord {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub status: String,
+    pub locale: String,
+    pub audience: Vec<String>,
+    pub markets: Vec<String>,
+    pub tags: Vec<String>,
+    pub owner: String,
+    pub variant_of: Option<String>,
+    pub next_review: Option<String>,
+    pub version: i64,
+    pub updated_at: Micros,
+}
+
+/// One stored version of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersionRecord {
+    pub document_id: String,
+    pub version: i64,
+    pub source: String,
+    pub status: String,
+    pub author: String,
+    pub reviewed_by: Option<String>,
+    pub summary: String,
+    pub created_at: Micros,
+}
+
+const DOCUMENT_COLUMNS: &str = "id, kind, title, status, locale, audience, markets, tags, owner, variant_of, next_review, version, updated_at";
+const VERSION_COLUMNS: &str =
+    "document_id, version, source, status, author, reviewed_by, summary, created_at";
+
+fn framed(items: &[String]) -> String {
+    format!(",{},", items.join(","))
+}
+
+fn unframed(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Store {
+    /// Stores each document whose file differs from its newest version as a new version, all
+    /// in one transaction. Returns, in order, the new version number of each, or `None` where
+    /// the file was unchanged.
+    pub async fn save_policy_versions(
+        &self,
+        versions: &[NewPolicyVersion],
+        now: Micros,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let p = |n: usize| crate::placeholder(self.backend, n);
+        let mut tx = self.writer.begin().await?;
+        let mut saved = Vec::with_capacity(versions.len());
+        for new in versions {
+            let newest = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT version, source FROM policy_versions WHERE document_id = {} ORDER BY version DESC LIMIT 1",
+                p(1)
+            )))
+            .bind(new.document_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (last, unchanged) = match &newest {
+                Some(row) => (
+                    row.try_get::<i64, _>(0)?,
+                    row.try_get::<String, _>(1)? == new.source,
+                ),
+                None => (0, false),
+            };
+            if unchanged {
+                saved.push(None);
+                continue;
+            }
+            let version = last + 1;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO policy_versions ({VERSION_COLUMNS}) VALUES ({})",
+                self.placeholders(8)
+            )))
+            .bind(new.document_id.as_str())
+            .bind(version)
+            .bind(new.source.as_str())
+            .bind(new.status.as_str())
+            .bind(new.author.as_str())
+            .bind(new.reviewed_by.as_deref())
+            .bind(new.summary.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO policy_documents ({DOCUMENT_COLUMNS}) VALUES ({}) \
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title, \
+                 status = excluded.status, locale = excluded.locale, audience = excluded.audience, \
+                 markets = excluded.markets, tags = excluded.tags, owner = excluded.owner, \
+                 variant_of = excluded.variant_of, next_review = excluded.next_review, \
+                 version = excluded.version, updated_at = excluded.updated_at",
+                self.placeholders(13)
+            )))
+            .bind(new.document_id.as_str())
+            .bind(new.kind.as_str())
+            .bind(new.title.as_str())
+            .bind(new.status.as_str())
+            .bind(new.locale.as_str())
+            .bind(framed(&new.audience))
+            .bind(framed(&new.markets))
+            .bind(framed(&new.tags))
+            .bind(new.owner.as_str())
+            .bind(new.variant_of.as_deref())
+            .bind(new.next_review.as_deref())
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            saved.push(Some(version));
+        }
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// Every document of the library, by id.
+    pub async fn policy_documents(&self) -> Result<Vec<PolicyDocumentRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM policy_documents ORDER BY id"
+        )))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(document_record).collect()
+    }
+
+    /// The newest version of every document, by id.
+    pub async fn current_policy_versions(&self) -> Result<Vec<PolicyVersionRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at \
+             FROM policy_versions v JOIN policy_documents d ON d.id = v.document_id AND d.version = v.version \
+             ORDER BY v.document_id"
+        )))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(version_record).collect()
+    }
+
+    /// Every version of a document, oldest first; empty when there is no such document.
+    pub async fn policy_versions(
+        &self,
+        document_id: &str,
+    ) -> Result<Vec<PolicyVersionRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {VERSION_COLUMNS} FROM policy_versions WHERE document_id = {} ORDER BY version",
+            self.placeholders(1)
+        )))
+        .bind(document_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(version_record).collect()
+    }
+}
+
+fn document_record(row: &AnyRow) -> Result<PolicyDocumentRecord, StoreError> {
+    Ok(PolicyDocumentRecord {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        title: row.try_get("title")?,
+        status: row.try_get("status")?,
+        locale: row.try_get("locale")?,
+        audience: unframed(&row.try_get::<String, _>("audience")?),
+        markets: unframed(&row.try_get::<String, _>("markets")?),
+        tags: unframed(&row.try_get::<String, _>("tags")?),
+        owner: row.try_get("owner")?,
+        variant_of: row.try_get("variant_of")?,
+        next_review: row.try_get("next_review")?,
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn version_record(row: &AnyRow) -> Result<PolicyVersionRecord, StoreError> {
+    Ok(PolicyVersionRecord {
+        document_id: row.try_get("document_id")?,
+        version: row.try_get("version")?,
+        source: row.try_get("source")?,
+        status: row.try_get("status")?,
+        author: row.try_get("author")?,
+        reviewed_by: row.try_get("reviewed_by")?,
+        summary: row.try_get("summary")?,
+        created_at: row.try_get("created_at")?,
+    })
+}

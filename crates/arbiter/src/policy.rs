@@ -1,0 +1,324 @@
+//! `arbiter policy`: the policy library from the command line — import and export a directory of
+//! Markdown files, list, show and compare versions.
+
+use anyhow::{Context, Result};
+use arbiter_policy::{Change, Document, FileError, Status, check_library, parse_document};
+use arbiter_store::{NewPolicyVersion, Store};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Read every Markdown file under DIR (front matter and body) into the library: each
+    /// document that changed becomes a new version. Nothing is stored unless every file checks.
+    Import {
+        dir: PathBuf,
+        /// Who wrote the changes [default: cli:$USER].
+        #[arg(long)]
+        author: Option<String>,
+        /// Who reviewed them: needed, and someone other than the author, for published documents.
+        #[arg(long, value_name = "NAME")]
+        reviewed_by: Option<String>,
+        /// Why the documents changed.
+        #[arg(long, default_value = "imported")]
+        summary: String,
+    },
+    /// Check every Markdown file under DIR as an import would, storing nothing.
+    Check { dir: PathBuf },
+    /// Write the newest version of every document to DIR, one ID.md file each.
+    Export { dir: PathBuf },
+    /// Every document: id, kind, status, version, title.
+    List,
+    /// Print a document's file: its newest version, or the version named.
+    Show {
+        id: String,
+        #[arg(value_name = "VERSION")]
+        number: Option<i64>,
+    },
+    /// Every version of a document: who, when, why.
+    Versions { id: String },
+    /// The words that changed between two versions: [-removed-]{+added+}.
+    Diff { id: String, from: i64, to: i64 },
+}
+
+fn operator() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+    )
+}
+
+/// Runs a policy command; false when it found problems (exit status 1).
+pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
+    match command {
+        PolicyCommand::Import {
+            dir,
+            author,
+            reviewed_by,
+            summary,
+        } => {
+            let author = author.unwrap_or_else(operator);
+            import(store, &dir, &author, reviewed_by.as_deref(), &summary).await
+        }
+        PolicyCommand::Check { dir } => {
+            let files = read_dir(&dir)?;
+            let known = stored_documents(store).await?;
+            match check_library(&files, &known) {
+                Ok(documents) => {
+                    println!("{} documents check", documents.len());
+                    Ok(true)
+                }
+                Err(errors) => {
+                    report(&errors);
+                    Ok(false)
+                }
+            }
+        }
+        PolicyCommand::Export { dir } => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let versions = store.current_policy_versions().await?;
+            for version in &versions {
+                let path = dir.join(format!("{}.md", version.document_id));
+                std::fs::write(&path, &version.source)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            println!("{} documents written to {}", versions.len(), dir.display());
+            Ok(true)
+        }
+        PolicyCommand::List => {
+            for d in store.policy_documents().await? {
+                println!(
+                    "{:<28} {:<16} {:<10} v{:<4} {}",
+                    d.id, d.kind, d.status, d.version, d.title
+                );
+            }
+            Ok(true)
+        }
+        PolicyCommand::Show { id, number: version } => {
+            let versions = store.policy_versions(&id).await?;
+            let chosen = match version {
+                Some(n) => versions.iter().find(|v| v.version == n),
+                None => versions.last(),
+            };
+            match chosen {
+                Some(v) => {
+                    print!("{}", v.source);
+                    Ok(true)
+                }
+                None => {
+                    eprintln!("error: {}", missing(&id, version, versions.len()));
+                    Ok(false)
+                }
+            }
+        }
+        PolicyCommand::Versions { id } => {
+            let versions = store.policy_versions(&id).await?;
+            if versions.is_empty() {
+                eprintln!("error: no document {id}");
+                return Ok(false);
+            }
+            for v in versions.iter().rev() {
+                println!(
+                    "v{:<4} {} {:<10} by {}{}: {}",
+                    v.version,
+                    arbiter_model::from_micros(v.created_at)
+                        .map(arbiter_model::format_rfc3339)
+                        .unwrap_or_default(),
+                    v.status,
+                    v.author,
+                    v.reviewed_by
+                        .as_deref()
+                        .map(|r| format!(", reviewed by {r}"))
+                        .unwrap_or_default(),
+                    v.summary
+                );
+            }
+            Ok(true)
+        }
+        PolicyCommand::Diff { id, from, to } => {
+            let versions = store.policy_versions(&id).await?;
+            let find = |n: i64| versions.iter().find(|v| v.version == n);
+            let (Some(old), Some(new)) = (find(from), find(to)) else {
+                let absent = if find(from).is_none() { from } else { to };
+                eprintln!("error: {}", missing(&id, Some(absent), versions.len()));
+                return Ok(false);
+            };
+            for change in arbiter_policy::word_diff(&old.source, &new.source) {
+                match change {
+                    Change::Same(text) => print!("{text}"),
+                    Change::Removed(text) => print!("[-{text}-]"),
+                    Change::Added(text) => print!("{{+{text}+}}"),
+                }
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn missing(id: &str, version: Option<i64>, count: usize) -> String {
+    match (version, count) {
+        (_, 0) => format!("no document {id}"),
+        (Some(n), count) => format!("{id} has no version {n}: its versions are 1 to {count}"),
+        (None, _) => format!("no document {id}"),
+    }
+}
+
+async fn import(
+    store: &Store,
+    dir: &Path,
+    author: &str,
+    reviewed_by: Option<&str>,
+    summary: &str,
+) -> Result<bool> {
+    let files = read_dir(dir)?;
+    let stored = store.current_policy_versions().await?;
+    let known = stored_documents(store).await?;
+    let documents = match check_library(&files, &known) {
+        Ok(documents) => documents,
+        Err(errors) => {
+            report(&errors);
+            eprintln!("nothing was imported: fix the files above and import again");
+            return Ok(false);
+        }
+    };
+    let changed: Vec<&Document> = documents
+        .iter()
+        .filter(|d| {
+            stored
+                .iter()
+                .find(|s| s.document_id == d.id)
+                .is_none_or(|s| s.source != d.to_file())
+        })
+        .collect();
+    let unreviewed: Vec<&str> = changed
+        .iter()
+        .filter(|d| d.status == Status::Published)
+        .map(|d| d.id.as_str())
+        .collect();
+    match reviewed_by {
+        Some(reviewer) if reviewer == author => {
+            eprintln!(
+                "error: the reviewer must be someone other than the author ({author}) to publish {}",
+                unreviewed.join(", ")
+            );
+            return Ok(false);
+        }
+        None if !unreviewed.is_empty() => {
+            eprintln!(
+                "error: {} published document(s) changed ({}): publishing needs a reviewer other than the author; name them with --reviewed-by",
+                unreviewed.len(),
+                unreviewed.join(", ")
+            );
+            return Ok(false);
+        }
+        _ => {}
+    }
+    let versions: Vec<NewPolicyVersion> = changed
+        .iter()
+        .map(|d| new_version(d, author, reviewed_by, summary))
+        .collect();
+    let saved = store
+        .save_policy_versions(
+            &versions,
+            arbiter_model::to_micros(time::OffsetDateTime::now_utc()),
+        )
+        .await?;
+    let created = saved.iter().flatten().count();
+    println!(
+        "{} documents read: {created} new version(s), {} unchanged",
+        documents.len(),
+        documents.len() - created
+    );
+    Ok(true)
+}
+
+/// The stored form of a document's new version.
+pub fn new_version(
+    document: &Document,
+    author: &str,
+    reviewed_by: Option<&str>,
+    summary: &str,
+) -> NewPolicyVersion {
+    NewPolicyVersion {
+        document_id: document.id.clone(),
+        kind: document.kind.as_str().to_owned(),
+        title: document.title.clone(),
+        status: document.status.as_str().to_owned(),
+        locale: document.locale.clone(),
+        audience: document
+            .audience
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+        markets: document.markets.clone(),
+        tags: document.tags.clone(),
+        owner: document.owner.clone(),
+        variant_of: document.variant_of.clone(),
+        next_review: document.next_review.map(|d| d.to_string()),
+        source: document.to_file(),
+        author: author.to_owned(),
+        reviewed_by: reviewed_by
+            .filter(|_| document.status == Status::Published)
+            .map(str::to_owned),
+        summary: summary.to_owned(),
+    }
+}
+
+async fn stored_documents(store: &Store) -> Result<Vec<Document>> {
+    store
+        .current_policy_versions()
+        .await?
+        .iter()
+        .map(|v| {
+            parse_document(&v.source).map_err(|errors| {
+                anyhow::anyhow!(
+                    "stored document {} v{} no longer reads: {}",
+                    v.document_id,
+                    v.version,
+                    errors.first().map(ToString::to_string).unwrap_or_default()
+                )
+            })
+        })
+        .collect()
+}
+
+fn report(errors: &[FileError]) {
+    for error in errors {
+        eprintln!("{error}");
+    }
+    eprintln!("{} problem(s)", errors.len());
+}
+
+/// Every `.md` file under `dir`, by path, as `(path relative to dir, text)`.
+fn read_dir(dir: &Path) -> Result<Vec<(String, String)>> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+        for entry in
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, found)?;
+            } else if path.extension().is_some_and(|e| e == "md") {
+                found.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths)?;
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {} as UTF-8 text", path.display()))?;
+            let shown = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            Ok((shown, text))
+        })
+        .collect()
+}
