@@ -160,11 +160,11 @@ impl Store {
 
     /// The newest version of every document, by id.
     pub async fn current_policy_versions(&self) -> Result<Vec<PolicyVersionRecord>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(
             "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at \
              FROM policy_versions v JOIN policy_documents d ON d.id = v.document_id AND d.version = v.version \
-             ORDER BY v.document_id"
-        )))
+             ORDER BY v.document_id",
+        )
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(version_record).collect()

@@ -95,7 +95,10 @@ pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
             }
             Ok(true)
         }
-        PolicyCommand::Show { id, number: version } => {
+        PolicyCommand::Show {
+            id,
+            number: version,
+        } => {
             let versions = store.policy_versions(&id).await?;
             let chosen = match version {
                 Some(n) => versions.iter().find(|v| v.version == n),
