@@ -31,3 +31,50 @@ pub use document::{
     Audience, Document, DocumentError, Kind, Status, parse_document, valid_document_id,
 };
 pub use library::{FileError, check_library};
+
+/// The starter library for a home-services marketplace, as `(file name, text)`: the documents
+/// the starter rule pack cites. `arbiter demo` loads it; `arbiter policy import` takes the
+/// same files from `crates/arbiter-policy/library`.
+pub const STARTER_LIBRARY: &[(&str, &str)] = &[
+    (
+        "POL-ACCOUNTS.md",
+        include_str!("../library/POL-ACCOUNTS.md"),
+    ),
+    (
+        "POL-CANCELLATION.md",
+        include_str!("../library/POL-CANCELLATION.md"),
+    ),
+    (
+        "POL-GUARANTEE.md",
+        include_str!("../library/POL-GUARANTEE.md"),
+    ),
+    (
+        "POL-PAYMENTS.md",
+        include_str!("../library/POL-PAYMENTS.md"),
+    ),
+    (
+        "STD-COMMUNITY.md",
+        include_str!("../library/STD-COMMUNITY.md"),
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_library_checks() {
+        let files: Vec<(String, String)> = STARTER_LIBRARY
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+            .collect();
+        let documents = check_library(&files, &[]).unwrap();
+        assert_eq!(documents.len(), STARTER_LIBRARY.len());
+        for (name, _) in STARTER_LIBRARY {
+            assert!(
+                documents.iter().any(|d| format!("{}.md", d.id) == *name),
+                "{name}"
+            );
+        }
+    }
+}

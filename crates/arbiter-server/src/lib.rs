@@ -18,6 +18,7 @@ pub mod backtest;
 mod console;
 mod extract;
 mod metrics;
+pub mod policy;
 pub mod problem;
 pub mod protect;
 pub mod webhooks;

@@ -561,6 +561,8 @@ pub enum PublishError {
     DoesNotCheck(Vec<arbiter_rules::Diagnostic>),
     ExamplesFailed(Vec<String>),
     MissingLists(Vec<String>),
+    /// Rules enforcing documents or clauses the policy library does not hold.
+    UnknownCitations(Vec<String>),
     Store(StoreError),
 }
 
@@ -593,6 +595,11 @@ impl std::fmt::Display for PublishError {
                 f,
                 "the rules read lists that do not exist: {}; create them first",
                 missing.join(", ")
+            ),
+            PublishError::UnknownCitations(problems) => write!(
+                f,
+                "the rules cite what the policy library does not hold: {}",
+                problems.join("; ")
             ),
             PublishError::Store(e) => write!(f, "{e}"),
         }
@@ -636,6 +643,10 @@ pub async fn publish_ruleset(
     if !missing.is_empty() {
         return Err(PublishError::MissingLists(missing));
     }
+    let problems = citation_problems(store, &ruleset).await?;
+    if !problems.is_empty() {
+        return Err(PublishError::UnknownCitations(problems));
+    }
     let note = match (note.trim(), restores) {
         ("", Some(version)) => format!("rolled back to version {version}"),
         (note, _) => note.to_owned(),
@@ -643,6 +654,50 @@ pub async fn publish_ruleset(
     Ok(store
         .publish_ruleset(source, &note, published_by, crate::now(), restores)
         .await?)
+}
+
+/// Each rule's `enforces` must name a document of the policy library and a clause it has.
+/// A deployment that keeps no library (none stored) is not held to it.
+async fn citation_problems(store: &Store, ruleset: &Ruleset) -> Result<Vec<String>, StoreError> {
+    let library = store.current_policy_versions().await?;
+    if library.is_empty() {
+        return Ok(Vec::new());
+    }
+    let clauses = |id: &str| {
+        library.iter().find(|v| v.document_id == id).map(|v| {
+            arbiter_policy::parse_document(&v.source)
+                .map(|d| arbiter_policy::clauses(&d.body))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.number)
+                .collect::<Vec<_>>()
+        })
+    };
+    let mut problems = Vec::new();
+    for rule in &ruleset.rules {
+        let Some(enforces) = &rule.enforces else {
+            continue;
+        };
+        let Some(citation) = arbiter_policy::Citation::parse(enforces) else {
+            problems.push(format!(
+                "rule {} enforces {enforces:?}, which is not a citation like POL-PAYMENTS §2.1",
+                rule.id
+            ));
+            continue;
+        };
+        match (clauses(&citation.document), &citation.clause) {
+            (None, _) => problems.push(format!(
+                "rule {} enforces {citation}: the library has no document {}",
+                rule.id, citation.document
+            )),
+            (Some(numbers), Some(clause)) if !numbers.contains(clause) => problems.push(format!(
+                "rule {} enforces {citation}: {} has no clause §{clause}",
+                rule.id, citation.document
+            )),
+            _ => {}
+        }
+    }
+    Ok(problems)
 }
 
 /// Trims entries, drops blanks and repeats, and enforces the limits, naming the entry at fault.

@@ -147,6 +147,29 @@ async fn rulesets_are_checked_published_and_rolled_back(app: &TestApp) {
         "{refused}"
     );
 
+    // Once a policy library is kept, rules must cite documents and clauses it holds.
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let versions: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "starter"))
+        .collect();
+    app.store.save_policy_versions(&versions, 1).await.unwrap();
+    let cites_nothing = "rule A \"a\" on x.y enforces POL-PAYMENTS §9.9 when true score 1\nrule B \"b\" on x.y enforces POL-NOPE when true score 1";
+    let refused = problem(publish(app, cites_nothing, "").await, 422).await;
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("rule A enforces POL-PAYMENTS §9.9: POL-PAYMENTS has no clause §9.9"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("rule B enforces POL-NOPE: the library has no document POL-NOPE"),
+        "{detail}"
+    );
+
     let v1 = ok_json(
         publish(app, arbiter_rules::STARTER_PACK, "starter pack").await,
         201,

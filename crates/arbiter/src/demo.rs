@@ -80,6 +80,35 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let url = format!("sqlite://{}", path.display());
     let store = Store::open(&url).await?;
 
+    // The policy library the rules cite, as a policy team would have written and reviewed it.
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let documents = arbiter_policy::check_library(&files, &[]).map_err(|errors| {
+        anyhow::anyhow!(
+            "the starter library does not check: {}",
+            errors.first().map(ToString::to_string).unwrap_or_default()
+        )
+    })?;
+    let versions: Vec<_> = documents
+        .iter()
+        .map(|d| {
+            arbiter_server::policy::new_version(
+                d,
+                "policy-team",
+                Some("policy-lead"),
+                "starter library",
+            )
+        })
+        .collect();
+    store
+        .save_policy_versions(
+            &versions,
+            arbiter_model::to_micros(time::OffsetDateTime::now_utc()),
+        )
+        .await?;
+
     // The starter rules and their list go in first: the decider follows the log from its
     // first event, as it would for a marketplace that adopted them on day one.
     for (name, description, entries) in arbiter_rules::STARTER_LISTS {

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use arbiter_policy::{Change, Document, FileError, Status, check_library, parse_document};
-use arbiter_store::{NewPolicyVersion, Store};
+use arbiter_store::Store;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -217,9 +217,9 @@ async fn import(
         }
         _ => {}
     }
-    let versions: Vec<NewPolicyVersion> = changed
+    let versions: Vec<arbiter_store::NewPolicyVersion> = changed
         .iter()
-        .map(|d| new_version(d, author, reviewed_by, summary))
+        .map(|d| arbiter_server::policy::new_version(d, author, reviewed_by, summary))
         .collect();
     let saved = store
         .save_policy_versions(
@@ -234,38 +234,6 @@ async fn import(
         documents.len() - created
     );
     Ok(true)
-}
-
-/// The stored form of a document's new version.
-pub fn new_version(
-    document: &Document,
-    author: &str,
-    reviewed_by: Option<&str>,
-    summary: &str,
-) -> NewPolicyVersion {
-    NewPolicyVersion {
-        document_id: document.id.clone(),
-        kind: document.kind.as_str().to_owned(),
-        title: document.title.clone(),
-        status: document.status.as_str().to_owned(),
-        locale: document.locale.clone(),
-        audience: document
-            .audience
-            .iter()
-            .map(|a| a.as_str().to_owned())
-            .collect(),
-        markets: document.markets.clone(),
-        tags: document.tags.clone(),
-        owner: document.owner.clone(),
-        variant_of: document.variant_of.clone(),
-        next_review: document.next_review.map(|d| d.to_string()),
-        source: document.to_file(),
-        author: author.to_owned(),
-        reviewed_by: reviewed_by
-            .filter(|_| document.status == Status::Published)
-            .map(str::to_owned),
-        summary: summary.to_owned(),
-    }
 }
 
 async fn stored_documents(store: &Store) -> Result<Vec<Document>> {

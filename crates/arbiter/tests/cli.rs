@@ -358,6 +358,19 @@ fn demo_prepares_a_marketplace_and_an_admin() {
     assert!(stdout.contains("50000 events"), "{stdout}");
     assert!(stdout.contains("Sign in:   admin / "), "{stdout}");
     assert!(dir.path().join("arbiter.db").exists());
+    // The policy library the starter rules cite is loaded, reviewed and published.
+    let url = format!("sqlite://{}", dir.path().join("arbiter.db").display());
+    let list = text(&arbiter(&["policy", "list", "--db", &url]).stdout);
+    for id in [
+        "POL-PAYMENTS",
+        "POL-GUARANTEE",
+        "POL-ACCOUNTS",
+        "STD-COMMUNITY",
+        "POL-CANCELLATION",
+    ] {
+        assert!(list.contains(id), "{list}");
+    }
+    assert!(!list.contains("draft"), "{list}");
 }
 
 #[test]

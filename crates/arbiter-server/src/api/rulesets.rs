@@ -146,9 +146,9 @@ fn publish_problem(error: PublishError, source: &str) -> Problem {
         PublishError::DoesNotCheck(diagnostics) => {
             Problem::unprocessable(detail, items(&diagnostics, source))
         }
-        PublishError::ExamplesFailed(_) | PublishError::MissingLists(_) => {
-            Problem::unprocessable(detail, Vec::new())
-        }
+        PublishError::ExamplesFailed(_)
+        | PublishError::MissingLists(_)
+        | PublishError::UnknownCitations(_) => Problem::unprocessable(detail, Vec::new()),
         PublishError::Store(e) => e.into(),
     }
 }
