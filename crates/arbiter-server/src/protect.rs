@@ -360,7 +360,12 @@ impl InMemory {
         }
     }
 
+    /// Takes a commit's events; an empty hand-off means a commit whose events are to be read
+    /// from the log.
     fn push(&mut self, events: arbiter_store::Appended) {
+        if events.is_empty() {
+            self.read_log = true;
+        }
         self.events.extend(events.iter().cloned());
     }
 
@@ -837,6 +842,10 @@ mod tests {
         // Missed commits: the log is read.
         in_memory.push(logged(&[8]));
         in_memory.missed();
+        assert!(seqs(in_memory.next(7)).is_none());
+        // A commit too large to hand on: the log is read.
+        in_memory.read_log = false;
+        in_memory.push(logged(&[]));
         assert!(seqs(in_memory.next(7)).is_none());
     }
 

@@ -77,10 +77,10 @@ pub struct EventPage {
     pub next: Option<Cursor>,
 }
 
-/// A multi-row upsert that answers with the seq and id of each new row. SQLite gets anonymous
-/// `?` placeholders: it looks named ones (`$1`) up by a linear scan, which makes binding a large
-/// statement quadratic.
-fn insert_statement(backend: Backend, rows: usize) -> String {
+/// A multi-row upsert; `returning` makes it answer with the seq and id of each new row. SQLite
+/// gets anonymous `?` placeholders: it looks named ones (`$1`) up by a linear scan, which makes
+/// binding a large statement quadratic.
+fn insert_statement(backend: Backend, rows: usize, returning: bool) -> String {
     let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -97,20 +97,27 @@ fn insert_statement(backend: Backend, rows: usize) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING seq, id");
+    sql.push_str(" ON CONFLICT (id) DO NOTHING");
+    if returning {
+        sql.push_str(" RETURNING seq, id");
+    }
     sql
 }
 
 /// The full-size statement for a backend, built once.
-fn full_insert_statement(backend: Backend) -> &'static str {
-    static SQLITE: OnceLock<String> = OnceLock::new();
-    static POSTGRES: OnceLock<String> = OnceLock::new();
-    let cell = match backend {
-        Backend::Sqlite => &SQLITE,
-        Backend::Postgres => &POSTGRES,
-    };
-    cell.get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT))
+fn full_insert_statement(backend: Backend, returning: bool) -> &'static str {
+    static STATEMENTS: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
+    let index = match backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => 2,
+    } + usize::from(returning);
+    STATEMENTS[index].get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT, returning))
 }
+
+/// Groups of up to this many events are handed to a follower of the log in memory; larger
+/// ones (bulk loads) are not, so that they pay neither for returning every row nor for holding
+/// copies: the follower reads them from the log.
+const HAND_ON_EVENTS: usize = 512;
 
 /// A write waiting for the group commit, and where to send its outcome.
 pub(crate) enum Write {
@@ -163,12 +170,16 @@ pub(crate) async fn run_appender(
                 Err(_) => break,
             }
         }
-        match commit_group(&writer, backend, &group).await {
-            Ok(new_rows) => {
-                let counts: Vec<u64> = new_rows.iter().map(|rows| rows.len() as u64).collect();
+        let hand_on = appended.receiver_count() > 0 && size <= HAND_ON_EVENTS;
+        match commit_group(&writer, backend, &group, hand_on).await {
+            Ok((counts, new_rows)) => {
                 if counts.iter().any(|c| *c > 0) {
                     if appended.receiver_count() > 0 {
-                        let _ = appended.send(appended_events(&group, new_rows));
+                        // An empty hand-off tells the follower to read the log.
+                        let events = new_rows
+                            .map(|rows| appended_events(&group, rows))
+                            .unwrap_or_else(|| Vec::new().into());
+                        let _ = appended.send(events);
                     }
                     committed.send_modify(|n| *n += 1);
                 }
@@ -222,15 +233,20 @@ fn appended_events(group: &[Write], new_rows: Vec<Vec<(i64, usize)>>) -> Appende
     logged.into()
 }
 
-/// Applies every write of the group in one transaction; returns the seq and the index in its
-/// request of each write's new events (none for decisions).
+/// The count of new events of each write of a group (0 for decisions) and, when asked for,
+/// the seq and index in its request of each new event.
+type GroupOutcome = (Vec<u64>, Option<Vec<Vec<(i64, usize)>>>);
+
+/// Applies every write of the group in one transaction.
 async fn commit_group(
     writer: &AnyPool,
     backend: Backend,
     group: &[Write],
-) -> Result<Vec<Vec<(i64, usize)>>, StoreError> {
+    hand_on: bool,
+) -> Result<GroupOutcome, StoreError> {
     let mut tx = writer.begin().await?;
     let mut counts = Vec::with_capacity(group.len());
+    let mut new_rows = Vec::with_capacity(group.len());
     for write in group {
         let (events, received_at) = match write {
             Write::Events {
@@ -240,16 +256,18 @@ async fn commit_group(
             } => (events, *received_at),
             Write::Decisions { batch, .. } => {
                 crate::protect::write_decisions(&mut tx, backend, batch).await?;
-                counts.push(Vec::new());
+                counts.push(0);
+                new_rows.push(Vec::new());
                 continue;
             }
         };
+        let mut count = 0;
         let mut inserted = Vec::new();
         for (chunk_number, chunk) in events.chunks(ROWS_PER_STATEMENT).enumerate() {
             let sql = if chunk.len() == ROWS_PER_STATEMENT {
-                full_insert_statement(backend).to_owned()
+                full_insert_statement(backend, hand_on).to_owned()
             } else {
-                insert_statement(backend, chunk.len())
+                insert_statement(backend, chunk.len(), hand_on)
             };
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for event in chunk {
@@ -269,20 +287,26 @@ async fn commit_group(
                     .bind(received_at)
                     .bind(event.raw.as_str());
             }
+            if !hand_on {
+                count += query.execute(&mut *tx).await?.rows_affected();
+                continue;
+            }
             let offset = chunk_number * ROWS_PER_STATEMENT;
             for row in query.fetch_all(&mut *tx).await? {
                 let seq: i64 = row.try_get(0)?;
                 let id: &str = row.try_get(1)?;
+                count += 1;
                 // An id repeated within one request is stored once, from its first occurrence.
                 if let Some(index) = chunk.iter().position(|e| e.id.as_str() == id) {
                     inserted.push((seq, offset + index));
                 }
             }
         }
-        counts.push(inserted);
+        counts.push(count);
+        new_rows.push(inserted);
     }
     tx.commit().await?;
-    Ok(counts)
+    Ok((counts, hand_on.then_some(new_rows)))
 }
 
 impl Store {
@@ -555,11 +579,13 @@ mod tests {
 
     #[test]
     fn insert_statements_have_a_placeholder_per_value() {
-        let sql = insert_statement(Backend::Postgres, 2);
+        let sql = insert_statement(Backend::Postgres, 2, false);
         assert!(sql.contains("($1, $2,"));
         assert!(sql.contains("$28)"));
         assert!(!sql.contains("$29"));
-        let sql = insert_statement(Backend::Sqlite, 2);
+        assert!(!sql.contains("RETURNING"));
+        let sql = insert_statement(Backend::Sqlite, 2, true);
         assert_eq!(sql.matches('?').count(), 28);
+        assert!(sql.ends_with("RETURNING seq, id"));
     }
 }

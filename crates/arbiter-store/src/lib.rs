@@ -195,8 +195,9 @@ impl Store {
         }
     }
 
-    /// The new events of every later commit in this process, in seq order. A receiver that
-    /// falls more than a backlog behind misses commits (it learns so) and reads the log instead.
+    /// The new events of every later commit in this process, in seq order. An empty hand-off
+    /// stands for a commit too large to hand on (a bulk load), and a receiver that falls more
+    /// than a backlog behind misses commits (it learns so): either way it reads the log.
     pub fn appended(&self) -> tokio::sync::broadcast::Receiver<events::Appended> {
         self.appended.subscribe()
     }
