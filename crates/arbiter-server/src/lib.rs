@@ -94,6 +94,7 @@ pub(crate) fn now() -> Micros {
     tags(
         (name = "events", description = "The marketplace event log (SPEC.md §1)"),
         (name = "decisions", description = "What the rules decided about each event"),
+        (name = "policies", description = "The policy library: documents, versions, diffs, citations"),
         (name = "rules", description = "Rulesets (versions, rollback) and the lists rules read"),
         (name = "access", description = "API tokens and staff accounts"),
         (name = "service", description = "Health, metrics and this document"),

@@ -23,6 +23,7 @@ on_both_backends!(
     bad_input_gets_problems,
     effects_reach_subscribers_signed_and_retried,
     backtests_compare_a_candidate_with_the_rules_in_force,
+    the_policy_library_is_read_with_versions_diffs_and_citations,
 );
 
 fn message(id: &str, text: &str) -> Value {
@@ -148,16 +149,7 @@ async fn rulesets_are_checked_published_and_rolled_back(app: &TestApp) {
     );
 
     // Once a policy library is kept, rules must cite documents and clauses it holds.
-    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
-        .iter()
-        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
-        .collect();
-    let versions: Vec<_> = arbiter_policy::check_library(&files, &[])
-        .unwrap()
-        .iter()
-        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "starter"))
-        .collect();
-    app.store.save_policy_versions(&versions, 1).await.unwrap();
+    store_starter_library(app, |text| text.to_owned()).await;
     let cites_nothing = "rule A \"a\" on x.y enforces POL-PAYMENTS §9.9 when true score 1\nrule B \"b\" on x.y enforces POL-NOPE when true score 1";
     let refused = problem(publish(app, cites_nothing, "").await, 422).await;
     let detail = refused["detail"].as_str().unwrap();
@@ -838,6 +830,145 @@ async fn backtests_compare_a_candidate_with_the_rules_in_force(app: &TestApp) {
         .send()
         .await
         .unwrap(),
+        400,
+    )
+    .await;
+}
+
+/// Stores the starter library, each file passed through `edit`, as one new version each.
+async fn store_starter_library(app: &TestApp, edit: impl Fn(&str) -> String) {
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), edit(text)))
+        .collect();
+    let versions: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "starter"))
+        .collect();
+    app.store.save_policy_versions(&versions, 1).await.unwrap();
+}
+
+async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &TestApp) {
+    store_starter_library(app, |text| text.to_owned()).await;
+    store_starter_library(app, |text| text.replace("within 14 days", "within 30 days")).await;
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+    ok_json(
+        publish(app, arbiter_rules::STARTER_PACK, "starter pack").await,
+        201,
+    )
+    .await;
+
+    let all = ok_json(app.get("/v1/policies").send().await.unwrap(), 200).await;
+    assert_eq!(all.as_array().unwrap().len(), 5);
+    let terms = ok_json(
+        app.get("/v1/policies?kind=guarantee_terms&audience=public&market=FR")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(terms.as_array().unwrap().len(), 1);
+    assert_eq!(terms[0]["id"], "POL-GUARANTEE");
+    assert_eq!(terms[0]["version"], 2);
+    let refused = problem(
+        app.get("/v1/policies?kind=polcy").send().await.unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("guarantee_terms"),
+        "{refused}"
+    );
+
+    let guarantee = ok_json(
+        app.get("/v1/policies/POL-GUARANTEE").send().await.unwrap(),
+        200,
+    )
+    .await;
+    let clauses: Vec<&str> = guarantee["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["number"].as_str().unwrap())
+        .collect();
+    assert!(
+        clauses.contains(&"3.1") && clauses.contains(&"6.2"),
+        "{clauses:?}"
+    );
+    assert_eq!(guarantee["cites"][0]["document"], "POL-PAYMENTS");
+    // Cited by the rules in force, clause by clause.
+    let cited_by = guarantee["cited_by"].as_array().unwrap();
+    assert!(
+        cited_by
+            .iter()
+            .any(|c| c["kind"] == "rule" && c["clause"] == "6.1" && c["ruleset_version"] == 1),
+        "{cited_by:?}"
+    );
+    let payments = ok_json(
+        app.get("/v1/policies/POL-PAYMENTS").send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert!(
+        payments["cited_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "document" && c["id"] == "POL-GUARANTEE" && c["clause"] == "2.1"),
+        "{payments}"
+    );
+
+    let versions = ok_json(
+        app.get("/v1/policies/POL-GUARANTEE/versions")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["reviewed_by"], "bob");
+    let diff = ok_json(
+        app.get("/v1/policies/POL-GUARANTEE/diff?from=1&to=2")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let changed: Vec<(&str, &str)> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["op"] != "same")
+        .map(|c| (c["op"].as_str().unwrap(), c["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changed, [("removed", "14"), ("added", "30")]);
+    problem(app.get("/v1/policies/POL-NOPE").send().await.unwrap(), 404).await;
+    let missing = problem(
+        app.get("/v1/policies/POL-GUARANTEE/diff?from=1&to=9")
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert!(
+        missing["detail"]
+            .as_str()
+            .unwrap()
+            .contains("versions are 1 to 2")
+    );
+    problem(
+        app.get("/v1/policies/POL-GUARANTEE/diff?from=one&to=2")
+            .send()
+            .await
+            .unwrap(),
         400,
     )
     .await;

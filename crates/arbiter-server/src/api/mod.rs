@@ -6,6 +6,7 @@ pub(crate) mod decisions;
 mod effects;
 pub(crate) mod events;
 mod lists;
+mod policies;
 pub(crate) mod rulesets;
 mod service;
 
@@ -35,6 +36,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(effects::create_webhook, effects::list_webhooks))
         .routes(routes!(effects::disable_webhook))
         .routes(routes!(effects::list_deliveries))
+        .routes(routes!(policies::list_policies))
+        .routes(routes!(policies::get_policy))
+        .routes(routes!(policies::list_policy_versions))
+        .routes(routes!(policies::diff_policy))
         .routes(routes!(service::healthz))
         .routes(routes!(service::metrics))
         .routes(routes!(service::openapi_json))

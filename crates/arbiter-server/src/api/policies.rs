@@ -1,0 +1,395 @@
+//! `/v1/policies`: the policy library — documents, their versions, word diffs between versions,
+//! and where each document is cited.
+
+use crate::AppState;
+use crate::access::Caller;
+use crate::extract::ApiQuery;
+use crate::problem::Problem;
+use arbiter_model::Permission;
+use arbiter_policy::{Change, Citation, Document, parse_document};
+use arbiter_store::{PolicyDocumentRecord, PolicyVersionRecord};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A document as the library lists it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicySummary {
+    id: String,
+    /// `policy`, `procedure`, `standard`, `guarantee_terms`, `help_article`,
+    /// `message_template` or `terms_section`.
+    kind: String,
+    title: String,
+    /// `draft`, `in_review`, `published` or `retired`.
+    status: String,
+    locale: String,
+    audience: Vec<String>,
+    /// Empty for every market.
+    markets: Vec<String>,
+    tags: Vec<String>,
+    owner: String,
+    variant_of: Option<String>,
+    next_review: Option<String>,
+    version: i64,
+    updated_at: String,
+}
+
+impl From<PolicyDocumentRecord> for PolicySummary {
+    fn from(d: PolicyDocumentRecord) -> PolicySummary {
+        PolicySummary {
+            id: d.id,
+            kind: d.kind,
+            title: d.title,
+            status: d.status,
+            locale: d.locale,
+            audience: d.audience,
+            markets: d.markets,
+            tags: d.tags,
+            owner: d.owner,
+            variant_of: d.variant_of,
+            next_review: d.next_review,
+            version: d.version,
+            updated_at: crate::api::format_time(d.updated_at),
+        }
+    }
+}
+
+/// Which documents to list; every filter narrows.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PolicyFilter {
+    kind: Option<String>,
+    /// Documents written for this audience.
+    audience: Option<String>,
+    /// Documents that apply in this market (including those for every market).
+    market: Option<String>,
+    locale: Option<String>,
+    status: Option<String>,
+    tag: Option<String>,
+}
+
+/// Every document of the library, by id, filtered.
+#[utoipa::path(get, path = "/v1/policies", tag = "policies", security(("bearer" = [])),
+    params(PolicyFilter),
+    responses((status = 200, body = Vec<PolicySummary>), (status = 400, body = Problem),
+        (status = 401, body = Problem)))]
+pub(crate) async fn list_policies(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(filter): ApiQuery<PolicyFilter>,
+) -> Result<Json<Vec<PolicySummary>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let known = |value: &Option<String>, name: &str, names: &[&str]| match value {
+        Some(v) if !names.contains(&v.as_str()) => Err(Problem::bad_request(format!(
+            "{name}: {v:?} is not one of {}",
+            names.join(", ")
+        ))),
+        _ => Ok(()),
+    };
+    let kinds: Vec<&str> = arbiter_policy::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let audiences: Vec<&str> = arbiter_policy::Audience::ALL
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    let statuses: Vec<&str> = arbiter_policy::Status::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    known(&filter.kind, "kind", &kinds)?;
+    known(&filter.audience, "audience", &audiences)?;
+    known(&filter.status, "status", &statuses)?;
+    let matches = |d: &PolicyDocumentRecord| {
+        filter.kind.as_ref().is_none_or(|k| d.kind == *k)
+            && filter
+                .audience
+                .as_ref()
+                .is_none_or(|a| d.audience.contains(a))
+            && filter
+                .market
+                .as_ref()
+                .is_none_or(|m| d.markets.is_empty() || d.markets.contains(m))
+            && filter.locale.as_ref().is_none_or(|l| d.locale == *l)
+            && filter.status.as_ref().is_none_or(|s| d.status == *s)
+            && filter.tag.as_ref().is_none_or(|t| d.tags.contains(t))
+    };
+    Ok(Json(
+        state
+            .store()
+            .policy_documents()
+            .await?
+            .into_iter()
+            .filter(matches)
+            .map(PolicySummary::from)
+            .collect(),
+    ))
+}
+
+/// A clause of a document.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ClauseView {
+    /// `3.2`: cited as `ID §3.2`.
+    number: String,
+    title: String,
+    /// Line of its heading in the body.
+    line: usize,
+}
+
+/// Something that cites a document.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CitedBy {
+    /// `document` or `rule`.
+    kind: &'static str,
+    /// The citing document's id, or the rule's id.
+    id: String,
+    /// The ruleset version holding the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ruleset_version: Option<i64>,
+    /// The clause cited, when one is.
+    clause: Option<String>,
+}
+
+/// One document: its newest version, clauses, what it cites and what cites it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicyView {
+    #[serde(flatten)]
+    summary: PolicySummary,
+    effective: Option<String>,
+    review_every_months: Option<u32>,
+    /// Markdown.
+    body: String,
+    /// The document as a file: front matter and body.
+    source: String,
+    clauses: Vec<ClauseView>,
+    /// Documents and clauses this one cites.
+    #[schema(value_type = Vec<Object>)]
+    cites: Vec<CitationView>,
+    /// Documents of the library and rules in force that cite this one.
+    cited_by: Vec<CitedBy>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CitationView {
+    document: String,
+    clause: Option<String>,
+}
+
+impl From<Citation> for CitationView {
+    fn from(c: Citation) -> CitationView {
+        CitationView {
+            document: c.document,
+            clause: c.clause,
+        }
+    }
+}
+
+fn stored_document(version: &PolicyVersionRecord) -> Result<Document, Problem> {
+    parse_document(&version.source).map_err(|errors| {
+        Problem::internal(&format!(
+            "stored document {} v{} does not read: {}",
+            version.document_id,
+            version.version,
+            errors.first().map(ToString::to_string).unwrap_or_default()
+        ))
+    })
+}
+
+/// A document's newest version, its clauses, what it cites and what cites it.
+#[utoipa::path(get, path = "/v1/policies/{id}", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Document id, e.g. POL-PAYMENTS")),
+    responses((status = 200, body = PolicyView), (status = 404, body = Problem),
+        (status = 401, body = Problem)))]
+pub(crate) async fn get_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PolicyView>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let store = state.store();
+    let record = store
+        .policy_documents()
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| Problem::not_found(format!("no document {id:?} in the library")))?;
+    let current = store.current_policy_versions().await?;
+    let mut cited_by = Vec::new();
+    let mut this = None;
+    for version in &current {
+        let document = stored_document(version)?;
+        if document.id == id {
+            this = Some((version.source.clone(), document));
+            continue;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for citation in arbiter_policy::citations(&document.body) {
+            if citation.document == id && seen.insert(citation.clause.clone()) {
+                cited_by.push(CitedBy {
+                    kind: "document",
+                    id: document.id.clone(),
+                    ruleset_version: None,
+                    clause: citation.clause,
+                });
+            }
+        }
+    }
+    if let Some(active) = state.protect().active() {
+        for rule in &active.ruleset.rules {
+            if let Some(citation) = rule.enforces.as_deref().and_then(Citation::parse)
+                && citation.document == id
+            {
+                cited_by.push(CitedBy {
+                    kind: "rule",
+                    id: rule.id.clone(),
+                    ruleset_version: Some(active.version),
+                    clause: citation.clause,
+                });
+            }
+        }
+    }
+    let Some((source, document)) = this else {
+        return Err(Problem::internal(
+            &"a listed document has no current version",
+        ));
+    };
+    let mut cites: Vec<Citation> = arbiter_policy::citations(&document.body);
+    cites.sort();
+    cites.dedup();
+    Ok(Json(PolicyView {
+        summary: record.into(),
+        effective: document.effective.map(|d| d.to_string()),
+        review_every_months: document.review_every_months,
+        clauses: arbiter_policy::clauses(&document.body)
+            .into_iter()
+            .map(|c| ClauseView {
+                number: c.number,
+                title: c.title,
+                line: c.line,
+            })
+            .collect(),
+        cites: cites.into_iter().map(CitationView::from).collect(),
+        cited_by,
+        body: document.body,
+        source,
+    }))
+}
+
+/// One stored version of a document.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicyVersionView {
+    version: i64,
+    status: String,
+    author: String,
+    reviewed_by: Option<String>,
+    summary: String,
+    created_at: String,
+}
+
+/// Every version of a document, newest first.
+#[utoipa::path(get, path = "/v1/policies/{id}/versions", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<PolicyVersionView>), (status = 404, body = Problem),
+        (status = 401, body = Problem)))]
+pub(crate) async fn list_policy_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PolicyVersionView>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let versions = state.store().policy_versions(&id).await?;
+    if versions.is_empty() {
+        return Err(Problem::not_found(format!(
+            "no document {id:?} in the library"
+        )));
+    }
+    Ok(Json(
+        versions
+            .into_iter()
+            .rev()
+            .map(|v| PolicyVersionView {
+                version: v.version,
+                status: v.status,
+                author: v.author,
+                reviewed_by: v.reviewed_by,
+                summary: v.summary,
+                created_at: crate::api::format_time(v.created_at),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DiffQuery {
+    /// The older version.
+    from: i64,
+    /// The newer version.
+    to: i64,
+}
+
+/// A run of text the same in both versions, or only in one.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ChangeView {
+    /// `same`, `removed` or `added`.
+    op: &'static str,
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicyDiff {
+    id: String,
+    from: i64,
+    to: i64,
+    /// Word by word; the runs joined in order give the old text (same + removed) or the new
+    /// one (same + added).
+    changes: Vec<ChangeView>,
+}
+
+/// The words that changed between two versions of a document, front matter included.
+#[utoipa::path(get, path = "/v1/policies/{id}/diff", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path), DiffQuery),
+    responses((status = 200, body = PolicyDiff), (status = 404, body = Problem),
+        (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub(crate) async fn diff_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<DiffQuery>,
+) -> Result<Json<PolicyDiff>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let versions = state.store().policy_versions(&id).await?;
+    if versions.is_empty() {
+        return Err(Problem::not_found(format!(
+            "no document {id:?} in the library"
+        )));
+    }
+    let find = |n: i64| {
+        versions.iter().find(|v| v.version == n).ok_or_else(|| {
+            Problem::not_found(format!(
+                "{id} has no version {n}: its versions are 1 to {}",
+                versions.len()
+            ))
+        })
+    };
+    let (old, new) = (find(query.from)?, find(query.to)?);
+    let changes = arbiter_policy::word_diff(&old.source, &new.source)
+        .into_iter()
+        .map(|change| match change {
+            Change::Same(text) => ChangeView { op: "same", text },
+            Change::Removed(text) => ChangeView {
+                op: "removed",
+                text,
+            },
+            Change::Added(text) => ChangeView { op: "added", text },
+        })
+        .collect();
+    Ok(Json(PolicyDiff {
+        id,
+        from: query.from,
+        to: query.to,
+        changes,
+    }))
+}
