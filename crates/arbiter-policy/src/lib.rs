@@ -24,6 +24,7 @@ mod clauses;
 mod diff;
 mod document;
 mod library;
+mod render;
 
 pub use clauses::{Citation, Clause, citations, clauses};
 pub use diff::{Change, word_diff};
@@ -31,6 +32,7 @@ pub use document::{
     Audience, Document, DocumentError, Kind, Status, parse_document, valid_document_id,
 };
 pub use library::{FileError, check_library};
+pub use render::render_html;
 
 /// The starter library for a home-services marketplace, as `(file name, text)`: the documents
 /// the starter rule pack cites. `arbiter demo` loads it; `arbiter policy import` takes the

@@ -17,6 +17,7 @@ mod api;
 pub mod backtest;
 mod console;
 mod extract;
+mod help;
 mod metrics;
 pub mod policy;
 pub mod problem;
@@ -95,6 +96,7 @@ pub(crate) fn now() -> Micros {
         (name = "events", description = "The marketplace event log (SPEC.md §1)"),
         (name = "decisions", description = "What the rules decided about each event"),
         (name = "policies", description = "The policy library: documents, versions, diffs, citations"),
+        (name = "help", description = "The public help center: published public documents, no sign-in"),
         (name = "rules", description = "Rulesets (versions, rollback) and the lists rules read"),
         (name = "access", description = "API tokens and staff accounts"),
         (name = "service", description = "Health, metrics and this document"),
@@ -146,6 +148,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .merge(console::routes())
+        .merge(help::routes())
 }
 
 /// Serves until `shutdown` completes, then stops accepting and lets requests in flight finish

@@ -972,4 +972,81 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
         400,
     )
     .await;
+    // The public help center: published public documents, no sign-in, rendered safely.
+    let head = |id: &str, audience: &str, status: &str| {
+        format!(
+            "+++\nid = \"{id}\"\nkind = \"help_article\"\ntitle = \"About {id}\"\naudience = [\"{audience}\"]\nlocale = \"fr\"\nmarkets = [\"FR\"]\nowner = \"o\"\nstatus = \"{status}\"\n+++\n"
+        )
+    };
+    let files = vec![
+        (
+            "a.md".to_owned(),
+            format!(
+                "{}## 1. Hello\n<script>alert(1)</script>\n\nSee [x](javascript:alert(1)).\n",
+                head("HLP-PUBLIC", "public", "published")
+            ),
+        ),
+        (
+            "b.md".to_owned(),
+            format!(
+                "{}## 1. Secret\nInternal only.\n",
+                head("PRC-INTERNAL", "internal", "published")
+            ),
+        ),
+        (
+            "c.md".to_owned(),
+            format!("{}## 1. Soon\n", head("HLP-DRAFT", "public", "draft")),
+        ),
+    ];
+    let versions: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "help"))
+        .collect();
+    app.store.save_policy_versions(&versions, 2).await.unwrap();
+    let anonymous = reqwest::Client::new();
+    let get = |path: &str| anonymous.get(app.url(path)).send();
+    let index = get("/help").await.unwrap();
+    assert_eq!(index.status(), 200);
+    let index = index.text().await.unwrap();
+    assert!(
+        index.contains("/help/POL-GUARANTEE") && index.contains("/help/HLP-PUBLIC"),
+        "{index}"
+    );
+    assert!(
+        !index.contains("PRC-INTERNAL") && !index.contains("HLP-DRAFT"),
+        "{index}"
+    );
+    let french = get("/help?locale=fr&market=FR")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        french.contains("HLP-PUBLIC") && !french.contains("POL-GUARANTEE"),
+        "{french}"
+    );
+    let page = get("/help/POL-GUARANTEE")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<h3 id="s3.1">3.1 Fourteen days</h3>"#),
+        "{page}"
+    );
+    assert!(page.contains("within 30 days"), "{page}");
+    let public = get("/help/HLP-PUBLIC").await.unwrap().text().await.unwrap();
+    assert!(
+        public.contains("&lt;script&gt;") && !public.contains("<script>"),
+        "{public}"
+    );
+    assert!(!public.contains("href=\"javascript"), "{public}");
+    assert!(public.contains(r##"<a href="#">x</a>"##), "{public}");
+    assert!(public.contains(r#"<html lang="fr">"#), "{public}");
+    for hidden in ["/help/PRC-INTERNAL", "/help/HLP-DRAFT", "/help/NOPE-X"] {
+        assert_eq!(get(hidden).await.unwrap().status(), 404, "{hidden}");
+    }
 }
