@@ -83,7 +83,7 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .collect::<String>()
         .to_ascii_lowercase();
-    let scheme_end = trimmed.find(|c: char| matches!(c, ':' | '/' | '?' | '#'));
+    let scheme_end = trimmed.find([':', '/', '?', '#']);
     let allowed = match scheme_end {
         Some(end) if trimmed.as_bytes()[end] == b':' => {
             matches!(&trimmed[..end], "http" | "https" | "mailto")
