@@ -1049,4 +1049,70 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     for hidden in ["/help/PRC-INTERNAL", "/help/HLP-DRAFT", "/help/NOPE-X"] {
         assert_eq!(get(hidden).await.unwrap().status(), 404, "{hidden}");
     }
+
+    // The change feed, as JSON and Atom, and the review reminders.
+    let changes = ok_json(
+        app.get("/v1/policies/changes?since=1970-01-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let changes = changes.as_array().unwrap();
+    assert_eq!(changes.len(), 5 + 1 + 3, "{changes:?}");
+    assert!(changes.iter().any(|c| c["document_id"] == "POL-GUARANTEE"
+        && c["version"] == 2
+        && c["change"] == "changed"));
+    assert!(
+        changes.iter().any(|c| c["document_id"] == "POL-GUARANTEE"
+            && c["version"] == 1
+            && c["change"] == "new")
+    );
+    let atom = app
+        .get("/v1/policies/changes.atom?since=1970-01-01T00:00:00Z")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        atom.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let atom = atom.text().await.unwrap();
+    assert!(
+        atom.contains("<id>urn:arbiter:policy:POL-GUARANTEE:v2</id>"),
+        "{atom}"
+    );
+    assert_eq!(atom.matches("<entry>").count(), 9);
+    problem(
+        app.get("/v1/policies/changes?since=yesterday")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    let due = ok_json(
+        app.get("/v1/policies/reviews-due?on=2026-08-01")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let due: Vec<&str> = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(due, ["POL-GUARANTEE"]);
+    problem(
+        app.get("/v1/policies/reviews-due?on=soon")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
 }

@@ -25,7 +25,7 @@ pub use effects::{
     WebhookRecord,
 };
 pub use events::{Appended, Cursor, EventFilter, EventPage, StoredEvent};
-pub use policy::{NewPolicyVersion, PolicyDocumentRecord, PolicyVersionRecord};
+pub use policy::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
 pub use protect::{
     DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent,
     RulesetRecord,

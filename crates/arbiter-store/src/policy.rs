@@ -186,6 +186,47 @@ impl Store {
     }
 }
 
+/// A version in the change feed, with the status of the version before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub version: PolicyVersionRecord,
+    /// `None` for a document's first version.
+    pub previous_status: Option<String>,
+    pub title: String,
+}
+
+impl Store {
+    /// Every version stored at or after `since`, newest first, at most `limit`.
+    pub async fn policy_changes(
+        &self,
+        since: Micros,
+        limit: i64,
+    ) -> Result<Vec<PolicyChange>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at, \
+             p.status AS previous_status, d.title \
+             FROM policy_versions v \
+             JOIN policy_documents d ON d.id = v.document_id \
+             LEFT JOIN policy_versions p ON p.document_id = v.document_id AND p.version = v.version - 1 \
+             WHERE v.created_at >= {} ORDER BY v.created_at DESC, v.document_id LIMIT {}",
+            self.placeholders(1),
+            limit.clamp(1, 10_000)
+        )))
+        .bind(since)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PolicyChange {
+                    version: version_record(row)?,
+                    previous_status: row.try_get("previous_status")?,
+                    title: row.try_get("title")?,
+                })
+            })
+            .collect()
+    }
+}
+
 fn document_record(row: &AnyRow) -> Result<PolicyDocumentRecord, StoreError> {
     Ok(PolicyDocumentRecord {
         id: row.try_get("id")?,

@@ -393,3 +393,185 @@ pub(crate) async fn diff_policy(
         changes,
     }))
 }
+
+/// What a version did to its document.
+fn change_kind(change: &arbiter_store::PolicyChange) -> &'static str {
+    let status = change.version.status.as_str();
+    match change.previous_status.as_deref() {
+        None => "new",
+        Some(previous) if previous != status && status == "published" => "published",
+        Some(previous) if previous != status && status == "retired" => "retired",
+        Some(_) => "changed",
+    }
+}
+
+/// A version in the change feed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicyChangeView {
+    document_id: String,
+    title: String,
+    version: i64,
+    /// `new`, `published`, `retired` or `changed`.
+    change: &'static str,
+    status: String,
+    author: String,
+    reviewed_by: Option<String>,
+    summary: String,
+    created_at: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangesQuery {
+    /// RFC 3339; default 30 days ago.
+    since: Option<String>,
+}
+
+/// The versions stored since a time, newest first: the change feed.
+async fn changes(state: &AppState, since: Option<&str>) -> Result<Vec<PolicyChangeView>, Problem> {
+    let since = match since {
+        Some(text) => crate::api::parse_time("since", text)?,
+        None => crate::now() - 30 * 86_400_000_000,
+    };
+    Ok(state
+        .store()
+        .policy_changes(since, 1_000)
+        .await?
+        .into_iter()
+        .map(|c| PolicyChangeView {
+            change: change_kind(&c),
+            document_id: c.version.document_id,
+            title: c.title,
+            version: c.version.version,
+            status: c.version.status,
+            author: c.version.author,
+            reviewed_by: c.version.reviewed_by,
+            summary: c.version.summary,
+            created_at: crate::api::format_time(c.version.created_at),
+        })
+        .collect())
+}
+
+/// What was published, retired or changed since a time (at most 1,000 versions).
+#[utoipa::path(get, path = "/v1/policies/changes", tag = "policies", security(("bearer" = [])),
+    params(ChangesQuery),
+    responses((status = 200, body = Vec<PolicyChangeView>), (status = 400, body = Problem),
+        (status = 401, body = Problem)))]
+pub(crate) async fn list_policy_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<Vec<PolicyChangeView>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    Ok(Json(changes(&state, query.since.as_deref()).await?))
+}
+
+/// The change feed as Atom (RFC 4287), for feed readers and chat integrations.
+#[utoipa::path(get, path = "/v1/policies/changes.atom", tag = "policies", security(("bearer" = [])),
+    params(ChangesQuery),
+    responses((status = 200, description = "Atom feed", content_type = "application/atom+xml"),
+        (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub(crate) async fn policy_changes_atom(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    caller.require(Permission::ReadEvents)?;
+    let changes = changes(&state, query.since.as_deref()).await?;
+    let updated = changes.first().map_or_else(
+        || crate::api::format_time(crate::now()),
+        |c| c.created_at.clone(),
+    );
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <id>urn:arbiter:policy-changes</id>\n<title>Policy library changes</title>\n<updated>{updated}</updated>\n"
+    );
+    for c in &changes {
+        let reviewed = c
+            .reviewed_by
+            .as_deref()
+            .map(|r| format!(", reviewed by {r}"))
+            .unwrap_or_default();
+        xml.push_str(&format!(
+            "<entry>\n<id>urn:arbiter:policy:{id}:v{version}</id>\n<title>{id} v{version} {change}: {title}</title>\n\
+             <updated>{at}</updated>\n<author><name>{author}</name></author>\n\
+             <link href=\"/v1/policies/{id}\"/>\n<summary>{summary} ({status}{reviewed})</summary>\n</entry>\n",
+            id = xml_text(&c.document_id),
+            version = c.version,
+            change = c.change,
+            title = xml_text(&c.title),
+            at = c.created_at,
+            author = xml_text(&c.author),
+            summary = xml_text(&c.summary),
+            status = xml_text(&c.status),
+            reviewed = xml_text(&reviewed),
+        ));
+    }
+    xml.push_str("</feed>\n");
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/atom+xml; charset=utf-8",
+        )],
+        xml,
+    )
+        .into_response())
+}
+
+/// Text made safe for XML content and attributes.
+fn xml_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && !matches!(c, '\n' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReviewsQuery {
+    /// `YYYY-MM-DD`; default today.
+    on: Option<String>,
+}
+
+/// Published documents whose review date has come by a day (default today): the review
+/// reminders, oldest first.
+#[utoipa::path(get, path = "/v1/policies/reviews-due", tag = "policies", security(("bearer" = [])),
+    params(ReviewsQuery),
+    responses((status = 200, body = Vec<PolicySummary>), (status = 400, body = Problem),
+        (status = 401, body = Problem)))]
+pub(crate) async fn reviews_due(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ReviewsQuery>,
+) -> Result<Json<Vec<PolicySummary>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let on = match query.on {
+        Some(text) => time::Date::parse(
+            &text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| Problem::bad_request(format!("on: {text:?} is not a date like 2026-12-31")))?,
+        None => time::OffsetDateTime::now_utc().date(),
+    };
+    let on = on.to_string();
+    let mut due: Vec<PolicyDocumentRecord> = state
+        .store()
+        .policy_documents()
+        .await?
+        .into_iter()
+        .filter(|d| d.status == "published")
+        .filter(|d| d.next_review.as_ref().is_some_and(|r| *r <= on))
+        .collect();
+    due.sort_by(|a, b| a.next_review.cmp(&b.next_review).then(a.id.cmp(&b.id)));
+    Ok(Json(due.into_iter().map(PolicySummary::from).collect()))
+}
