@@ -25,6 +25,7 @@ mod diff;
 mod document;
 mod library;
 mod render;
+mod search;
 
 pub use clauses::{Citation, Clause, citations, clauses};
 pub use diff::{Change, word_diff};
@@ -33,6 +34,7 @@ pub use document::{
 };
 pub use library::{FileError, check_library};
 pub use render::render_html;
+pub use search::{MAX_QUERY_CHARS, QueryError, SearchFilter, SearchHit, SearchIndex};
 
 /// The starter library for a home-services marketplace, as `(file name, text)`: the documents
 /// the starter rule pack cites. `arbiter demo` loads it; `arbiter policy import` takes the
