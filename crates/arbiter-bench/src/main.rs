@@ -7,9 +7,11 @@
 //! target/release/arbiter-bench rules --events 1000000
 //! target/release/arbiter-bench decisions --rate 2000 --seconds 30
 //! target/release/arbiter-bench backtest --events 10000000
+//! target/release/arbiter-bench search --documents 10000
 //! ```
 
 mod ingest;
+mod policy;
 mod protect;
 
 use anyhow::{Result, bail};
@@ -33,6 +35,8 @@ enum Scenario {
     Decisions(protect::DecisionsArgs),
     /// A backtest of the starter pack over a stored history.
     Backtest(protect::BacktestArgs),
+    /// Policy search over a generated library: index build and query latency.
+    Search(policy::SearchArgs),
 }
 
 fn main() -> Result<()> {
@@ -41,6 +45,7 @@ fn main() -> Result<()> {
         Scenario::Rules(args) => protect::rules(args),
         Scenario::Decisions(args) => protect::decisions(args),
         Scenario::Backtest(args) => protect::backtest(args),
+        Scenario::Search(args) => policy::search(args),
     }
 }
 

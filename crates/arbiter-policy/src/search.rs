@@ -42,6 +42,8 @@ pub struct SearchHit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError(pub String);
 
+impl std::error::Error for QueryError {}
+
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -65,6 +67,9 @@ pub struct SearchIndex {
     /// Each word as written (lowercased) → the terms it was indexed under: typo tolerance
     /// compares query words with words as written, not with stems.
     surface: HashMap<String, Vec<String>>,
+    /// The words as written, by length in characters, each with its characters: the
+    /// candidates for a misspelt query word are only those of a near length.
+    by_length: Vec<Vec<(String, Vec<char>)>>,
     average_length: f64,
 }
 
@@ -185,11 +190,20 @@ impl SearchIndex {
             total += u64::from(length);
         }
         let average_length = total as f64 / passages.len().max(1) as f64;
+        let mut by_length: Vec<Vec<(String, Vec<char>)>> = Vec::new();
+        for word in surface.keys() {
+            let chars: Vec<char> = word.chars().collect();
+            if by_length.len() <= chars.len() {
+                by_length.resize(chars.len() + 1, Vec::new());
+            }
+            by_length[chars.len()].push((word.clone(), chars));
+        }
         SearchIndex {
             documents,
             passages,
             postings,
             surface,
+            by_length,
             average_length,
         }
     }
@@ -232,16 +246,28 @@ impl SearchIndex {
         if allowed == 0 {
             return Vec::new();
         }
-        let mut near: Vec<(usize, &String)> = self
-            .surface
-            .keys()
-            .filter(|w| w.chars().count().abs_diff(length) <= allowed)
-            .filter_map(|w| Some((bounded_distance(word, w, allowed)?, w)))
-            .collect();
+        let query: Vec<char> = word.chars().collect();
+        let mut rows = (Vec::new(), Vec::new());
+        let mut near: Vec<(usize, &String)> = Vec::new();
+        for candidates in self
+            .by_length
+            .iter()
+            .take(length + allowed + 1)
+            .skip(length.saturating_sub(allowed))
+        {
+            for (w, chars) in candidates {
+                if let Some(d) = bounded_distance(&query, chars, allowed, &mut rows) {
+                    near.push((d, w));
+                }
+            }
+        }
         near.sort();
+        // Only the nearest words count: a word one edit away hides those two away.
+        let nearest = near.first().map_or(0, |(d, _)| *d);
         let mut terms: Vec<String> = near
             .into_iter()
-            .take(8)
+            .take_while(|(d, _)| *d == nearest)
+            .take(4)
             .flat_map(|(_, w)| self.surface[w].iter().cloned())
             .collect();
         terms.sort();
@@ -286,15 +312,19 @@ impl SearchIndex {
         }
         let allowed: Vec<bool> = self.documents.iter().map(|d| matches(d, filter)).collect();
         let passages = self.passages.len() as f64;
-        let mut all_groups: HashMap<u32, f64> = HashMap::new();
-        let mut any_group: HashMap<u32, f64> = HashMap::new();
+        // Dense per passage: the summed score and how many groups matched; `touched` lists the
+        // passages any group matched, so that only they are read back.
+        let mut total = vec![0.0f64; self.passages.len()];
+        let mut groups_matched = vec![0u8; self.passages.len()];
+        let mut in_group = vec![false; self.passages.len()];
+        let mut touched: Vec<u32> = Vec::new();
         let mut matched_terms: Vec<String> = Vec::new();
-        for (g, group) in groups.iter().enumerate() {
+        for group in &groups {
             let alternatives: Vec<Vec<String>> =
                 group.iter().map(|w| self.alternatives(w)).collect();
             matched_terms.extend(alternatives.iter().flatten().cloned());
             // Passages holding the group, with the group's score in each.
-            let mut found: HashMap<u32, f64> = HashMap::new();
+            let mut found: Vec<u32> = Vec::new();
             let first = &alternatives[0];
             for term in first {
                 let Some(list) = self.postings.get(term) else {
@@ -335,27 +365,29 @@ impl SearchIndex {
                     let bm25 = idf * tf * (k1 + 1.0)
                         / (tf + k1 * (1.0 - b + b * length / self.average_length.max(1.0)));
                     let boost = if group.len() > 1 { 2.0 } else { 1.0 };
-                    *found.entry(*passage).or_default() += bm25 * boost;
+                    let p = *passage as usize;
+                    if groups_matched[p] == 0 && !in_group[p] {
+                        touched.push(*passage);
+                    }
+                    if !in_group[p] {
+                        in_group[p] = true;
+                        found.push(*passage);
+                    }
+                    total[p] += bm25 * boost;
                 }
             }
-            if g == 0 {
-                all_groups = found.clone();
-            } else {
-                all_groups = all_groups
-                    .into_iter()
-                    .filter_map(|(p, s)| found.get(&p).map(|f| (p, s + f)))
-                    .collect();
-            }
-            for (p, s) in found {
-                *any_group.entry(p).or_default() += s;
+            for p in found {
+                in_group[p as usize] = false;
+                groups_matched[p as usize] += 1;
             }
         }
         // Passages holding every word and phrase; failing that, any of them, best first.
-        let scores = if all_groups.is_empty() {
-            any_group
-        } else {
-            all_groups
-        };
+        let every = groups.len() as u8;
+        let holds_all = touched.iter().any(|&p| groups_matched[p as usize] == every);
+        let scores = touched
+            .iter()
+            .filter(|&&p| !holds_all || groups_matched[p as usize] == every)
+            .map(|&p| (p, total[p as usize]));
         // A document ranks by its best passage.
         let mut best: HashMap<usize, (u32, f64)> = HashMap::new();
         for (passage, score) in scores {
@@ -398,13 +430,19 @@ fn matches(d: &Document, f: &SearchFilter) -> bool {
         && f.tag.as_ref().is_none_or(|t| d.tags.contains(t))
 }
 
-/// Edit distance between `a` and `b` when at most `limit`.
-fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
+/// Edit distance between `a` and `b` when at most `limit`; `rows` are reused buffers.
+fn bounded_distance(
+    a: &[char],
+    b: &[char],
+    limit: usize,
+    rows: &mut (Vec<usize>, Vec<usize>),
+) -> Option<usize> {
+    let (previous, current) = rows;
+    previous.clear();
+    previous.extend(0..=b.len());
     for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
+        current.clear();
+        current.push(i + 1);
         let mut row_min = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let value = (previous[j] + usize::from(ca != cb))
@@ -416,7 +454,7 @@ fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
         if row_min > limit {
             return None;
         }
-        previous = current;
+        std::mem::swap(previous, current);
     }
     let d = previous[b.len()];
     (d <= limit).then_some(d)
