@@ -140,6 +140,11 @@ impl SearchIndex {
                 .map(|c| (c.number.clone(), c.title.clone()))
                 .collect();
             for clause in clauses {
+                // A heading with no text of its own (§3 above §3.1 and §3.2) is found
+                // through its clauses, which carry its title.
+                if clause.text.trim().is_empty() {
+                    continue;
+                }
                 // The titles of the clauses it sits in give a clause its context: §3.1
                 // "Fourteen days" is about §3 "Filing window".
                 let mut context = String::new();

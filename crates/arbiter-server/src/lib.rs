@@ -45,6 +45,7 @@ struct Inner {
     store: Store,
     protect: protect::Protect,
     webhook_sender: tokio::task::JoinHandle<()>,
+    policy_search: policy::SearchCache,
 }
 
 impl Drop for Inner {
@@ -65,6 +66,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
                 webhook_sender: webhooks::start(store.clone(), settings, effects_recorded),
+                policy_search: policy::SearchCache::default(),
                 store,
             }),
         }
@@ -76,6 +78,10 @@ impl AppState {
 
     pub fn protect(&self) -> &protect::Protect {
         &self.inner.protect
+    }
+
+    pub fn policy_search(&self) -> &policy::SearchCache {
+        &self.inner.policy_search
     }
 }
 

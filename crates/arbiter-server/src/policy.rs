@@ -1,7 +1,45 @@
 //! The policy library's service layer: how a checked document becomes a stored version.
 
-use arbiter_policy::{Document, Status};
-use arbiter_store::NewPolicyVersion;
+use arbiter_policy::{Document, SearchIndex, Status};
+use arbiter_store::{NewPolicyVersion, Store, StoreError};
+use std::sync::{Arc, Mutex};
+
+/// The search index of the library's newest versions, rebuilt when a version is stored (the
+/// store's stamp changes), whichever process stored it.
+#[derive(Default)]
+pub struct SearchCache {
+    built: Mutex<Option<Built>>,
+}
+
+/// An index and the store stamp it was built at.
+type Built = ((i64, i64), Arc<SearchIndex>);
+
+impl SearchCache {
+    pub async fn index(&self, store: &Store) -> Result<Arc<SearchIndex>, StoreError> {
+        let stamp = store.policy_stamp().await?;
+        if let Ok(built) = self.built.lock()
+            && let Some((at, index)) = built.as_ref()
+            && *at == stamp
+        {
+            return Ok(index.clone());
+        }
+        let documents: Vec<Document> = store
+            .current_policy_versions()
+            .await?
+            .iter()
+            .filter_map(|v| arbiter_policy::parse_document(&v.source).ok())
+            .collect();
+        let index = Arc::new(
+            tokio::task::spawn_blocking(move || SearchIndex::build(documents))
+                .await
+                .map_err(|e| StoreError::Failed(format!("building the search index: {e}")))?,
+        );
+        if let Ok(mut built) = self.built.lock() {
+            *built = Some((stamp, index.clone()));
+        }
+        Ok(index)
+    }
+}
 
 /// The stored form of a document's new version.
 pub fn new_version(

@@ -1115,4 +1115,34 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
         400,
     )
     .await;
+
+    // Search: the clause, a highlighted snippet; the index follows new versions.
+    let search = |query: &str| {
+        let request = app.get(&format!("/v1/policies/search?{query}"));
+        async move { request.send().await.unwrap() }
+    };
+    let hits = ok_json(search("q=filing%20window&kind=guarantee_terms").await, 200).await;
+    assert_eq!(hits[0]["id"], "POL-GUARANTEE", "{hits}");
+    assert_eq!(hits[0]["clause"], "3.1", "{hits}");
+    assert!(
+        hits[0]["snippet"].as_str().unwrap().contains("<mark>"),
+        "{hits}"
+    );
+    let hits = ok_json(search("q=%22within%2030%20days%22").await, 200).await;
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    store_starter_library(app, |text| text.replace("within 14 days", "within 45 days")).await;
+    let hits = ok_json(search("q=%22within%2030%20days%22").await, 200).await;
+    assert_eq!(hits.as_array().unwrap().len(), 0, "{hits}");
+    let refused = problem(search(&format!("q={}", "a".repeat(10_000))).await, 400).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("q: the query is 10000 characters long"),
+        "{refused}"
+    );
+    problem(search("q=x&kind=polcy").await, 400).await;
+    problem(search("").await, 400).await;
+    let odd = ok_json(search("q=title%3A(claim*%20AND%20%3Cscript%3E").await, 200).await;
+    assert!(odd.as_array().is_some());
 }

@@ -148,6 +148,14 @@ impl Store {
         Ok(saved)
     }
 
+    /// Changes whenever a version is stored: how many there are and when the last was.
+    pub async fn policy_stamp(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(created_at), 0) FROM policy_versions")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// Every document of the library, by id.
     pub async fn policy_documents(&self) -> Result<Vec<PolicyDocumentRecord>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -39,6 +39,21 @@ pub enum PolicyCommand {
     Versions { id: String },
     /// The words that changed between two versions: [-removed-]{+added+}.
     Diff { id: String, from: i64, to: i64 },
+    /// Full-text search, clause by clause: words, "quoted phrases", typos forgiven.
+    Search {
+        query: String,
+        /// policy, procedure, standard, guarantee_terms, help_article, message_template or
+        /// terms_section.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        locale: Option<String>,
+        /// Documents for this market, or for every market.
+        #[arg(long)]
+        market: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
 }
 
 fn operator() -> String {
@@ -139,6 +154,53 @@ pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
             }
             Ok(true)
         }
+        PolicyCommand::Search {
+            query,
+            kind,
+            locale,
+            market,
+            limit,
+        } => {
+            let kind = match kind {
+                Some(name) => match arbiter_policy::Kind::parse(&name) {
+                    Some(kind) => Some(kind),
+                    None => {
+                        let names: Vec<&str> = arbiter_policy::Kind::ALL
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect();
+                        eprintln!("error: --kind {name:?} is not one of {}", names.join(", "));
+                        return Ok(false);
+                    }
+                },
+                None => None,
+            };
+            let filter = arbiter_policy::SearchFilter {
+                kind,
+                locale,
+                market,
+                ..Default::default()
+            };
+            let index = arbiter_policy::SearchIndex::build(stored_documents(store).await?);
+            match index.search(&query, &filter, limit.clamp(1, 100)) {
+                Ok(hits) if hits.is_empty() => println!("no document matches"),
+                Ok(hits) => {
+                    for hit in hits {
+                        let clause = hit
+                            .clause
+                            .map(|c| format!(" §{c} {}", hit.clause_title.unwrap_or_default()))
+                            .unwrap_or_default();
+                        println!("{}{clause} — {}", hit.document, hit.title);
+                        println!("    {}", plain_snippet(&hit.snippet));
+                    }
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
         PolicyCommand::Diff { id, from, to } => {
             let versions = store.policy_versions(&id).await?;
             let find = |n: i64| versions.iter().find(|v| v.version == n);
@@ -157,6 +219,16 @@ pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
             Ok(true)
         }
     }
+}
+
+/// A search snippet for a terminal: matched words in *stars*, entities decoded.
+fn plain_snippet(html: &str) -> String {
+    html.replace("<mark>", "*")
+        .replace("</mark>", "*")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 fn missing(id: &str, version: Option<i64>, count: usize) -> String {

@@ -280,6 +280,7 @@ fn every_command_has_help() {
         vec!["policy", "show", "--help"],
         vec!["policy", "versions", "--help"],
         vec!["policy", "diff", "--help"],
+        vec!["policy", "search", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");
@@ -509,6 +510,17 @@ async fn the_policy_library_round_trips_through_files(db: TestDatabase) {
         "{}",
         text(&diff.stdout)
     );
+    // Search finds the clause, forgiving a typo.
+    let found = arbiter(&["policy", "search", "filing windw", "--db", &db.url]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    let found = text(&found.stdout);
+    assert!(
+        found.starts_with("POL-GUARANTEE §3.1 Fourteen days"),
+        "{found}"
+    );
+    let refused = arbiter(&["policy", "search", &"x".repeat(10_000), "--db", &db.url]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("at most 500 are searched"));
     let versions = text(&arbiter(&["policy", "versions", "POL-GUARANTEE", "--db", &db.url]).stdout);
     assert!(versions.starts_with("v2 "), "{versions}");
     assert!(versions.contains("by alice, reviewed by bob"));

@@ -37,6 +37,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(effects::disable_webhook))
         .routes(routes!(effects::list_deliveries))
         .routes(routes!(policies::list_policies))
+        .routes(routes!(policies::search_policies))
         .routes(routes!(policies::list_policy_changes))
         .routes(routes!(policies::policy_changes_atom))
         .routes(routes!(policies::reviews_due))

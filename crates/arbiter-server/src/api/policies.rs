@@ -236,15 +236,22 @@ pub(crate) async fn get_policy(
             }
         }
     }
-    if let Some(active) = state.protect().active() {
-        for rule in &active.ruleset.rules {
+    // The rules in force are the newest published ruleset (the decider may not have loaded
+    // it yet).
+    let in_force = store.current_ruleset().await?.and_then(|record| {
+        arbiter_rules::compile(&record.source)
+            .ok()
+            .map(|(ruleset, _)| (record.version, ruleset))
+    });
+    if let Some((version, ruleset)) = in_force {
+        for rule in &ruleset.rules {
             if let Some(citation) = rule.enforces.as_deref().and_then(Citation::parse)
                 && citation.document == id
             {
                 cited_by.push(CitedBy {
                     kind: "rule",
                     id: rule.id.clone(),
-                    ruleset_version: Some(active.version),
+                    ruleset_version: Some(version),
                     clause: citation.clause,
                 });
             }
@@ -574,4 +581,110 @@ pub(crate) async fn reviews_due(
         .collect();
     due.sort_by(|a, b| a.next_review.cmp(&b.next_review).then(a.id.cmp(&b.id)));
     Ok(Json(due.into_iter().map(PolicySummary::from).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchQuery {
+    /// Words and `"quoted phrases"`; at most 500 characters.
+    q: String,
+    kind: Option<String>,
+    audience: Option<String>,
+    market: Option<String>,
+    locale: Option<String>,
+    status: Option<String>,
+    tag: Option<String>,
+    /// At most this many documents (1 to 100, default 20).
+    limit: Option<usize>,
+}
+
+/// A document found, with the clause that matched best.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SearchHitView {
+    id: String,
+    title: String,
+    /// The clause that matched best; absent for the text before the first clause.
+    clause: Option<String>,
+    clause_title: Option<String>,
+    score: f64,
+    /// HTML: escaped text with the matched words in `<mark>`.
+    snippet: String,
+}
+
+/// Full-text search of the library's newest versions, clause by clause, best first.
+#[utoipa::path(get, path = "/v1/policies/search", tag = "policies", security(("bearer" = [])),
+    params(SearchQuery),
+    responses((status = 200, body = Vec<SearchHitView>), (status = 400, body = Problem),
+        (status = 401, body = Problem)))]
+pub(crate) async fn search_policies(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<Vec<SearchHitView>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    // An empty parameter (a form left blank) filters nothing.
+    let given = |value: Option<String>| value.filter(|v| !v.is_empty());
+    let named = |value: Option<String>, name: &str, names: Vec<&'static str>| {
+        given(value)
+            .map(|v| {
+                names.iter().position(|n| *n == v).ok_or_else(|| {
+                    Problem::bad_request(format!(
+                        "{name}: {v:?} is not one of {}",
+                        names.join(", ")
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let kinds = arbiter_policy::Kind::ALL;
+    let audiences = arbiter_policy::Audience::ALL;
+    let statuses = arbiter_policy::Status::ALL;
+    let kind = named(
+        query.kind,
+        "kind",
+        kinds.iter().map(|k| k.as_str()).collect(),
+    )?
+    .map(|i| kinds[i]);
+    let audience = named(
+        query.audience,
+        "audience",
+        audiences.iter().map(|a| a.as_str()).collect(),
+    )?
+    .map(|i| audiences[i]);
+    let status = named(
+        query.status,
+        "status",
+        statuses.iter().map(|s| s.as_str()).collect(),
+    )?
+    .map(|i| statuses[i]);
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(Problem::bad_request(format!(
+            "limit: {limit} is not between 1 and 100"
+        )));
+    }
+    let filter = arbiter_policy::SearchFilter {
+        kind,
+        audience,
+        market: given(query.market),
+        locale: given(query.locale),
+        status,
+        tag: given(query.tag),
+    };
+    let index = state.policy_search().index(state.store()).await?;
+    let hits = index
+        .search(&query.q, &filter, limit)
+        .map_err(|e| Problem::bad_request(format!("q: {e}")))?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|h| SearchHitView {
+                id: h.document,
+                title: h.title,
+                clause: h.clause,
+                clause_title: h.clause_title,
+                score: h.score,
+                snippet: h.snippet,
+            })
+            .collect(),
+    ))
 }
