@@ -26,6 +26,8 @@ pub enum Permission {
     WriteEvents,
     /// Publish rulesets, change lists.
     ManageRules,
+    /// Write and review documents of the policy library.
+    EditPolicies,
     ManageAccess,
 }
 
@@ -55,6 +57,7 @@ impl Role {
             Permission::WriteEvents | Permission::ManageRules => {
                 matches!(self, Role::Admin | Role::Analyst)
             }
+            Permission::EditPolicies => matches!(self, Role::Admin | Role::PolicyEditor),
             Permission::ManageAccess => self == Role::Admin,
         }
     }

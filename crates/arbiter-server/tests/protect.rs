@@ -24,6 +24,7 @@ on_both_backends!(
     effects_reach_subscribers_signed_and_retried,
     backtests_compare_a_candidate_with_the_rules_in_force,
     the_policy_library_is_read_with_versions_diffs_and_citations,
+    policies_are_drafted_then_published_by_another_reviewer,
 );
 
 fn message(id: &str, text: &str) -> Value {
@@ -1145,4 +1146,131 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     problem(search("").await, 400).await;
     let odd = ok_json(search("q=title%3A(claim*%20AND%20%3Cscript%3E").await, 200).await;
     assert!(odd.as_array().is_some());
+}
+
+async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) {
+    store_starter_library(app, |text| text.to_owned()).await;
+    let token = |label: &'static str, role: Role| async move {
+        arbiter_server::access::issue_token(
+            &app.store,
+            arbiter_store::TokenKind::Api,
+            role,
+            label,
+            1,
+        )
+        .await
+        .unwrap()
+        .secret
+    };
+    let ann = token("ann", Role::PolicyEditor).await;
+    let lee = token("lee", Role::PolicyEditor).await;
+    let viewer = token("vic", Role::Viewer).await;
+    let client = reqwest::Client::new();
+    let put = |who: &str, id: &str, source: String, summary: &str| {
+        client
+            .put(app.url(&format!("/v1/policies/{id}")))
+            .bearer_auth(who)
+            .json(&json!({"source": source, "summary": summary}))
+            .send()
+    };
+    let publish = |who: &str, id: &str| {
+        client
+            .post(app.url(&format!("/v1/policies/{id}/publish")))
+            .bearer_auth(who)
+            .json(&json!({}))
+            .send()
+    };
+    let guarantee = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .find(|(name, _)| *name == "POL-GUARANTEE.md")
+        .unwrap()
+        .1;
+    // A draft that drops §6.1, which a rule in force cites: stored, with a warning.
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+    ok_json(publish_ruleset(app).await, 201).await;
+    let draft = guarantee
+        .replace("status = \"published\"", "status = \"draft\"")
+        .replace("### 6.1 Repeated claims", "### 6.9 Repeated claims");
+    let saved = ok_json(
+        put(&ann, "POL-GUARANTEE", draft.clone(), "Renumber fair use")
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(saved["version"], 2);
+    let warnings = saved["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("rule ")
+                && w.as_str().unwrap().contains("POL-GUARANTEE §6.1")),
+        "{saved}"
+    );
+    // The author may not publish their own version; another editor may.
+    let refused = problem(publish(&ann, "POL-GUARANTEE").await.unwrap(), 403).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reviewer other than the author")
+    );
+    problem(publish(&viewer, "POL-GUARANTEE").await.unwrap(), 403).await;
+    let published = ok_json(publish(&lee, "POL-GUARANTEE").await.unwrap(), 201).await;
+    assert_eq!(published["version"], 3);
+    let versions = ok_json(
+        app.get("/v1/policies/POL-GUARANTEE/versions")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(versions[0]["status"], "published");
+    assert_eq!(versions[0]["author"], "ann");
+    assert_eq!(versions[0]["reviewed_by"], "lee");
+    problem(publish(&lee, "POL-GUARANTEE").await.unwrap(), 409).await;
+    // Bad files: every error located; a published status; an id that is not the address.
+    let broken = guarantee
+        .replace("kind = \"guarantee_terms\"", "kind = \"terms\"")
+        .replace("POL-PAYMENTS §2.1", "POL-PAYMENTS §9.9");
+    let refused = problem(put(&ann, "POL-GUARANTEE", broken, "x").await.unwrap(), 422).await;
+    let errors = refused["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{refused}");
+    assert_eq!(errors[0]["line"], 3);
+    let refused = problem(
+        put(&ann, "POL-GUARANTEE", guarantee.to_owned(), "x")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("publish POL-GUARANTEE with POST")
+    );
+    problem(
+        put(&ann, "POL-OTHER", draft.clone(), "x").await.unwrap(),
+        400,
+    )
+    .await;
+    problem(
+        put(&ann, "POL-GUARANTEE", draft.clone(), " ")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    problem(
+        put(&viewer, "POL-GUARANTEE", draft, "x").await.unwrap(),
+        403,
+    )
+    .await;
+    problem(publish(&lee, "POL-NOPE").await.unwrap(), 404).await;
+}
+
+async fn publish_ruleset(app: &TestApp) -> reqwest::Response {
+    publish(app, arbiter_rules::STARTER_PACK, "starter pack").await
 }

@@ -688,3 +688,225 @@ pub(crate) async fn search_policies(
             .collect(),
     ))
 }
+
+/// A new version of a document, as a whole file.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PolicyDraft {
+    /// The document file: TOML front matter between `+++` lines, then Markdown. Its status
+    /// must be `draft` or `in_review`: publishing is a review (`POST …/publish`).
+    source: String,
+    /// Why it changed.
+    summary: String,
+}
+
+/// What storing a version answered, with what may need a look.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SavedVersion {
+    id: String,
+    /// The new version; absent when the file did not change.
+    version: Option<i64>,
+    /// Clauses this version removes that documents or rules in force still cite.
+    warnings: Vec<String>,
+}
+
+/// Largest document file accepted.
+const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+fn file_problem(errors: Vec<arbiter_policy::FileError>, source: &str) -> Problem {
+    let items = errors
+        .iter()
+        .map(|e| {
+            let line = source.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
+            crate::problem::ProblemItem {
+                severity: "error".into(),
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+                hint: None,
+                rendered: format!(
+                    "{}:{}: {}\n  | {line}\n  | {}^",
+                    e.line,
+                    e.column,
+                    e.message,
+                    " ".repeat(e.column.saturating_sub(1))
+                ),
+            }
+        })
+        .collect();
+    Problem::unprocessable(
+        format!("the document does not check: {} error(s)", errors.len()),
+        items,
+    )
+}
+
+/// Who cites each clause number of document `id`: documents of the library and the rules in
+/// force.
+async fn citers(state: &AppState, id: &str) -> Result<Vec<(Option<String>, String)>, Problem> {
+    let mut found = Vec::new();
+    for version in state.store().current_policy_versions().await? {
+        if version.document_id == id {
+            continue;
+        }
+        if let Ok(document) = parse_document(&version.source) {
+            for c in arbiter_policy::citations(&document.body) {
+                if c.document == id {
+                    found.push((c.clause, document.id.clone()));
+                }
+            }
+        }
+    }
+    if let Some(record) = state.store().current_ruleset().await?
+        && let Ok((ruleset, _)) = arbiter_rules::compile(&record.source)
+    {
+        for rule in &ruleset.rules {
+            if let Some(c) = rule.enforces.as_deref().and_then(Citation::parse)
+                && c.document == id
+            {
+                found.push((c.clause, format!("rule {}", rule.id)));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Stores a new draft or in-review version of a document (creating the document when new).
+/// The file is checked as an import would (front matter, clauses, citations); a clause it
+/// removes that others still cite is named in `warnings`.
+#[utoipa::path(put, path = "/v1/policies/{id}", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = PolicyDraft,
+    responses((status = 200, body = SavedVersion), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 413, body = Problem),
+        (status = 422, description = "The file does not check: every error located", body = Problem)))]
+pub(crate) async fn put_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::extract::ApiJson(draft): crate::extract::ApiJson<PolicyDraft>,
+) -> Result<Json<SavedVersion>, Problem> {
+    caller.require(Permission::EditPolicies)?;
+    if draft.source.len() > MAX_DOCUMENT_BYTES {
+        return Err(Problem::too_large(format!(
+            "a document file may be at most {MAX_DOCUMENT_BYTES} bytes"
+        )));
+    }
+    if draft.summary.trim().is_empty() {
+        return Err(Problem::bad_request(
+            "summary: say why the document changed",
+        ));
+    }
+    let store = state.store();
+    let known: Vec<Document> = store
+        .current_policy_versions()
+        .await?
+        .iter()
+        .filter_map(|v| parse_document(&v.source).ok())
+        .collect();
+    let files = vec![(format!("{id}.md"), draft.source.clone())];
+    let document = arbiter_policy::check_library(&files, &known)
+        .map_err(|errors| file_problem(errors, &draft.source))?
+        .pop()
+        .ok_or_else(|| Problem::internal(&"a checked file gave no document"))?;
+    if document.id != id {
+        return Err(Problem::bad_request(format!(
+            "the file's id is {} but the address names {id}",
+            document.id
+        )));
+    }
+    if !matches!(
+        document.status,
+        arbiter_policy::Status::Draft | arbiter_policy::Status::InReview
+    ) {
+        return Err(Problem::bad_request(format!(
+            "status: a new version is a draft or in review; publish {id} with POST /v1/policies/{id}/publish, reviewed by someone other than its author"
+        )));
+    }
+    // Clauses this version drops that others cite.
+    let kept: Vec<String> = arbiter_policy::clauses(&document.body)
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    let warnings = citers(&state, &id)
+        .await?
+        .into_iter()
+        .filter_map(|(clause, by)| {
+            let clause = clause?;
+            (!kept.contains(&clause))
+                .then(|| format!("{by} cites {id} §{clause}, which this version removes"))
+        })
+        .collect();
+    let version = crate::policy::new_version(&document, &caller.label, None, draft.summary.trim());
+    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    Ok(Json(SavedVersion {
+        id,
+        version: saved.first().copied().flatten(),
+        warnings,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PublishRequest {
+    /// What the review found; defaults to "published after review".
+    #[serde(default)]
+    summary: Option<String>,
+}
+
+/// Publishes the newest version of a document after review: the caller is the reviewer and
+/// must not be the version's author. The published version is a new version, kept with both.
+#[utoipa::path(post, path = "/v1/policies/{id}/publish", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = PublishRequest,
+    responses((status = 201, body = SavedVersion), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub(crate) async fn publish_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::extract::ApiJson(request): crate::extract::ApiJson<PublishRequest>,
+) -> Result<(axum::http::StatusCode, Json<SavedVersion>), Problem> {
+    caller.require(Permission::EditPolicies)?;
+    let store = state.store();
+    let newest = store
+        .policy_versions(&id)
+        .await?
+        .pop()
+        .ok_or_else(|| Problem::not_found(format!("no document {id:?} in the library")))?;
+    if newest.status == "published" {
+        return Err(Problem::conflict(format!(
+            "{id} v{} is already published",
+            newest.version
+        )));
+    }
+    if newest.author == caller.label {
+        return Err(Problem::forbidden(format!(
+            "publishing needs a reviewer other than the author: {id} v{} was written by {}",
+            newest.version, newest.author
+        )));
+    }
+    let mut document = parse_document(&newest.source).map_err(|_| {
+        Problem::internal(&format!(
+            "stored document {id} v{} does not read",
+            newest.version
+        ))
+    })?;
+    document.status = arbiter_policy::Status::Published;
+    let summary = request
+        .summary
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| format!("published after review of v{}", newest.version));
+    let version = crate::policy::new_version(
+        &document,
+        &newest.author,
+        Some(&caller.label),
+        summary.trim(),
+    );
+    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(SavedVersion {
+            id,
+            version: saved.first().copied().flatten(),
+            warnings: Vec::new(),
+        }),
+    ))
+}
