@@ -322,6 +322,10 @@ async fn console_pages_need_a_session() {
         "/console/protect/backtest",
         "/console/protect/decisions",
         "/console/users/u_1",
+        "/console/policy",
+        "/console/policy/reviews",
+        "/console/policy/POL-A",
+        "/console/policy/POL-A/diff?from=1&to=2",
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");
@@ -376,5 +380,99 @@ async fn console_pages_need_a_session() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let store_library = |edit: &dyn Fn(&str) -> String, author: &str| {
+        let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), edit(text)))
+            .collect();
+        arbiter_policy::check_library(&files, &[])
+            .unwrap()
+            .iter()
+            .map(|d| arbiter_server::policy::new_version(d, author, Some("lee"), "starter"))
+            .collect::<Vec<_>>()
+    };
+    let v1 = store_library(&|t| t.to_owned(), "ann");
+    app.store.save_policy_versions(&v1, 1).await.unwrap();
+    // A draft by ann, waiting for review.
+    let v2 = store_library(
+        &|t| {
+            t.replace("within 14 days", "within 30 days")
+                .replace("status = \"published\"", "status = \"in_review\"")
+        },
+        "ann",
+    );
+    app.store.save_policy_versions(&v2, 2).await.unwrap();
+    let signed_in = app
+        .client
+        .post(app.url("/console/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "token={}&next=%2Fconsole%2Fpolicy",
+            app.admin_token
+        ))
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = |path: &str| {
+        let request = app.client.get(app.url(path)).header("cookie", &session);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, library) = page("/console/policy?q=filing+windw").await;
+    assert_eq!(status, 200);
+    assert!(
+        library.contains("POL-GUARANTEE</a> §3.1 Fourteen days"),
+        "{library}"
+    );
+    assert!(library.contains("<mark>"), "{library}");
+    let (status, refused) = page(&format!("/console/policy?q={}", "x".repeat(600))).await;
+    assert_eq!(status, 400);
+    assert!(refused.contains("at most 500 are searched"));
+    let (_, document) = page("/console/policy/POL-GUARANTEE").await;
+    assert!(
+        document.contains(r#"<h3 id="s3.1">3.1 Fourteen days</h3>"#),
+        "{document}"
+    );
+    assert!(document.contains("Publish as reviewer"), "{document}");
+    assert!(document.contains(">POL-PAYMENTS<") || document.contains("Cited by"));
+    let (_, diff) = page("/console/policy/POL-GUARANTEE/diff?from=1&to=2").await;
+    assert!(diff.contains("<del>14</del><ins>30</ins>"), "{diff}");
+    let (_, reviews) = page("/console/policy/reviews").await;
+    assert!(reviews.contains("POL-GUARANTEE"), "{reviews}");
+    // The admin (not the author) publishes after review.
+    let published = app
+        .client
+        .post(app.url("/console/policy/POL-GUARANTEE/publish"))
+        .header("cookie", &session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("summary=Checked+with+legal")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 303);
+    let (_, document) = page("/console/policy/POL-GUARANTEE").await;
+    assert!(
+        document.contains(r#"<dd id="doc-status">published</dd>"#),
+        "{document}"
+    );
+    assert!(document.contains("Checked with legal"));
+    assert!(!document.contains("Publish as reviewer"));
+    let (status, _) = page("/console/policy/POL-NOPE").await;
+    assert_eq!(status, 404);
     app.stop().await;
 }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod policy;
 pub(crate) mod protect;
 
 /// The areas of the product (PRODUCT.md), in the order a team meets them.
@@ -37,7 +38,7 @@ pub(crate) const AREAS: &[Area] = &[
     Area { slug: "protect", href: "/console/protect", name: "Protect", summary: "Real-time decisions on every event: rules, lists, velocity, risk scores and the actions they take, each explained and logged." },
     Area { slug: "resolve", href: "/console/areas/resolve", name: "Resolve", summary: "Claims, disputes and safety incidents from intake to payout: queues, SLAs, playbooks, guarantee eligibility and the loss ledger." },
     Area { slug: "standards", href: "/console/areas/standards", name: "Standards", summary: "Community standards for Clients and Taskers: violations, strikes, the enforcement ladder, notices with reasons, and appeals." },
-    Area { slug: "policy", href: "/console/areas/policy", name: "Policy", summary: "The versioned, searchable library of every policy, procedure, guarantee term and message template." },
+    Area { slug: "policy", href: "/console/policy", name: "Policy", summary: "The versioned, searchable library of every policy, procedure, guarantee term and message template." },
     Area { slug: "measure", href: "/console/areas/measure", name: "Measure", summary: "KPIs and ROI per market, category and month, with targets, alerts and the monthly business review." },
     Area { slug: "decide", href: "/console/protect/backtest", name: "Decide", summary: "Replay history against a changed rule, guarantee term or ladder and see what would change before shipping it." },
     Area { slug: "markets", href: "/console/areas/markets", name: "Markets", summary: "Markets, currencies, locales and regional policy variants; EU DSA statements of reasons and transparency reports." },
@@ -191,6 +192,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(area))
         .routes(routes!(stylesheet))
         .merge(protect::routes())
+        .merge(policy::routes())
 }
 
 /// Sends visitors to the console.
