@@ -69,7 +69,7 @@ pub struct SearchIndex {
     surface: HashMap<String, Vec<String>>,
     /// The words as written, by length in characters, each with its characters: the
     /// candidates for a misspelt query word are only those of a near length.
-    by_length: Vec<Vec<(String, Vec<char>)>>,
+    by_length: Vec<Vec<(String, Vec<char>, u64)>>,
     average_length: f64,
 }
 
@@ -195,13 +195,14 @@ impl SearchIndex {
             total += u64::from(length);
         }
         let average_length = total as f64 / passages.len().max(1) as f64;
-        let mut by_length: Vec<Vec<(String, Vec<char>)>> = Vec::new();
+        let mut by_length: Vec<Vec<(String, Vec<char>, u64)>> = Vec::new();
         for word in surface.keys() {
             let chars: Vec<char> = word.chars().collect();
             if by_length.len() <= chars.len() {
                 by_length.resize(chars.len() + 1, Vec::new());
             }
-            by_length[chars.len()].push((word.clone(), chars));
+            let mask = letters(&chars);
+            by_length[chars.len()].push((word.clone(), chars, mask));
         }
         SearchIndex {
             documents,
@@ -252,6 +253,7 @@ impl SearchIndex {
             return Vec::new();
         }
         let query: Vec<char> = word.chars().collect();
+        let query_mask = letters(&query);
         let mut rows = (Vec::new(), Vec::new());
         let mut near: Vec<(usize, &String)> = Vec::new();
         for candidates in self
@@ -260,7 +262,12 @@ impl SearchIndex {
             .take(length + allowed + 1)
             .skip(length.saturating_sub(allowed))
         {
-            for (w, chars) in candidates {
+            for (w, chars, mask) in candidates {
+                // Each edit changes at most two of the letters a word holds: words differing
+                // in more cannot be near, and are passed over without the full comparison.
+                if (query_mask ^ mask).count_ones() as usize > 2 * allowed {
+                    continue;
+                }
                 if let Some(d) = bounded_distance(&query, chars, allowed, &mut rows) {
                     near.push((d, w));
                 }
@@ -330,8 +337,17 @@ impl SearchIndex {
             matched_terms.extend(alternatives.iter().flatten().cloned());
             // Passages holding the group, with the group's score in each.
             let mut found: Vec<u32> = Vec::new();
-            let first = &alternatives[0];
-            for term in first {
+            // The posting lists of a phrase's later words, looked up once.
+            let following: Vec<Vec<&[(u32, Vec<u32>)]>> = alternatives[1..]
+                .iter()
+                .map(|terms| {
+                    terms
+                        .iter()
+                        .filter_map(|t| self.postings.get(t).map(Vec::as_slice))
+                        .collect()
+                })
+                .collect();
+            for term in &alternatives[0] {
                 let Some(list) = self.postings.get(term) else {
                     continue;
                 };
@@ -344,19 +360,32 @@ impl SearchIndex {
                     let hits = if group.len() == 1 {
                         positions.len()
                     } else {
+                        // Where each later word occurs in this passage; a passage missing one
+                        // is skipped without looking at positions.
+                        let mut later: Vec<Vec<&Vec<u32>>> = Vec::with_capacity(following.len());
+                        for lists in &following {
+                            let here: Vec<&Vec<u32>> = lists
+                                .iter()
+                                .filter_map(|l| {
+                                    l.binary_search_by_key(passage, |(p, _)| *p)
+                                        .ok()
+                                        .map(|i| &l[i].1)
+                                })
+                                .collect();
+                            if here.is_empty() {
+                                break;
+                            }
+                            later.push(here);
+                        }
+                        if later.len() < following.len() {
+                            continue;
+                        }
                         positions
                             .iter()
                             .filter(|&&start| {
-                                alternatives[1..].iter().enumerate().all(|(offset, terms)| {
-                                    terms.iter().any(|t| {
-                                        self.postings.get(t).is_some_and(|l| {
-                                            l.binary_search_by_key(passage, |(p, _)| *p)
-                                                .ok()
-                                                .is_some_and(|i| {
-                                                    l[i].1.contains(&(start + offset as u32 + 1))
-                                                })
-                                        })
-                                    })
+                                later.iter().enumerate().all(|(offset, here)| {
+                                    let at = start + offset as u32 + 1;
+                                    here.iter().any(|p| p.binary_search(&at).is_ok())
                                 })
                             })
                             .count()
@@ -433,6 +462,17 @@ fn matches(d: &Document, f: &SearchFilter) -> bool {
         && f.locale.as_ref().is_none_or(|l| d.locale == *l)
         && f.status.is_none_or(|s| d.status == s)
         && f.tag.as_ref().is_none_or(|t| d.tags.contains(t))
+}
+
+/// Which letters a word holds, as bits (letters beyond a–z share bits by their code).
+fn letters(chars: &[char]) -> u64 {
+    chars.iter().fold(0u64, |mask, c| {
+        let bit = match c {
+            'a'..='z' => *c as u32 - 'a' as u32,
+            c => 26 + (*c as u32) % 38,
+        };
+        mask | (1 << bit)
+    })
 }
 
 /// Edit distance between `a` and `b` when at most `limit`; `rows` are reused buffers.
