@@ -58,12 +58,15 @@ struct Passage {
     length: u32,
 }
 
+/// A passage a term occurs in, and the positions of its words there.
+type Posting = (u32, Vec<u32>);
+
 /// An index of a set of documents, built once and searched many times.
 pub struct SearchIndex {
     documents: Vec<Document>,
     passages: Vec<Passage>,
-    /// Stemmed term → (passage, positions).
-    postings: HashMap<String, Vec<(u32, Vec<u32>)>>,
+    /// Stemmed term → where it occurs.
+    postings: HashMap<String, Vec<Posting>>,
     /// Each word as written (lowercased) → the terms it was indexed under: typo tolerance
     /// compares query words with words as written, not with stems.
     surface: HashMap<String, Vec<String>>,
@@ -169,7 +172,7 @@ impl SearchIndex {
                 });
             }
         }
-        let mut postings: HashMap<String, Vec<(u32, Vec<u32>)>> = HashMap::new();
+        let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
         let mut surface: HashMap<String, Vec<String>> = HashMap::new();
         let mut total = 0u64;
         for (id, passage) in passages.iter_mut().enumerate() {
@@ -338,7 +341,7 @@ impl SearchIndex {
             // Passages holding the group, with the group's score in each.
             let mut found: Vec<u32> = Vec::new();
             // The posting lists of a phrase's later words, looked up once.
-            let following: Vec<Vec<&[(u32, Vec<u32>)]>> = alternatives[1..]
+            let following: Vec<Vec<&[Posting]>> = alternatives[1..]
                 .iter()
                 .map(|terms| {
                     terms
