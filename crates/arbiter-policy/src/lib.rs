@@ -24,6 +24,7 @@ mod clauses;
 mod diff;
 mod document;
 mod library;
+mod packet;
 mod render;
 mod search;
 
@@ -33,6 +34,7 @@ pub use document::{
     Audience, Document, DocumentError, Kind, Status, parse_document, valid_document_id,
 };
 pub use library::{FileError, check_library};
+pub use packet::packet_html;
 pub use render::render_html;
 pub use search::{MAX_QUERY_CHARS, QueryError, SearchFilter, SearchHit, SearchIndex};
 

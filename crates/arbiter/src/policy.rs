@@ -37,6 +37,27 @@ pub enum PolicyCommand {
     },
     /// Every version of a document: who, when, why.
     Versions { id: String },
+    /// A training packet: the chosen documents (newest versions) as one self-contained HTML
+    /// file with a table of contents, and a PDF of it when Chromium is installed.
+    Packet {
+        /// Where to write the HTML.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[arg(long, default_value = "Policy training packet")]
+        title: String,
+        /// Only documents of this kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only documents with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only documents changed since this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        changed_since: Option<String>,
+        /// Also print the packet to this PDF with headless Chromium.
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+    },
     /// The words that changed between two versions: [-removed-]{+added+}.
     Diff { id: String, from: i64, to: i64 },
     /// Full-text search, clause by clause: words, "quoted phrases", typos forgiven.
@@ -197,6 +218,76 @@ pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
                 Err(error) => {
                     eprintln!("error: {error}");
                     return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        PolicyCommand::Packet {
+            output,
+            title,
+            kind,
+            tag,
+            changed_since,
+            pdf,
+        } => {
+            let since = match changed_since.as_deref() {
+                Some(day) => match time::Date::parse(
+                    day,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                ) {
+                    Ok(date) => Some(arbiter_model::to_micros(date.midnight().assume_utc())),
+                    Err(_) => {
+                        eprintln!("error: --changed-since {day:?} is not a date like 2026-10-01");
+                        return Ok(false);
+                    }
+                },
+                None => None,
+            };
+            let current = store.current_policy_versions().await?;
+            let mut chosen = Vec::new();
+            for version in &current {
+                let Ok(document) = parse_document(&version.source) else {
+                    continue;
+                };
+                let keep = kind.as_deref().is_none_or(|k| document.kind.as_str() == k)
+                    && tag.as_ref().is_none_or(|t| document.tags.contains(t))
+                    && since.is_none_or(|s| version.created_at >= s);
+                if keep {
+                    chosen.push(document);
+                }
+            }
+            if chosen.is_empty() {
+                eprintln!("error: no document matches; nothing written");
+                return Ok(false);
+            }
+            std::fs::write(&output, arbiter_policy::packet_html(&title, &chosen))
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!("{} documents written to {}", chosen.len(), output.display());
+            if let Some(pdf) = pdf {
+                let printed = std::process::Command::new("chromium")
+                    .args([
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--no-pdf-header-footer",
+                    ])
+                    .arg(format!("--print-to-pdf={}", pdf.display()))
+                    .arg(format!(
+                        "file://{}",
+                        std::fs::canonicalize(&output)?.display()
+                    ))
+                    .output();
+                match printed {
+                    Ok(out) if out.status.success() && pdf.exists() => {
+                        println!("PDF written to {}", pdf.display());
+                    }
+                    _ => {
+                        eprintln!(
+                            "error: no PDF: headless Chromium is needed for --pdf (the HTML is written)"
+                        );
+                        return Ok(false);
+                    }
                 }
             }
             Ok(true)

@@ -281,6 +281,7 @@ fn every_command_has_help() {
         vec!["policy", "versions", "--help"],
         vec!["policy", "diff", "--help"],
         vec!["policy", "search", "--help"],
+        vec!["policy", "packet", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");
@@ -521,6 +522,32 @@ async fn the_policy_library_round_trips_through_files(db: TestDatabase) {
     let refused = arbiter(&["policy", "search", &"x".repeat(10_000), "--db", &db.url]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused.stderr).contains("at most 500 are searched"));
+    // A training packet of the guarantee terms, as HTML with contents.
+    let packet = dir.path().join("packet.html");
+    let made = arbiter(&[
+        "policy",
+        "packet",
+        "--kind",
+        "guarantee_terms",
+        "--output",
+        packet.to_str().unwrap(),
+        "--db",
+        &db.url,
+    ]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let html = std::fs::read_to_string(&packet).unwrap();
+    assert!(html.contains("<section id=\"POL-GUARANTEE\">") && !html.contains("POL-PAYMENTS\">"));
+    let none = arbiter(&[
+        "policy",
+        "packet",
+        "--tag",
+        "nothing",
+        "--output",
+        packet.to_str().unwrap(),
+        "--db",
+        &db.url,
+    ]);
+    assert_eq!(none.status.code(), Some(1));
     let versions = text(&arbiter(&["policy", "versions", "POL-GUARANTEE", "--db", &db.url]).stdout);
     assert!(versions.starts_with("v2 "), "{versions}");
     assert!(versions.contains("by alice, reviewed by bob"));
