@@ -20,6 +20,7 @@
 //! Asking for or accepting payment outside the platform is not allowed.
 //! ```
 
+mod bulletin;
 mod clauses;
 mod diff;
 mod document;
@@ -28,6 +29,7 @@ mod packet;
 mod render;
 mod search;
 
+pub use bulletin::{BulletinEntry, bulletin_html};
 pub use clauses::{Citation, Clause, citations, clauses};
 pub use diff::{Change, word_diff};
 pub use document::{

@@ -72,3 +72,55 @@ pub fn new_version(
         summary: summary.to_owned(),
     }
 }
+
+/// The policy bulletin for `[from, to)`: every document a version changed in the period, from
+/// how it stood before to how it stood at the end, clause by clause.
+pub async fn bulletin(
+    store: &Store,
+    from: arbiter_model::Micros,
+    to: arbiter_model::Micros,
+    title: &str,
+) -> Result<String, StoreError> {
+    let mut ids: Vec<String> = store
+        .policy_changes(from, 10_000)
+        .await?
+        .into_iter()
+        .filter(|c| c.version.created_at < to)
+        .map(|c| c.version.document_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut entries = Vec::new();
+    for id in ids {
+        let versions = store.policy_versions(&id).await?;
+        let before = versions
+            .iter()
+            .rfind(|v| v.created_at < from)
+            .and_then(|v| arbiter_policy::parse_document(&v.source).ok());
+        let during: Vec<_> = versions
+            .iter()
+            .filter(|v| v.created_at >= from && v.created_at < to)
+            .collect();
+        let Some(after) = during
+            .last()
+            .and_then(|v| arbiter_policy::parse_document(&v.source).ok())
+        else {
+            continue;
+        };
+        let mut authors: Vec<String> = during.iter().map(|v| v.author.clone()).collect();
+        authors.dedup();
+        let mut reviewers: Vec<String> = during
+            .iter()
+            .filter_map(|v| v.reviewed_by.clone())
+            .collect();
+        reviewers.dedup();
+        entries.push(arbiter_policy::BulletinEntry {
+            before,
+            after,
+            summaries: during.iter().map(|v| v.summary.clone()).collect(),
+            authors,
+            reviewers,
+        });
+    }
+    Ok(arbiter_policy::bulletin_html(title, &entries))
+}

@@ -1117,6 +1117,31 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     )
     .await;
 
+    // The bulletin for a period: each document changed, clause by clause.
+    let bulletin = app
+        .get("/v1/policies/bulletin?from=1970-01-01T00:00:00Z&to=1970-01-02T00:00:00Z")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bulletin.status(), 200);
+    let bulletin = bulletin.text().await.unwrap();
+    assert!(
+        bulletin.contains("<h2>POL-GUARANTEE — The Guarantee: terms <small>(new"),
+        "{bulletin}"
+    );
+    assert!(
+        bulletin.contains("§3.1 Fourteen days — <ins>added</ins>"),
+        "{bulletin}"
+    );
+    problem(
+        app.get("/v1/policies/bulletin?from=1970-01-02T00:00:00Z&to=1970-01-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+
     // Search: the clause, a highlighted snippet; the index follows new versions.
     let search = |query: &str| {
         let request = app.get(&format!("/v1/policies/search?{query}"));

@@ -58,6 +58,18 @@ pub enum PolicyCommand {
         #[arg(long)]
         pdf: Option<PathBuf>,
     },
+    /// The policy bulletin for a period, as HTML: each document changed, clause by clause.
+    Bulletin {
+        /// First day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: String,
+        /// Where to write it [default: standard output].
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// The words that changed between two versions: [-removed-]{+added+}.
     Diff { id: String, from: i64, to: i64 },
     /// Full-text search, clause by clause: words, "quoted phrases", typos forgiven.
@@ -289,6 +301,44 @@ pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
                         return Ok(false);
                     }
                 }
+            }
+            Ok(true)
+        }
+        PolicyCommand::Bulletin { from, to, output } => {
+            let day = |name: &str, text: &str| {
+                time::Date::parse(
+                    text,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| format!("--{name} {text:?} is not a date like 2026-10-01"))
+            };
+            let (start, end) = match (day("from", &from), day("to", &to)) {
+                (Ok(start), Ok(end)) if end >= start => (start, end),
+                (Ok(_), Ok(_)) => {
+                    eprintln!("error: --to is before --from");
+                    return Ok(false);
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("error: {e}");
+                    return Ok(false);
+                }
+            };
+            let micros = |d: time::Date| arbiter_model::to_micros(d.midnight().assume_utc());
+            let end_exclusive = end.next_day().map_or(i64::MAX, micros);
+            let html = arbiter_server::policy::bulletin(
+                store,
+                micros(start),
+                end_exclusive,
+                &format!("Policy bulletin, {from} to {to}"),
+            )
+            .await?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, html)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    println!("bulletin written to {}", path.display());
+                }
+                None => print!("{html}"),
             }
             Ok(true)
         }

@@ -282,6 +282,7 @@ fn every_command_has_help() {
         vec!["policy", "diff", "--help"],
         vec!["policy", "search", "--help"],
         vec!["policy", "packet", "--help"],
+        vec!["policy", "bulletin", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");
@@ -522,6 +523,32 @@ async fn the_policy_library_round_trips_through_files(db: TestDatabase) {
     let refused = arbiter(&["policy", "search", &"x".repeat(10_000), "--db", &db.url]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused.stderr).contains("at most 500 are searched"));
+    // Today's bulletin names every document changed today.
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let bulletin = arbiter(&[
+        "policy", "bulletin", "--from", &today, "--to", &today, "--db", &db.url,
+    ]);
+    assert!(bulletin.status.success(), "{}", text(&bulletin.stderr));
+    let bulletin = text(&bulletin.stdout);
+    assert!(
+        bulletin.contains("<p>5 document(s) changed.</p>"),
+        "{bulletin}"
+    );
+    assert!(
+        bulletin.contains("<h2>POL-GUARANTEE — The Guarantee: terms"),
+        "{bulletin}"
+    );
+    let backwards = arbiter(&[
+        "policy",
+        "bulletin",
+        "--from",
+        &today,
+        "--to",
+        "2000-01-01",
+        "--db",
+        &db.url,
+    ]);
+    assert_eq!(backwards.status.code(), Some(1));
     // A training packet of the guarantee terms, as HTML with contents.
     let packet = dir.path().join("packet.html");
     let made = arbiter(&[

@@ -39,6 +39,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::list_policies))
         .routes(routes!(policies::search_policies))
         .routes(routes!(policies::list_policy_changes))
+        .routes(routes!(policies::policy_bulletin))
         .routes(routes!(policies::policy_changes_atom))
         .routes(routes!(policies::reviews_due))
         .routes(routes!(policies::get_policy, policies::put_policy))

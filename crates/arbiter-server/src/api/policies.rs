@@ -910,3 +910,34 @@ pub(crate) async fn publish_policy(
         }),
     ))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulletinQuery {
+    /// RFC 3339, inclusive.
+    from: String,
+    /// RFC 3339, exclusive.
+    to: String,
+}
+
+/// The policy bulletin for a period: each document changed, clause by clause, as HTML.
+#[utoipa::path(get, path = "/v1/policies/bulletin", tag = "policies", security(("bearer" = [])),
+    params(BulletinQuery),
+    responses((status = 200, description = "HTML", content_type = "text/html"),
+        (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub(crate) async fn policy_bulletin(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<BulletinQuery>,
+) -> Result<axum::response::Html<String>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let from = crate::api::parse_time("from", &query.from)?;
+    let to = crate::api::parse_time("to", &query.to)?;
+    if to <= from {
+        return Err(Problem::bad_request("to: must be after from"));
+    }
+    let title = format!("Policy bulletin, {} to {}", query.from, query.to);
+    Ok(axum::response::Html(
+        crate::policy::bulletin(state.store(), from, to, &title).await?,
+    ))
+}
