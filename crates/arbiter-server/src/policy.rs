@@ -124,3 +124,62 @@ pub async fn bulletin(
     }
     Ok(arbiter_policy::bulletin_html(title, &entries))
 }
+
+/// Something that cites a document of the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citer {
+    /// `document` or `rule`.
+    pub kind: &'static str,
+    /// The citing document's id, or the rule's id.
+    pub id: String,
+    /// The version of the ruleset holding a rule.
+    pub ruleset_version: Option<i64>,
+    /// The clause cited, when one is.
+    pub clause: Option<String>,
+}
+
+/// Everything that cites document `id`, each citation once: the newest versions of the other
+/// documents, and the rules of the newest published ruleset (the decider may not have loaded
+/// it yet).
+pub async fn citers(store: &Store, id: &str) -> Result<Vec<Citer>, StoreError> {
+    let mut found: Vec<Citer> = Vec::new();
+    for version in store.current_policy_versions().await? {
+        if version.document_id == id {
+            continue;
+        }
+        let Ok(document) = arbiter_policy::parse_document(&version.source) else {
+            continue;
+        };
+        for citation in arbiter_policy::citations(&document.body) {
+            let citer = Citer {
+                kind: "document",
+                id: document.id.clone(),
+                ruleset_version: None,
+                clause: citation.clause,
+            };
+            if citation.document == id && !found.contains(&citer) {
+                found.push(citer);
+            }
+        }
+    }
+    if let Some(record) = store.current_ruleset().await?
+        && let Ok((ruleset, _)) = arbiter_rules::compile(&record.source)
+    {
+        for rule in &ruleset.rules {
+            if let Some(citation) = rule
+                .enforces
+                .as_deref()
+                .and_then(arbiter_policy::Citation::parse)
+                && citation.document == id
+            {
+                found.push(Citer {
+                    kind: "rule",
+                    id: rule.id.clone(),
+                    ruleset_version: Some(record.version),
+                    clause: citation.clause,
+                });
+            }
+        }
+    }
+    Ok(found)
+}

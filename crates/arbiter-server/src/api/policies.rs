@@ -216,47 +216,21 @@ pub(crate) async fn get_policy(
         .find(|d| d.id == id)
         .ok_or_else(|| Problem::not_found(format!("no document {id:?} in the library")))?;
     let current = store.current_policy_versions().await?;
-    let mut cited_by = Vec::new();
-    let mut this = None;
-    for version in &current {
-        let document = stored_document(version)?;
-        if document.id == id {
-            this = Some((version.source.clone(), document));
-            continue;
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for citation in arbiter_policy::citations(&document.body) {
-            if citation.document == id && seen.insert(citation.clause.clone()) {
-                cited_by.push(CitedBy {
-                    kind: "document",
-                    id: document.id.clone(),
-                    ruleset_version: None,
-                    clause: citation.clause,
-                });
-            }
-        }
-    }
-    // The rules in force are the newest published ruleset (the decider may not have loaded
-    // it yet).
-    let in_force = store.current_ruleset().await?.and_then(|record| {
-        arbiter_rules::compile(&record.source)
-            .ok()
-            .map(|(ruleset, _)| (record.version, ruleset))
-    });
-    if let Some((version, ruleset)) = in_force {
-        for rule in &ruleset.rules {
-            if let Some(citation) = rule.enforces.as_deref().and_then(Citation::parse)
-                && citation.document == id
-            {
-                cited_by.push(CitedBy {
-                    kind: "rule",
-                    id: rule.id.clone(),
-                    ruleset_version: Some(version),
-                    clause: citation.clause,
-                });
-            }
-        }
-    }
+    let this = current
+        .iter()
+        .find(|v| v.document_id == id)
+        .map(|v| stored_document(v).map(|d| (v.source.clone(), d)))
+        .transpose()?;
+    let cited_by = crate::policy::citers(store, &id)
+        .await?
+        .into_iter()
+        .map(|c| CitedBy {
+            kind: c.kind,
+            id: c.id,
+            ruleset_version: c.ruleset_version,
+            clause: c.clause,
+        })
+        .collect();
     let Some((source, document)) = this else {
         return Err(Problem::internal(
             &"a listed document has no current version",
@@ -740,36 +714,6 @@ fn file_problem(errors: Vec<arbiter_policy::FileError>, source: &str) -> Problem
     )
 }
 
-/// Who cites each clause number of document `id`: documents of the library and the rules in
-/// force.
-async fn citers(state: &AppState, id: &str) -> Result<Vec<(Option<String>, String)>, Problem> {
-    let mut found = Vec::new();
-    for version in state.store().current_policy_versions().await? {
-        if version.document_id == id {
-            continue;
-        }
-        if let Ok(document) = parse_document(&version.source) {
-            for c in arbiter_policy::citations(&document.body) {
-                if c.document == id {
-                    found.push((c.clause, document.id.clone()));
-                }
-            }
-        }
-    }
-    if let Some(record) = state.store().current_ruleset().await?
-        && let Ok((ruleset, _)) = arbiter_rules::compile(&record.source)
-    {
-        for rule in &ruleset.rules {
-            if let Some(c) = rule.enforces.as_deref().and_then(Citation::parse)
-                && c.document == id
-            {
-                found.push((c.clause, format!("rule {}", rule.id)));
-            }
-        }
-    }
-    Ok(found)
-}
-
 /// Stores a new draft or in-review version of a document (creating the document when new).
 /// The file is checked as an import would (front matter, clauses, citations); a clause it
 /// removes that others still cite is named in `warnings`.
@@ -826,11 +770,15 @@ pub(crate) async fn put_policy(
         .into_iter()
         .map(|c| c.number)
         .collect();
-    let warnings = citers(&state, &id)
+    let warnings = crate::policy::citers(store, &id)
         .await?
         .into_iter()
-        .filter_map(|(clause, by)| {
-            let clause = clause?;
+        .filter_map(|c| {
+            let clause = c.clause?;
+            let by = match c.kind {
+                "rule" => format!("rule {}", c.id),
+                _ => c.id,
+            };
             (!kept.contains(&clause))
                 .then(|| format!("{by} cites {id} §{clause}, which this version removes"))
         })

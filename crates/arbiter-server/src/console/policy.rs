@@ -224,47 +224,22 @@ async fn document_view(
             newest.version
         )))
     })?;
-    let mut cited_by = Vec::new();
-    for version in state
-        .store()
-        .current_policy_versions()
+    let cited_by = crate::policy::citers(state.store(), id)
         .await
         .map_err(problem)?
-    {
-        if version.document_id == id {
-            continue;
-        }
-        if let Ok(other) = parse_document(&version.source) {
-            for c in arbiter_policy::citations(&other.body) {
-                if c.document == id {
-                    cited_by.push(CitedRow {
-                        href: format!("/console/policy/{}", other.id),
-                        by: other.id.clone(),
-                        clause: c.clause.map(|n| format!("§{n}")).unwrap_or_default(),
-                    });
-                }
-            }
-        }
-    }
-    if let Some(record) = state.store().current_ruleset().await.map_err(problem)?
-        && let Ok((ruleset, _)) = arbiter_rules::compile(&record.source)
-    {
-        for rule in &ruleset.rules {
-            if let Some(c) = rule
-                .enforces
-                .as_deref()
-                .and_then(arbiter_policy::Citation::parse)
-                && c.document == id
-            {
-                cited_by.push(CitedRow {
-                    by: format!("rule {}", rule.id),
-                    href: "/console/protect".into(),
-                    clause: c.clause.map(|n| format!("§{n}")).unwrap_or_default(),
-                });
-            }
-        }
-    }
-    cited_by.dedup_by(|a, b| a.by == b.by && a.clause == b.clause);
+        .into_iter()
+        .map(|c| CitedRow {
+            href: match c.kind {
+                "rule" => "/console/protect".into(),
+                _ => format!("/console/policy/{}", c.id),
+            },
+            by: match c.kind {
+                "rule" => format!("rule {}", c.id),
+                _ => c.id,
+            },
+            clause: c.clause.map(|n| format!("§{n}")).unwrap_or_default(),
+        })
+        .collect();
     Ok(DocumentPage {
         signed_in: Some(SignedIn::from(caller)),
         area: "policy",
