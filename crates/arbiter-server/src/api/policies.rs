@@ -69,6 +69,50 @@ pub(crate) struct PolicyFilter {
     tag: Option<String>,
 }
 
+impl PolicyFilter {
+    /// The filter with its names checked; an empty parameter (a form left blank) filters
+    /// nothing.
+    fn checked(self) -> Result<arbiter_policy::SearchFilter, Problem> {
+        fn named<T: Copy>(
+            value: Option<String>,
+            name: &str,
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+        ) -> Result<Option<T>, Problem> {
+            let Some(v) = value.filter(|v| !v.is_empty()) else {
+                return Ok(None);
+            };
+            all.iter()
+                .copied()
+                .find(|x| as_str(*x) == v)
+                .map(Some)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = all.iter().map(|x| as_str(*x)).collect();
+                    Problem::bad_request(format!(
+                        "{name}: {v:?} is not one of {}",
+                        names.join(", ")
+                    ))
+                })
+        }
+        let given = |value: Option<String>| value.filter(|v| !v.is_empty());
+        Ok(arbiter_policy::SearchFilter {
+            kind: named(self.kind, "kind", arbiter_policy::Kind::ALL, |k| k.as_str())?,
+            audience: named(
+                self.audience,
+                "audience",
+                arbiter_policy::Audience::ALL,
+                |a| a.as_str(),
+            )?,
+            market: given(self.market),
+            locale: given(self.locale),
+            status: named(self.status, "status", arbiter_policy::Status::ALL, |s| {
+                s.as_str()
+            })?,
+            tag: given(self.tag),
+        })
+    }
+}
+
 /// Every document of the library, by id, filtered.
 #[utoipa::path(get, path = "/v1/policies", tag = "policies", security(("bearer" = [])),
     params(PolicyFilter),
@@ -80,40 +124,18 @@ pub(crate) async fn list_policies(
     ApiQuery(filter): ApiQuery<PolicyFilter>,
 ) -> Result<Json<Vec<PolicySummary>>, Problem> {
     caller.require(Permission::ReadEvents)?;
-    let known = |value: &Option<String>, name: &str, names: &[&str]| match value {
-        Some(v) if !names.contains(&v.as_str()) => Err(Problem::bad_request(format!(
-            "{name}: {v:?} is not one of {}",
-            names.join(", ")
-        ))),
-        _ => Ok(()),
-    };
-    let kinds: Vec<&str> = arbiter_policy::Kind::ALL
-        .iter()
-        .map(|k| k.as_str())
-        .collect();
-    let audiences: Vec<&str> = arbiter_policy::Audience::ALL
-        .iter()
-        .map(|a| a.as_str())
-        .collect();
-    let statuses: Vec<&str> = arbiter_policy::Status::ALL
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
-    known(&filter.kind, "kind", &kinds)?;
-    known(&filter.audience, "audience", &audiences)?;
-    known(&filter.status, "status", &statuses)?;
+    let filter = filter.checked()?;
     let matches = |d: &PolicyDocumentRecord| {
-        filter.kind.as_ref().is_none_or(|k| d.kind == *k)
+        filter.kind.is_none_or(|k| d.kind == k.as_str())
             && filter
                 .audience
-                .as_ref()
-                .is_none_or(|a| d.audience.contains(a))
+                .is_none_or(|a| d.audience.iter().any(|x| x == a.as_str()))
             && filter
                 .market
                 .as_ref()
                 .is_none_or(|m| d.markets.is_empty() || d.markets.contains(m))
             && filter.locale.as_ref().is_none_or(|l| d.locale == *l)
-            && filter.status.as_ref().is_none_or(|s| d.status == *s)
+            && filter.status.is_none_or(|st| d.status == st.as_str())
             && filter.tag.as_ref().is_none_or(|t| d.tags.contains(t))
     };
     Ok(Json(
@@ -596,55 +618,21 @@ pub(crate) async fn search_policies(
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Json<Vec<SearchHitView>>, Problem> {
     caller.require(Permission::ReadEvents)?;
-    // An empty parameter (a form left blank) filters nothing.
-    let given = |value: Option<String>| value.filter(|v| !v.is_empty());
-    let named = |value: Option<String>, name: &str, names: Vec<&'static str>| {
-        given(value)
-            .map(|v| {
-                names.iter().position(|n| *n == v).ok_or_else(|| {
-                    Problem::bad_request(format!(
-                        "{name}: {v:?} is not one of {}",
-                        names.join(", ")
-                    ))
-                })
-            })
-            .transpose()
-    };
-    let kinds = arbiter_policy::Kind::ALL;
-    let audiences = arbiter_policy::Audience::ALL;
-    let statuses = arbiter_policy::Status::ALL;
-    let kind = named(
-        query.kind,
-        "kind",
-        kinds.iter().map(|k| k.as_str()).collect(),
-    )?
-    .map(|i| kinds[i]);
-    let audience = named(
-        query.audience,
-        "audience",
-        audiences.iter().map(|a| a.as_str()).collect(),
-    )?
-    .map(|i| audiences[i]);
-    let status = named(
-        query.status,
-        "status",
-        statuses.iter().map(|s| s.as_str()).collect(),
-    )?
-    .map(|i| statuses[i]);
     let limit = query.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(Problem::bad_request(format!(
             "limit: {limit} is not between 1 and 100"
         )));
     }
-    let filter = arbiter_policy::SearchFilter {
-        kind,
-        audience,
-        market: given(query.market),
-        locale: given(query.locale),
-        status,
-        tag: given(query.tag),
-    };
+    let filter = PolicyFilter {
+        kind: query.kind,
+        audience: query.audience,
+        market: query.market,
+        locale: query.locale,
+        status: query.status,
+        tag: query.tag,
+    }
+    .checked()?;
     let index = state.policy_search().index(state.store()).await?;
     let hits = index
         .search(&query.q, &filter, limit)
