@@ -40,14 +40,16 @@ pub use packet::packet_html;
 pub use render::render_html;
 pub use search::{MAX_QUERY_CHARS, QueryError, SearchFilter, SearchHit, SearchIndex};
 
-/// The starter library for a home-services marketplace, as `(file name, text)`: the documents
-/// the starter rule pack cites. `arbiter demo` loads it; `arbiter policy import` takes the
+/// The starter library for a home-services marketplace, as `(file name, text)`: policies,
+/// standards, procedures, guarantee terms and notice templates (English, French, German,
+/// Spanish), among them every document the starter rule pack cites. `arbiter demo` loads it; `arbiter policy import` takes the
 /// same files from `crates/arbiter-policy/library`.
 pub const STARTER_LIBRARY: &[(&str, &str)] = &[
     (
         "POL-ACCOUNTS.md",
         include_str!("../library/POL-ACCOUNTS.md"),
     ),
+    ("POL-APPEALS.md", include_str!("../library/POL-APPEALS.md")),
     (
         "POL-CANCELLATION.md",
         include_str!("../library/POL-CANCELLATION.md"),
@@ -61,8 +63,37 @@ pub const STARTER_LIBRARY: &[(&str, &str)] = &[
         include_str!("../library/POL-PAYMENTS.md"),
     ),
     (
+        "POL-PRIVACY-INVESTIGATIONS.md",
+        include_str!("../library/POL-PRIVACY-INVESTIGATIONS.md"),
+    ),
+    ("PRC-CLAIMS.md", include_str!("../library/PRC-CLAIMS.md")),
+    (
+        "PRC-SAFETY-INCIDENT.md",
+        include_str!("../library/PRC-SAFETY-INCIDENT.md"),
+    ),
+    (
         "STD-COMMUNITY.md",
         include_str!("../library/STD-COMMUNITY.md"),
+    ),
+    (
+        "STD-ENFORCEMENT.md",
+        include_str!("../library/STD-ENFORCEMENT.md"),
+    ),
+    (
+        "TPL-CLAIM-DECISION-DE.md",
+        include_str!("../library/TPL-CLAIM-DECISION-DE.md"),
+    ),
+    (
+        "TPL-CLAIM-DECISION-EN.md",
+        include_str!("../library/TPL-CLAIM-DECISION-EN.md"),
+    ),
+    (
+        "TPL-CLAIM-DECISION-ES.md",
+        include_str!("../library/TPL-CLAIM-DECISION-ES.md"),
+    ),
+    (
+        "TPL-CLAIM-DECISION-FR.md",
+        include_str!("../library/TPL-CLAIM-DECISION-FR.md"),
     ),
 ];
 

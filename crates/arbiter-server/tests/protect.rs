@@ -861,7 +861,7 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     .await;
 
     let all = ok_json(app.get("/v1/policies").send().await.unwrap(), 200).await;
-    assert_eq!(all.as_array().unwrap().len(), 5);
+    assert_eq!(all.as_array().unwrap().len(), 14);
     let terms = ok_json(
         app.get("/v1/policies?kind=guarantee_terms&audience=public&market=FR")
             .send()
@@ -1061,7 +1061,7 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     )
     .await;
     let changes = changes.as_array().unwrap();
-    assert_eq!(changes.len(), 5 + 1 + 3, "{changes:?}");
+    assert_eq!(changes.len(), 14 + 1 + 3, "{changes:?}");
     assert!(changes.iter().any(|c| c["document_id"] == "POL-GUARANTEE"
         && c["version"] == 2
         && c["change"] == "changed"));
@@ -1084,7 +1084,7 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
         atom.contains("<id>urn:arbiter:policy:POL-GUARANTEE:v2</id>"),
         "{atom}"
     );
-    assert_eq!(atom.matches("<entry>").count(), 9);
+    assert_eq!(atom.matches("<entry>").count(), 18);
     problem(
         app.get("/v1/policies/changes?since=yesterday")
             .send()
