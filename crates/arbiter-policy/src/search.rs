@@ -217,6 +217,11 @@ impl SearchIndex {
         }
     }
 
+    /// The documents indexed, in the order given to [`SearchIndex::build`].
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
     pub fn len(&self) -> usize {
         self.documents.len()
     }

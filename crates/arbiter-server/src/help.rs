@@ -60,11 +60,11 @@ struct HelpQuery {
     market: Option<String>,
 }
 
-/// The published public documents, and the ones stored, by id.
+/// The public documents in force (a draft on top of a published version leaves it shown).
 async fn public_documents(
     state: &AppState,
 ) -> Result<Vec<arbiter_policy::Document>, crate::problem::Problem> {
-    let versions = state.store().current_policy_versions().await?;
+    let versions = state.store().policy_versions_in_force().await?;
     Ok(versions
         .iter()
         .filter_map(|v| parse_document(&v.source).ok())

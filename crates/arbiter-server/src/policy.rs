@@ -1,5 +1,6 @@
 //! The policy library's service layer: how a checked document becomes a stored version.
 
+use crate::problem::{Problem, ProblemItem};
 use arbiter_policy::{Document, SearchIndex, Status};
 use arbiter_store::{NewPolicyVersion, Store, StoreError};
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,259 @@ impl SearchCache {
         }
         Ok(index)
     }
+}
+
+/// Largest document file accepted.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// What storing a draft answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drafted {
+    /// The new version; `None` when the file did not change.
+    pub version: Option<i64>,
+    /// Clauses the draft removes that documents or rules in force still cite.
+    pub warnings: Vec<String>,
+}
+
+/// Why a draft was not stored.
+#[derive(Debug)]
+pub enum DraftError {
+    TooLarge,
+    NoSummary,
+    /// Every problem of the file, located.
+    DoesNotCheck(Vec<arbiter_policy::FileError>),
+    /// The file's id is not the document being edited.
+    WrongId(String),
+    /// The file says published or retired: those need a reviewer.
+    NotADraft(Status),
+    Store(StoreError),
+}
+
+impl From<StoreError> for DraftError {
+    fn from(e: StoreError) -> Self {
+        DraftError::Store(e)
+    }
+}
+
+impl DraftError {
+    /// The error as a problem, each located error with the line it points into.
+    pub fn problem(self, id: &str, source: &str) -> Problem {
+        match self {
+            DraftError::TooLarge => Problem::too_large(format!(
+                "a document file may be at most {MAX_DOCUMENT_BYTES} bytes"
+            )),
+            DraftError::NoSummary => Problem::bad_request("summary: say why the document changed"),
+            DraftError::DoesNotCheck(errors) => file_problem(&errors, source),
+            DraftError::WrongId(found) => Problem::bad_request(format!(
+                "the file's id is {found} but the address names {id}"
+            )),
+            DraftError::NotADraft(status) => Problem::bad_request(format!(
+                "status: a new version is a draft or in review, not {}; publish {id} with POST /v1/policies/{id}/publish, reviewed by someone other than its author",
+                status.as_str()
+            )),
+            DraftError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Located file errors as a 422 problem, each with a caret under its spot.
+fn file_problem(errors: &[arbiter_policy::FileError], source: &str) -> Problem {
+    let items = errors
+        .iter()
+        .map(|e| {
+            let line = source.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
+            ProblemItem {
+                severity: "error".into(),
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+                hint: None,
+                rendered: format!(
+                    "{}:{}: {}\n  | {line}\n  | {}^",
+                    e.line,
+                    e.column,
+                    e.message,
+                    " ".repeat(e.column.saturating_sub(1))
+                ),
+            }
+        })
+        .collect();
+    Problem::unprocessable(
+        format!("the document does not check: {} error(s)", errors.len()),
+        items,
+    )
+}
+
+/// Checks `source` as an import would (front matter, clauses, citations against the rest of
+/// the library) and, when it checks, stores it as a new draft or in-review version of `id` by
+/// `author`. The one way a person drafts a document, from the API or the console.
+pub async fn save_draft(
+    store: &Store,
+    search: &SearchCache,
+    author: &str,
+    id: &str,
+    source: &str,
+    summary: &str,
+) -> Result<Drafted, DraftError> {
+    let document = check_draft(store, search, id, source).await?;
+    if summary.trim().is_empty() {
+        return Err(DraftError::NoSummary);
+    }
+    if !matches!(document.status, Status::Draft | Status::InReview) {
+        return Err(DraftError::NotADraft(document.status));
+    }
+    let index = search.index(store).await?;
+    let warnings = removed_citations(store, index.documents(), &document).await?;
+    let version = new_version(&document, author, None, summary.trim());
+    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    Ok(Drafted {
+        version: saved.first().copied().flatten(),
+        warnings,
+    })
+}
+
+/// Reads `source` as the file of document `id` beside the rest of the library: every problem
+/// located, citations to other documents resolved.
+pub async fn check_draft(
+    store: &Store,
+    search: &SearchCache,
+    id: &str,
+    source: &str,
+) -> Result<Document, DraftError> {
+    if source.len() > MAX_DOCUMENT_BYTES {
+        return Err(DraftError::TooLarge);
+    }
+    let index = search.index(store).await?;
+    let files = vec![(format!("{id}.md"), source.to_owned())];
+    let document = arbiter_policy::check_library(&files, index.documents())
+        .map_err(DraftError::DoesNotCheck)?
+        .pop()
+        .ok_or_else(|| {
+            DraftError::Store(StoreError::Failed("a checked file gave no document".into()))
+        })?;
+    if document.id != id {
+        return Err(DraftError::WrongId(document.id));
+    }
+    Ok(document)
+}
+
+/// The citations in force that `document` would break: clauses it no longer has that other
+/// documents or rules still cite, one sentence each.
+pub async fn removed_citations(
+    store: &Store,
+    documents: &[Document],
+    document: &Document,
+) -> Result<Vec<String>, StoreError> {
+    let kept: Vec<String> = arbiter_policy::clauses(&document.body)
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    let id = &document.id;
+    Ok(citers(store, documents, id)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let clause = c.clause?;
+            let by = match c.kind {
+                "rule" => format!("rule {}", c.id),
+                _ => c.id,
+            };
+            (!kept.contains(&clause))
+                .then(|| format!("{by} cites {id} §{clause}, which this version removes"))
+        })
+        .collect())
+}
+
+/// What a version did to its document: `new`, `published`, `retired` or `changed`.
+pub fn change_kind(change: &arbiter_store::PolicyChange) -> &'static str {
+    let status = change.version.status.as_str();
+    match change.previous_status.as_deref() {
+        None => "new",
+        Some(previous) if previous != status && status == "published" => "published",
+        Some(previous) if previous != status && status == "retired" => "retired",
+        Some(_) => "changed",
+    }
+}
+
+/// Why a version was not published.
+#[derive(Debug)]
+pub enum PublishRefusal {
+    NoSuchDocument,
+    AlreadyPublished {
+        version: i64,
+    },
+    /// The reviewer wrote the version.
+    OwnWork {
+        version: i64,
+        author: String,
+    },
+    Store(StoreError),
+}
+
+impl From<StoreError> for PublishRefusal {
+    fn from(e: StoreError) -> Self {
+        PublishRefusal::Store(e)
+    }
+}
+
+impl PublishRefusal {
+    pub fn problem(self, id: &str) -> Problem {
+        match self {
+            PublishRefusal::NoSuchDocument => {
+                Problem::not_found(format!("no document {id:?} in the library"))
+            }
+            PublishRefusal::AlreadyPublished { version } => {
+                Problem::conflict(format!("{id} v{version} is already published"))
+            }
+            PublishRefusal::OwnWork { version, author } => Problem::forbidden(format!(
+                "publishing needs a reviewer other than the author: {id} v{version} was written by {author}"
+            )),
+            PublishRefusal::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Publishes the newest version of `id` after review by `reviewer`, who must not be its
+/// author; the published version is a new version that keeps both names. Answers its number.
+pub async fn publish(
+    store: &Store,
+    reviewer: &str,
+    id: &str,
+    summary: Option<&str>,
+) -> Result<i64, PublishRefusal> {
+    let newest = store
+        .policy_versions(id)
+        .await?
+        .pop()
+        .ok_or(PublishRefusal::NoSuchDocument)?;
+    if newest.status == Status::Published.as_str() {
+        return Err(PublishRefusal::AlreadyPublished {
+            version: newest.version,
+        });
+    }
+    if newest.author == reviewer {
+        return Err(PublishRefusal::OwnWork {
+            version: newest.version,
+            author: newest.author,
+        });
+    }
+    let mut document = arbiter_policy::parse_document(&newest.source).map_err(|_| {
+        StoreError::Failed(format!(
+            "stored document {id} v{} does not read",
+            newest.version
+        ))
+    })?;
+    document.status = Status::Published;
+    let summary = summary
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map_or_else(
+            || format!("published after review of v{}", newest.version),
+            str::to_owned,
+        );
+    let version = new_version(&document, &newest.author, Some(reviewer), &summary);
+    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    Ok(saved.first().copied().flatten().unwrap_or(newest.version))
 }
 
 /// The stored form of a document's new version.
@@ -138,18 +392,19 @@ pub struct Citer {
     pub clause: Option<String>,
 }
 
-/// Everything that cites document `id`, each citation once: the newest versions of the other
-/// documents, and the rules of the newest published ruleset (the decider may not have loaded
+/// Everything that cites document `id`, each citation once: the other `documents` (the
+/// library's newest versions, as the search index holds them), and the rules of the newest published ruleset (the decider may not have loaded
 /// it yet).
-pub async fn citers(store: &Store, id: &str) -> Result<Vec<Citer>, StoreError> {
+pub async fn citers(
+    store: &Store,
+    documents: &[Document],
+    id: &str,
+) -> Result<Vec<Citer>, StoreError> {
     let mut found: Vec<Citer> = Vec::new();
-    for version in store.current_policy_versions().await? {
-        if version.document_id == id {
+    for document in documents {
+        if document.id == id {
             continue;
         }
-        let Ok(document) = arbiter_policy::parse_document(&version.source) else {
-            continue;
-        };
         for citation in arbiter_policy::citations(&document.body) {
             let citer = Citer {
                 kind: "document",

@@ -1,5 +1,6 @@
 //! Webhook delivery: the outbox sender. Effects are written with one pending delivery per
-//! subscriber in the decider's transaction; this task sends them, signed, and retries with
+//! subscriber in the decider's transaction, and policy versions with one per subscriber to the
+//! change feed in the library's transaction; this task sends them, signed, and retries with
 //! exponential backoff. A subscriber that is slow, down or answering 500 delays only its own
 //! deliveries: nothing upstream waits for it, and nothing is dropped before the last attempt.
 //!
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arbiter_model::Micros;
-use arbiter_store::{AttemptOutcome, DueDelivery, Store, StoreError};
+use arbiter_store::{AttemptOutcome, DeliverySubject, DueDelivery, Store, StoreError};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use tokio::sync::Notify;
@@ -99,19 +100,36 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance: i64)
     mac.verify_slice(&expected).is_ok()
 }
 
-/// The JSON a subscriber receives for one effect.
+/// The JSON a subscriber receives: an effect, or a version in the policy change feed.
 pub fn payload(delivery: &arbiter_store::DeliveryRecord) -> serde_json::Value {
-    let effect = &delivery.effect;
-    serde_json::json!({
-        "id": format!("eff_{}", effect.id),
-        "type": "effect",
-        "created_at": crate::api::format_time(effect.created_at),
-        "action": serde_json::from_str::<serde_json::Value>(&effect.detail).unwrap_or_default(),
-        "rules": effect.rules,
-        "ruleset_version": effect.ruleset_version,
-        "event_id": effect.event_id,
-        "user_id": effect.user_id,
-    })
+    match &delivery.subject {
+        DeliverySubject::Effect(effect) => serde_json::json!({
+            "id": format!("eff_{}", effect.id),
+            "type": "effect",
+            "created_at": crate::api::format_time(effect.created_at),
+            "action": serde_json::from_str::<serde_json::Value>(&effect.detail).unwrap_or_default(),
+            "rules": effect.rules,
+            "ruleset_version": effect.ruleset_version,
+            "event_id": effect.event_id,
+            "user_id": effect.user_id,
+        }),
+        DeliverySubject::PolicyChange(change) => {
+            let version = &change.version;
+            serde_json::json!({
+                "id": format!("pol_{}_v{}", version.document_id, version.version),
+                "type": "policy_change",
+                "created_at": crate::api::format_time(version.created_at),
+                "document_id": version.document_id,
+                "title": change.title,
+                "version": version.version,
+                "change": crate::policy::change_kind(change),
+                "status": version.status,
+                "author": version.author,
+                "reviewed_by": version.reviewed_by,
+                "summary": version.summary,
+            })
+        }
+    }
 }
 
 /// Starts the sender; it wakes on `wake` and every second.

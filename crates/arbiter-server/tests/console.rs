@@ -436,7 +436,9 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
     let (status, library) = page("/console/policy?q=filing+windw").await;
     assert_eq!(status, 200);
     assert!(
-        library.contains("POL-GUARANTEE</a> §3.1 Fourteen days"),
+        library.contains(
+            r##"<a href="/console/policy/POL-GUARANTEE#s3.1">POL-GUARANTEE §3.1 Fourteen days</a>"##
+        ),
         "{library}"
     );
     assert!(library.contains("<mark>"), "{library}");
@@ -478,5 +480,185 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
     assert!(!document.contains("Publish as reviewer"));
     let (status, _) = page("/console/policy/POL-NOPE").await;
     assert_eq!(status, 404);
+    app.stop().await;
+}
+
+/// A policy editor finds a clause by search, edits it with the preview following the text,
+/// and saves a draft; another editor reviews and publishes it; the change feed shows it.
+#[tokio::test]
+async fn a_clause_is_found_edited_reviewed_published_and_announced() {
+    let (driver, browser) = match locate() {
+        Ok(found) => found,
+        Err(why) if std::env::var_os("ARBITER_REQUIRE_BROWSER").is_some() => {
+            panic!("ARBITER_REQUIRE_BROWSER is set but {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    for (username, password) in [("petra", "author's secret"), ("lena", "reviewer's secret")] {
+        app.store
+            .create_staff_user(
+                &StaffUser {
+                    username: username.into(),
+                    password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                    role: Role::PolicyEditor,
+                },
+                1,
+            )
+            .await
+            .unwrap();
+    }
+    let chrome = Browser::launch(&driver, &browser).await;
+    let shot = |name: &str| std::env::temp_dir().join(format!("arbiter-console-{name}.png"));
+    let sign_in = |username: &'static str, password: &'static str| {
+        let chrome = &chrome;
+        let app = &app;
+        async move {
+            chrome.go(&app.url("/console/policy")).await;
+            chrome.type_into("#username", username).await;
+            chrome.type_into("#password", password).await;
+            chrome.click("form.card button[type=submit]").await;
+            chrome.wait_for_text("main h1", "Policy library").await;
+        }
+    };
+
+    // The author searches in her own words, with a typo, and lands on the clause.
+    sign_in("petra", "author's secret").await;
+    chrome
+        .type_into("#q", "client absnt at the agreed time")
+        .await;
+    chrome.click("form[role=search] button[type=submit]").await;
+    chrome.wait_for_text_containing("#results", "found").await;
+    let hits = chrome.find_all_texts("ol.results li a").await;
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("POL-CANCELLATION §4.2 Client no-shows"),
+        "{hits:?}"
+    );
+    chrome.click("ol.results li a").await;
+    chrome
+        .wait_for_url("/console/policy/POL-CANCELLATION#s4.2")
+        .await;
+    assert_eq!(chrome.text("#s4\\.2").await, "4.2 Client no-shows");
+
+    // The editor opens the published text as a draft; the preview follows the typing.
+    chrome.click("a.button[href$='/edit']").await;
+    chrome
+        .wait_for_text("main h1", "Edit POL-CANCELLATION")
+        .await;
+    assert!(chrome.text("#preview").await.contains("Client no-shows"));
+    chrome
+        .type_into(
+            "#source",
+            "The Tasker waits at least 30 minutes before leaving.",
+        )
+        .await;
+    chrome
+        .wait_for_text_containing("#preview article", "waits at least 30 minutes")
+        .await;
+    // A citation to nothing is pointed at before anything is saved.
+    chrome
+        .type_into("#source", " See POL-CANCELLATION §9.9.")
+        .await;
+    chrome
+        .wait_for_text_containing("#preview .problems", "§9.9")
+        .await;
+    chrome.screenshot(&shot("policy-editor")).await;
+    let backspaces = "\u{E003}".repeat(" See POL-CANCELLATION §9.9.".chars().count());
+    chrome.type_into("#source", &backspaces).await;
+    chrome
+        .wait_for_text_containing(
+            "#preview article",
+            "waits at least 30 minutes before leaving.",
+        )
+        .await;
+    chrome
+        .type_into("#summary", "Tasker waits 30 minutes for an absent Client")
+        .await;
+    chrome.click("button[value=save]").await;
+    chrome
+        .wait_for_text_containing("[role=status]", "Saved v2")
+        .await;
+    assert_eq!(chrome.text("#doc-status").await, "draft");
+    // The author may not review her own work.
+    assert!(
+        chrome
+            .find_all_texts("form[aria-label='Publish after review']")
+            .await
+            .is_empty()
+    );
+    chrome.click("form.who button[type=submit]").await;
+
+    // The reviewer finds it in the queue, reads the change, and publishes it.
+    sign_in("lena", "reviewer's secret").await;
+    chrome.go(&app.url("/console/policy/reviews")).await;
+    chrome.wait_for_text("main h1", "Review queue").await;
+    chrome
+        .click("table a[href='/console/policy/POL-CANCELLATION']")
+        .await;
+    chrome
+        .wait_for_text_containing("main h1", "POL-CANCELLATION")
+        .await;
+    chrome.click("a[href$='diff?from=1&to=2']").await;
+    chrome.wait_for_url("/diff?from=1&to=2").await;
+    let added = chrome.find_all_texts("ins").await;
+    assert!(
+        added.iter().any(|words| words.contains("30 minutes")),
+        "{added:?}"
+    );
+    chrome
+        .go(&app.url("/console/policy/POL-CANCELLATION"))
+        .await;
+    chrome
+        .type_into("#review-summary", "Agreed with Tasker support")
+        .await;
+    chrome
+        .click("form[aria-label='Publish after review'] button")
+        .await;
+    chrome.wait_for_text("#doc-status", "published").await;
+
+    // The change feed announces it, with both names.
+    chrome.go(&app.url("/console/policy/changes")).await;
+    chrome.wait_for_text("main h1", "Policy changes").await;
+    let newest = chrome.text("table tbody tr").await;
+    for expected in [
+        "POL-CANCELLATION",
+        "v3",
+        "published",
+        "petra",
+        "lena",
+        "Agreed with Tasker support",
+    ] {
+        assert!(newest.contains(expected), "{expected:?} not in {newest:?}");
+    }
+    chrome.screenshot(&shot("policy-changes")).await;
+    chrome.close().await;
+
+    // The published clause is what the library now holds, and what search finds.
+    let found: serde_json::Value = app
+        .get("/v1/policies/search?q=%2230+minutes%22")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found[0]["id"], "POL-CANCELLATION", "{found}");
+    assert_eq!(found[0]["clause"], "4.2", "{found}");
     app.stop().await;
 }

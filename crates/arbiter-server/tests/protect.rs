@@ -1191,6 +1191,34 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
     let lee = token("lee", Role::PolicyEditor).await;
     let viewer = token("vic", Role::Viewer).await;
     let client = reqwest::Client::new();
+    // A subscriber to the change feed; topics are checked.
+    let (url, received) = receiver(0).await;
+    let hook = ok_json(
+        app.post_json(
+            "/v1/webhooks",
+            &json!({"url": url, "topics": ["policy_changes"]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(hook["topics"], json!(["policy_changes"]));
+    for topics in [json!([]), json!(["policies"])] {
+        let refused = problem(
+            app.post_json("/v1/webhooks", &json!({"url": url, "topics": topics}))
+                .send()
+                .await
+                .unwrap(),
+            400,
+        )
+        .await;
+        assert!(
+            refused["detail"].as_str().unwrap().starts_with("topics:"),
+            "{refused}"
+        );
+    }
     let put = |who: &str, id: &str, source: String, summary: &str| {
         client
             .put(app.url(&format!("/v1/policies/{id}")))
@@ -1294,6 +1322,70 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
     )
     .await;
     problem(publish(&lee, "POL-NOPE").await.unwrap(), 404).await;
+
+    // The subscriber heard of the draft and its publication, signed, and nothing else.
+    let mut bodies = Vec::new();
+    for _ in 0..200 {
+        bodies = received.lock().unwrap().clone();
+        if bodies.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let secret = hook["secret"].as_str().unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut changes: Vec<Value> = bodies
+        .iter()
+        .map(|(headers, body)| {
+            let signature = headers["arbiter-signature"].to_str().unwrap();
+            assert!(arbiter_server::webhooks::verify(
+                secret,
+                signature,
+                body.as_bytes(),
+                now,
+                300
+            ));
+            serde_json::from_str(body).unwrap()
+        })
+        .collect();
+    changes.sort_by_key(|c| c["version"].as_i64());
+    let seen: Vec<(Value, Value, Value)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["document_id"].clone(),
+                c["version"].clone(),
+                c["change"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (json!("POL-GUARANTEE"), json!(2), json!("changed")),
+            (json!("POL-GUARANTEE"), json!(3), json!("published")),
+        ]
+    );
+    assert_eq!(changes[1]["type"], "policy_change");
+    assert_eq!(changes[1]["reviewed_by"], "lee");
+    let log = ok_json(
+        app.get(&format!(
+            "/v1/webhooks/{}/deliveries",
+            hook["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["topic"] == "policy_changes"),
+        "{log}"
+    );
 }
 
 async fn publish_ruleset(app: &TestApp) -> reqwest::Response {

@@ -47,7 +47,9 @@ pub struct WebhookRecord {
     pub id: String,
     pub url: String,
     pub secret: String,
-    /// Actions delivered; empty for every action.
+    /// What it receives: [`TOPIC_EFFECTS`], [`TOPIC_POLICY_CHANGES`] or both.
+    pub topics: Vec<String>,
+    /// Effect actions delivered; empty for every action.
     pub actions: Vec<String>,
     pub description: String,
     pub created_by: String,
@@ -67,8 +69,22 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
     pub created_at: Micros,
     pub delivered_at: Option<Micros>,
-    pub effect: EffectRecord,
+    pub subject: DeliverySubject,
 }
+
+/// What a delivery carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliverySubject {
+    Effect(EffectRecord),
+    PolicyChange(crate::PolicyChange),
+}
+
+/// The topic of effects: the actions of fired rules.
+pub const TOPIC_EFFECTS: &str = "effects";
+/// The topic of the policy library's change feed: every version stored.
+pub const TOPIC_POLICY_CHANGES: &str = "policy_changes";
+/// Every topic a webhook may subscribe to.
+pub const TOPICS: &[&str] = &[TOPIC_EFFECTS, TOPIC_POLICY_CHANGES];
 
 /// A due delivery and where it goes.
 #[derive(Debug, Clone)]
@@ -79,7 +95,16 @@ pub struct DueDelivery {
 }
 
 const EFFECT_COLUMNS: &str = "e.id, e.event_seq, e.event_id, e.user_id, e.action, e.detail, e.rules, e.ruleset_version, e.created_at";
-const DELIVERY_COLUMNS: &str = "d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at AS delivery_created_at, d.delivered_at";
+const DELIVERY_COLUMNS: &str = "d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at AS delivery_created_at, d.delivered_at, d.effect_id";
+/// The policy version a delivery carries, with what the change feed shows of it.
+const POLICY_CHANGE_COLUMNS: &str = "v.document_id AS pv_document_id, v.version AS pv_version, v.source AS pv_source, \
+    v.status AS pv_status, v.author AS pv_author, v.reviewed_by AS pv_reviewed_by, v.summary AS pv_summary, \
+    v.created_at AS pv_created_at, before.status AS pv_previous_status, pd.title AS pv_title";
+/// Joins a delivery (`d`) to its effect (`e`) or its policy version (`v`).
+const DELIVERY_JOINS: &str = "LEFT JOIN effects e ON e.id = d.effect_id \
+    LEFT JOIN policy_versions v ON v.document_id = d.policy_document AND v.version = d.policy_version \
+    LEFT JOIN policy_versions before ON before.document_id = d.policy_document AND before.version = d.policy_version - 1 \
+    LEFT JOIN policy_documents pd ON pd.id = d.policy_document";
 
 /// Stores one effect and a pending webhook delivery for each subscriber to its action.
 pub(crate) async fn insert_effect(
@@ -108,7 +133,7 @@ pub(crate) async fn insert_effect(
     let sql = format!(
         "INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, created_at) \
          SELECT id, {}, 'pending', 0, {}, {} FROM webhooks \
-         WHERE disabled_at IS NULL AND (actions = '' OR actions LIKE {})",
+         WHERE disabled_at IS NULL AND topics LIKE '%,effects,%' AND (actions = '' OR actions LIKE {})",
         p(backend, 1),
         p(backend, 2),
         p(backend, 3),
@@ -176,13 +201,14 @@ impl Store {
 
     pub async fn create_webhook(&self, webhook: &WebhookRecord) -> Result<(), StoreError> {
         let sql = format!(
-            "INSERT INTO webhooks (id, url, secret, actions, description, created_by, created_at) VALUES ({})",
-            self.placeholders(7)
+            "INSERT INTO webhooks (id, url, secret, topics, actions, description, created_by, created_at) VALUES ({})",
+            self.placeholders(8)
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(webhook.id.as_str())
             .bind(webhook.url.as_str())
             .bind(webhook.secret.as_str())
+            .bind(format!(",{},", webhook.topics.join(",")))
             .bind(if webhook.actions.is_empty() {
                 String::new()
             } else {
@@ -198,7 +224,7 @@ impl Store {
 
     pub async fn webhooks(&self) -> Result<Vec<WebhookRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, url, secret, actions, description, created_by, created_at, disabled_at FROM webhooks ORDER BY created_at",
+            "SELECT id, url, secret, topics, actions, description, created_by, created_at, disabled_at FROM webhooks ORDER BY created_at",
         )
         .fetch_all(&self.reader)
         .await?;
@@ -239,8 +265,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueDelivery>, StoreError> {
         let sql = format!(
-            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, w.url, w.secret FROM webhook_deliveries d \
-             JOIN effects e ON e.id = d.effect_id JOIN webhooks w ON w.id = d.webhook_id \
+            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, {POLICY_CHANGE_COLUMNS}, w.url, w.secret FROM webhook_deliveries d \
+             {DELIVERY_JOINS} JOIN webhooks w ON w.id = d.webhook_id \
              WHERE d.state = 'pending' AND d.next_attempt_at <= {} ORDER BY d.next_attempt_at, d.id LIMIT {}",
             p(self.backend, 1),
             limit.clamp(1, 1_000)
@@ -330,7 +356,7 @@ impl Store {
             String::new()
         };
         let sql = format!(
-            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS} FROM webhook_deliveries d JOIN effects e ON e.id = d.effect_id \
+            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, {POLICY_CHANGE_COLUMNS} FROM webhook_deliveries d {DELIVERY_JOINS} \
              WHERE d.webhook_id = {}{state_clause} ORDER BY d.id DESC LIMIT {}",
             p(self.backend, 1),
             limit.clamp(1, 1_000)
@@ -387,16 +413,34 @@ fn delivery_record(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
         last_error: row.try_get("last_error")?,
         created_at: row.try_get("delivery_created_at")?,
         delivered_at: row.try_get("delivered_at")?,
-        effect: effect_record(row)?,
+        subject: match row.try_get::<Option<i64>, _>("effect_id")? {
+            Some(_) => DeliverySubject::Effect(effect_record(row)?),
+            None => DeliverySubject::PolicyChange(crate::PolicyChange {
+                version: crate::PolicyVersionRecord {
+                    document_id: row.try_get("pv_document_id")?,
+                    version: row.try_get("pv_version")?,
+                    source: row.try_get("pv_source")?,
+                    status: row.try_get("pv_status")?,
+                    author: row.try_get("pv_author")?,
+                    reviewed_by: row.try_get("pv_reviewed_by")?,
+                    summary: row.try_get("pv_summary")?,
+                    created_at: row.try_get("pv_created_at")?,
+                },
+                previous_status: row.try_get("pv_previous_status")?,
+                title: row.try_get("pv_title")?,
+            }),
+        },
     })
 }
 
 fn webhook_record(row: &AnyRow) -> Result<WebhookRecord, StoreError> {
     let actions: String = row.try_get("actions")?;
+    let topics: String = row.try_get("topics")?;
     Ok(WebhookRecord {
         id: row.try_get("id")?,
         url: row.try_get("url")?,
         secret: row.try_get("secret")?,
+        topics: split_list(&topics),
         actions: split_list(&actions),
         description: row.try_get("description")?,
         created_by: row.try_get("created_by")?,

@@ -21,8 +21,8 @@ mod protect;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
 pub use effects::{
-    AttemptOutcome, DeliveryRecord, DueDelivery, EffectFilter, EffectRecord, NewEffect,
-    WebhookRecord,
+    AttemptOutcome, DeliveryRecord, DeliverySubject, DueDelivery, EffectFilter, EffectRecord,
+    NewEffect, TOPIC_EFFECTS, TOPIC_POLICY_CHANGES, TOPICS, WebhookRecord,
 };
 pub use events::{Appended, Cursor, EventFilter, EventPage, StoredEvent};
 pub use policy::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};

@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_policy.sql"),
         postgres: include_str!("../migrations/postgres/0004_policy.sql"),
     },
+    Migration {
+        version: 5,
+        name: "webhook topics",
+        sqlite: include_str!("../migrations/sqlite/0005_webhook_topics.sql"),
+        postgres: include_str!("../migrations/postgres/0005_webhook_topics.sql"),
+    },
 ];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an

@@ -142,6 +142,22 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            // The change feed's subscribers hear of it once it commits.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO webhook_deliveries (webhook_id, policy_document, policy_version, state, attempts, next_attempt_at, created_at) \
+                 SELECT id, {}, {}, 'pending', 0, {}, {} FROM webhooks \
+                 WHERE disabled_at IS NULL AND topics LIKE '%,policy_changes,%'",
+                p(1),
+                p(2),
+                p(3),
+                p(4)
+            )))
+            .bind(new.document_id.as_str())
+            .bind(version)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             saved.push(Some(version));
         }
         tx.commit().await?;
@@ -171,6 +187,23 @@ impl Store {
         let rows = sqlx::query(
             "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at \
              FROM policy_versions v JOIN policy_documents d ON d.id = v.document_id AND d.version = v.version \
+             ORDER BY v.document_id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(version_record).collect()
+    }
+
+    /// The version of every document that is in force: its newest published version, unless a
+    /// later version retired it. A draft written on top of a published version leaves the
+    /// published one in force until the draft is itself reviewed and published.
+    pub async fn policy_versions_in_force(&self) -> Result<Vec<PolicyVersionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at \
+             FROM policy_versions v \
+             WHERE v.status = 'published' AND NOT EXISTS ( \
+                 SELECT 1 FROM policy_versions later WHERE later.document_id = v.document_id \
+                 AND later.version > v.version AND later.status IN ('published', 'retired')) \
              ORDER BY v.document_id",
         )
         .fetch_all(&self.reader)

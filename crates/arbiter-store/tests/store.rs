@@ -23,6 +23,7 @@ on_both_backends!(
     concurrent_appends_each_get_their_own_count,
     party_listings_page_across_days,
     committed_events_are_handed_on_with_their_seqs,
+    a_schema_4_database_upgrades_keeping_its_webhook_deliveries,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -426,4 +427,84 @@ async fn unsupported_urls_are_refused_with_the_accepted_forms() {
         .err()
         .expect("refused");
     assert!(err.to_string().contains("sqlite://PATH"));
+}
+
+/// A database written by a build that knew schema 4 (webhooks for effects only) opens with its
+/// subscribers and their delivery log intact, subscribed to effects.
+async fn a_schema_4_database_upgrades_keeping_its_webhook_deliveries(
+    store: Store,
+    db: TestDatabase,
+) {
+    use sqlx::Connection;
+    store.close().await;
+    let dir = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let schema_4 = [
+        ("0001_foundation", 1),
+        ("0002_protect", 2),
+        ("0003_effects", 3),
+        ("0004_policy", 4),
+    ];
+    // A fresh database of its own, built to schema 4 by hand.
+    let old = TestDatabase::new(store.backend()).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let url = match store.backend() {
+        Backend::Sqlite => format!("{}?mode=rwc", old.url),
+        Backend::Postgres => old.url.clone(),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE arbiter_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (name, version) in schema_4 {
+        let path = format!("{}/migrations/{dir}/{name}.sql", env!("CARGO_MANIFEST_DIR"));
+        let sql = std::fs::read_to_string(path).unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO arbiter_migrations VALUES ({version}, '{name}', 'then')"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO webhooks (id, url, secret, actions, description, created_by, created_at) \
+         VALUES ('whk_old', 'http://127.0.0.1:9/hook', 'whsec_x', ',review,', 'case tool', 'admin', 1); \
+         INSERT INTO effects (id, event_seq, event_id, user_id, action, detail, rules, ruleset_version, created_at) \
+         VALUES (7, 1, 'm_1', 'k_1', 'review', '{\"type\":\"review\",\"queue\":\"q\"}', ',R1,', 1, 2); \
+         INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, last_status, created_at, delivered_at) \
+         VALUES ('whk_old', 7, 'delivered', 2, 3, 204, 2, 3);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+
+    let upgraded = old.open().await;
+    let webhooks = upgraded.webhooks().await.unwrap();
+    assert_eq!(webhooks.len(), 1);
+    assert_eq!(webhooks[0].topics, vec!["effects".to_owned()]);
+    assert_eq!(webhooks[0].actions, vec!["review".to_owned()]);
+    let log = upgraded.deliveries("whk_old", None, 10).await.unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        (log[0].state.as_str(), log[0].attempts, log[0].last_status),
+        ("delivered", 2, Some(204))
+    );
+    match &log[0].subject {
+        arbiter_store::DeliverySubject::Effect(effect) => {
+            assert_eq!((effect.id, effect.event_id.as_str()), (7, "m_1"))
+        }
+        other => panic!("an effect's delivery became {other:?}"),
+    }
+    upgraded.close().await;
+    drop(db);
 }

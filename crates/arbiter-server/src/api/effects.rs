@@ -139,7 +139,11 @@ pub(crate) struct WebhookDraft {
     url: String,
     #[serde(default)]
     description: String,
-    /// Action types to deliver; empty or absent for every action.
+    /// What to receive: `effects` (the actions of fired rules), `policy_changes` (every
+    /// version the policy library stores), or both; absent for effects only.
+    #[serde(default)]
+    topics: Option<Vec<String>>,
+    /// Effect action types to deliver; empty or absent for every action.
     #[serde(default)]
     actions: Vec<String>,
 }
@@ -150,6 +154,7 @@ pub(crate) struct WebhookView {
     id: String,
     url: String,
     description: String,
+    topics: Vec<String>,
     actions: Vec<String>,
     created_by: String,
     created_at: String,
@@ -166,6 +171,7 @@ impl WebhookView {
             id: w.id,
             url: w.url,
             description: w.description,
+            topics: w.topics,
             actions: w.actions,
             created_by: w.created_by,
             created_at: crate::api::format_time(w.created_at),
@@ -175,7 +181,8 @@ impl WebhookView {
     }
 }
 
-/// Subscribes an endpoint to effects. The answer holds the signing secret, once.
+/// Subscribes an endpoint to effects, the policy change feed, or both. The answer holds the
+/// signing secret, once.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "decisions", security(("bearer" = [])),
     request_body = WebhookDraft,
     responses((status = 201, body = WebhookView), (status = 400, body = Problem),
@@ -209,6 +216,23 @@ pub(crate) async fn create_webhook(
             )));
         }
     }
+    let topics = draft
+        .topics
+        .unwrap_or_else(|| vec![arbiter_store::TOPIC_EFFECTS.to_owned()]);
+    if topics.is_empty() {
+        return Err(Problem::bad_request(format!(
+            "topics: name at least one of {}",
+            arbiter_store::TOPICS.join(", ")
+        )));
+    }
+    for topic in &topics {
+        if !arbiter_store::TOPICS.contains(&topic.as_str()) {
+            return Err(Problem::bad_request(format!(
+                "topics: {topic:?} is not one of {}",
+                arbiter_store::TOPICS.join(", ")
+            )));
+        }
+    }
     let id = format!(
         "whk_{}",
         crate::access::random_hex(8).map_err(|e| Problem::internal(&e))?
@@ -221,6 +245,7 @@ pub(crate) async fn create_webhook(
         id,
         url: url.to_owned(),
         secret,
+        topics,
         actions: draft.actions,
         description: draft.description.trim().to_owned(),
         created_by: caller.label.clone(),
@@ -290,11 +315,15 @@ pub(crate) struct DeliveryView {
     last_error: Option<String>,
     created_at: String,
     delivered_at: Option<String>,
-    effect: EffectView,
+    /// `effects` or `policy_changes`.
+    topic: &'static str,
+    /// The body the subscriber receives.
+    payload: serde_json::Value,
 }
 
 impl From<DeliveryRecord> for DeliveryView {
     fn from(d: DeliveryRecord) -> DeliveryView {
+        let payload = crate::webhooks::payload(&d);
         DeliveryView {
             id: d.id,
             next_attempt_at: (d.state == "pending")
@@ -305,7 +334,13 @@ impl From<DeliveryRecord> for DeliveryView {
             last_error: d.last_error,
             created_at: crate::api::format_time(d.created_at),
             delivered_at: d.delivered_at.map(crate::api::format_time),
-            effect: (&d.effect).into(),
+            topic: match d.subject {
+                arbiter_store::DeliverySubject::Effect(_) => arbiter_store::TOPIC_EFFECTS,
+                arbiter_store::DeliverySubject::PolicyChange(_) => {
+                    arbiter_store::TOPIC_POLICY_CHANGES
+                }
+            },
+            payload,
         }
     }
 }

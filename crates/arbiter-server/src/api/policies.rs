@@ -237,13 +237,14 @@ pub(crate) async fn get_policy(
         .into_iter()
         .find(|d| d.id == id)
         .ok_or_else(|| Problem::not_found(format!("no document {id:?} in the library")))?;
-    let current = store.current_policy_versions().await?;
-    let this = current
-        .iter()
-        .find(|v| v.document_id == id)
-        .map(|v| stored_document(v).map(|d| (v.source.clone(), d)))
+    let this = store
+        .policy_versions(&id)
+        .await?
+        .pop()
+        .map(|v| stored_document(&v).map(|d| (v.source, d)))
         .transpose()?;
-    let cited_by = crate::policy::citers(store, &id)
+    let index = state.policy_search().index(store).await?;
+    let cited_by = crate::policy::citers(store, index.documents(), &id)
         .await?
         .into_iter()
         .map(|c| CitedBy {
@@ -397,17 +398,6 @@ pub(crate) async fn diff_policy(
     }))
 }
 
-/// What a version did to its document.
-fn change_kind(change: &arbiter_store::PolicyChange) -> &'static str {
-    let status = change.version.status.as_str();
-    match change.previous_status.as_deref() {
-        None => "new",
-        Some(previous) if previous != status && status == "published" => "published",
-        Some(previous) if previous != status && status == "retired" => "retired",
-        Some(_) => "changed",
-    }
-}
-
 /// A version in the change feed.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PolicyChangeView {
@@ -442,7 +432,7 @@ async fn changes(state: &AppState, since: Option<&str>) -> Result<Vec<PolicyChan
         .await?
         .into_iter()
         .map(|c| PolicyChangeView {
-            change: change_kind(&c),
+            change: crate::policy::change_kind(&c),
             document_id: c.version.document_id,
             title: c.title,
             version: c.version.version,
@@ -672,36 +662,6 @@ pub(crate) struct SavedVersion {
     warnings: Vec<String>,
 }
 
-/// Largest document file accepted.
-const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
-
-fn file_problem(errors: Vec<arbiter_policy::FileError>, source: &str) -> Problem {
-    let items = errors
-        .iter()
-        .map(|e| {
-            let line = source.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
-            crate::problem::ProblemItem {
-                severity: "error".into(),
-                line: e.line,
-                column: e.column,
-                message: e.message.clone(),
-                hint: None,
-                rendered: format!(
-                    "{}:{}: {}\n  | {line}\n  | {}^",
-                    e.line,
-                    e.column,
-                    e.message,
-                    " ".repeat(e.column.saturating_sub(1))
-                ),
-            }
-        })
-        .collect();
-    Problem::unprocessable(
-        format!("the document does not check: {} error(s)", errors.len()),
-        items,
-    )
-}
-
 /// Stores a new draft or in-review version of a document (creating the document when new).
 /// The file is checked as an import would (front matter, clauses, citations); a clause it
 /// removes that others still cite is named in `warnings`.
@@ -717,66 +677,20 @@ pub(crate) async fn put_policy(
     crate::extract::ApiJson(draft): crate::extract::ApiJson<PolicyDraft>,
 ) -> Result<Json<SavedVersion>, Problem> {
     caller.require(Permission::EditPolicies)?;
-    if draft.source.len() > MAX_DOCUMENT_BYTES {
-        return Err(Problem::too_large(format!(
-            "a document file may be at most {MAX_DOCUMENT_BYTES} bytes"
-        )));
-    }
-    if draft.summary.trim().is_empty() {
-        return Err(Problem::bad_request(
-            "summary: say why the document changed",
-        ));
-    }
-    let store = state.store();
-    let known: Vec<Document> = store
-        .current_policy_versions()
-        .await?
-        .iter()
-        .filter_map(|v| parse_document(&v.source).ok())
-        .collect();
-    let files = vec![(format!("{id}.md"), draft.source.clone())];
-    let document = arbiter_policy::check_library(&files, &known)
-        .map_err(|errors| file_problem(errors, &draft.source))?
-        .pop()
-        .ok_or_else(|| Problem::internal(&"a checked file gave no document"))?;
-    if document.id != id {
-        return Err(Problem::bad_request(format!(
-            "the file's id is {} but the address names {id}",
-            document.id
-        )));
-    }
-    if !matches!(
-        document.status,
-        arbiter_policy::Status::Draft | arbiter_policy::Status::InReview
-    ) {
-        return Err(Problem::bad_request(format!(
-            "status: a new version is a draft or in review; publish {id} with POST /v1/policies/{id}/publish, reviewed by someone other than its author"
-        )));
-    }
-    // Clauses this version drops that others cite.
-    let kept: Vec<String> = arbiter_policy::clauses(&document.body)
-        .into_iter()
-        .map(|c| c.number)
-        .collect();
-    let warnings = crate::policy::citers(store, &id)
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let clause = c.clause?;
-            let by = match c.kind {
-                "rule" => format!("rule {}", c.id),
-                _ => c.id,
-            };
-            (!kept.contains(&clause))
-                .then(|| format!("{by} cites {id} §{clause}, which this version removes"))
-        })
-        .collect();
-    let version = crate::policy::new_version(&document, &caller.label, None, draft.summary.trim());
-    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    let drafted = crate::policy::save_draft(
+        state.store(),
+        state.policy_search(),
+        &caller.label,
+        &id,
+        &draft.source,
+        &draft.summary,
+    )
+    .await
+    .map_err(|e| e.problem(&id, &draft.source))?;
     Ok(Json(SavedVersion {
         id,
-        version: saved.first().copied().flatten(),
-        warnings,
+        version: drafted.version,
+        warnings: drafted.warnings,
     }))
 }
 
@@ -801,47 +715,19 @@ pub(crate) async fn publish_policy(
     crate::extract::ApiJson(request): crate::extract::ApiJson<PublishRequest>,
 ) -> Result<(axum::http::StatusCode, Json<SavedVersion>), Problem> {
     caller.require(Permission::EditPolicies)?;
-    let store = state.store();
-    let newest = store
-        .policy_versions(&id)
-        .await?
-        .pop()
-        .ok_or_else(|| Problem::not_found(format!("no document {id:?} in the library")))?;
-    if newest.status == "published" {
-        return Err(Problem::conflict(format!(
-            "{id} v{} is already published",
-            newest.version
-        )));
-    }
-    if newest.author == caller.label {
-        return Err(Problem::forbidden(format!(
-            "publishing needs a reviewer other than the author: {id} v{} was written by {}",
-            newest.version, newest.author
-        )));
-    }
-    let mut document = parse_document(&newest.source).map_err(|_| {
-        Problem::internal(&format!(
-            "stored document {id} v{} does not read",
-            newest.version
-        ))
-    })?;
-    document.status = arbiter_policy::Status::Published;
-    let summary = request
-        .summary
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| format!("published after review of v{}", newest.version));
-    let version = crate::policy::new_version(
-        &document,
-        &newest.author,
-        Some(&caller.label),
-        summary.trim(),
-    );
-    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    let version = crate::policy::publish(
+        state.store(),
+        &caller.label,
+        &id,
+        request.summary.as_deref(),
+    )
+    .await
+    .map_err(|e| e.problem(&id))?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(SavedVersion {
             id,
-            version: saved.first().copied().flatten(),
+            version: Some(version),
             warnings: Vec::new(),
         }),
     ))

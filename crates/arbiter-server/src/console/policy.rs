@@ -21,6 +21,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(document_page))
         .routes(routes!(diff_page))
         .routes(routes!(publish_submit))
+        .routes(routes!(editor_page, editor_submit))
+        .routes(routes!(new_document_page))
+        .routes(routes!(preview_fragment))
+        .routes(routes!(changes_page))
+        .routes(routes!(editor_script))
 }
 
 fn problem(e: impl Into<crate::problem::Problem>) -> Response {
@@ -39,6 +44,8 @@ struct Row {
 
 struct Found {
     id: String,
+    /// `#s3.2` for a clause, empty for the document's preamble.
+    anchor: String,
     title: String,
     clause: String,
     /// Escaped text with `<mark>`: safe to insert.
@@ -58,6 +65,7 @@ struct LibraryPage {
     rows: Vec<Row>,
     found: Option<Vec<Found>>,
     error: Option<String>,
+    can_edit: bool,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +122,11 @@ async fn library_page(
             Ok(hits) => Some(
                 hits.into_iter()
                     .map(|h| Found {
+                        anchor: h
+                            .clause
+                            .as_ref()
+                            .map(|c| format!("#s{c}"))
+                            .unwrap_or_default(),
                         clause: h
                             .clause
                             .map(|c| format!("§{c} {}", h.clause_title.unwrap_or_default()))
@@ -144,6 +157,7 @@ async fn library_page(
         rows,
         found,
         error,
+        can_edit: caller.role.allows(Permission::EditPolicies),
     };
     let status = if page.error.is_some() {
         StatusCode::BAD_REQUEST
@@ -188,7 +202,19 @@ struct DocumentPage {
     versions: Vec<VersionRow>,
     cited_by: Vec<CitedRow>,
     can_publish: bool,
+    can_edit: bool,
+    /// What went wrong, for an alert.
     message: Option<String>,
+    /// What went right, for a status line.
+    notice: Option<String>,
+    /// Citations in force the newest version would break, when it awaits review.
+    breaks: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DocumentQuery {
+    /// The version just saved from the editor.
+    saved: Option<i64>,
 }
 
 /// One document: rendered, with its clauses, versions and what cites it.
@@ -199,9 +225,15 @@ async fn document_page(
     State(state): State<AppState>,
     Staff(caller): Staff,
     Path(id): Path<String>,
+    Query(query): Query<DocumentQuery>,
 ) -> Response {
     match document_view(&state, &caller, &id, None).await {
-        Ok(page) => render(&page),
+        Ok(mut page) => {
+            page.notice = query
+                .saved
+                .map(|v| format!("Saved v{v}. Another editor reviews and publishes it."));
+            render(&page)
+        }
         Err(r) => r,
     }
 }
@@ -224,7 +256,19 @@ async fn document_view(
             newest.version
         )))
     })?;
-    let cited_by = crate::policy::citers(state.store(), id)
+    let index = state
+        .policy_search()
+        .index(state.store())
+        .await
+        .map_err(problem)?;
+    let breaks = if newest.status == "published" || newest.status == "retired" {
+        Vec::new()
+    } else {
+        crate::policy::removed_citations(state.store(), index.documents(), &document)
+            .await
+            .map_err(problem)?
+    };
+    let cited_by = crate::policy::citers(state.store(), index.documents(), id)
         .await
         .map_err(problem)?
         .into_iter()
@@ -267,6 +311,9 @@ async fn document_view(
         can_publish: caller.role.allows(Permission::EditPolicies)
             && newest.status != "published"
             && newest.author != caller.label,
+        can_edit: caller.role.allows(Permission::EditPolicies),
+        breaks,
+        notice: None,
         versions: versions
             .iter()
             .rev()
@@ -451,44 +498,354 @@ async fn publish_submit(
         ))
         .await;
     }
+    match crate::policy::publish(state.store(), &caller.label, &id, Some(&form.summary)).await {
+        Ok(_) | Err(crate::policy::PublishRefusal::AlreadyPublished { .. }) => {}
+        Err(crate::policy::PublishRefusal::OwnWork { author, .. }) => {
+            return refuse(format!(
+                "publishing needs a reviewer other than the author ({author})"
+            ))
+            .await;
+        }
+        Err(e) => return e.problem(&id).into_response(),
+    }
+    Redirect::to(&format!("/console/policy/{id}")).into_response()
+}
+
+/// The editor's preview pane: a document as it would read, or what stops it from checking.
+#[derive(Template)]
+#[template(path = "policy_preview.html")]
+struct Preview {
+    title: String,
+    /// Rendered by `arbiter_policy::render_html`: safe to insert.
+    body: String,
+    /// `line:column: message`, in file order.
+    problems: Vec<String>,
+}
+
+impl Preview {
+    /// Checks `source` as document `id` beside the library and renders it.
+    async fn of(state: &AppState, id: &str, source: &str) -> Preview {
+        match crate::policy::check_draft(state.store(), state.policy_search(), id, source).await {
+            Ok(document) => Preview {
+                title: document.title.clone(),
+                body: arbiter_policy::render_html(&document.body),
+                problems: Vec::new(),
+            },
+            Err(error) => Preview {
+                title: String::new(),
+                body: String::new(),
+                problems: draft_problems(error, id),
+            },
+        }
+    }
+}
+
+/// A refused draft's reasons, one line each, located where the file says where.
+fn draft_problems(error: crate::policy::DraftError, id: &str) -> Vec<String> {
+    match error {
+        crate::policy::DraftError::DoesNotCheck(errors) => errors
+            .iter()
+            .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
+            .collect(),
+        other => vec![other.problem(id, "").detail],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "policy_edit.html")]
+struct EditorPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    id: String,
+    /// The version the draft starts from; 0 for a new document.
+    base: i64,
+    source: String,
+    summary: String,
+    preview: Preview,
+    message: Option<String>,
+}
+
+/// The skeleton a new document starts from.
+fn new_document(id: &str) -> String {
+    format!(
+        "+++\nid = \"{id}\"\ntitle = \"\"\nkind = \"policy\"\naudience = [\"internal\"]\nlocale = \"en\"\nowner = \"\"\nstatus = \"draft\"\n+++\n\n## 1. Purpose\n\n### 1.1 Scope\n\n"
+    )
+}
+
+#[derive(Deserialize)]
+struct NewDocumentQuery {
+    #[serde(default)]
+    id: String,
+}
+
+/// Starts a new document: to the editor of the id given, refused when it names one that exists.
+#[utoipa::path(get, path = "/console/policy/new", tag = "console",
+    params(("id" = String, Query)),
+    responses((status = 303, description = "To the editor"), (status = 400, description = "Not a document id"), (status = 409, description = "The id is taken")))]
+async fn new_document_page(
+    State(state): State<AppState>,
+    Staff(_caller): Staff,
+    Query(query): Query<NewDocumentQuery>,
+) -> Response {
+    let id = query.id.trim();
+    if !arbiter_policy::valid_document_id(id) {
+        return problem(crate::problem::Problem::bad_request(format!(
+            "{id:?} is not a document id: capitals, digits and dashes, such as POL-PAYMENTS"
+        )));
+    }
+    match state.store().policy_versions(id).await {
+        Ok(v) if v.is_empty() => {
+            Redirect::to(&format!("/console/policy/{id}/edit")).into_response()
+        }
+        Ok(_) => problem(crate::problem::Problem::conflict(format!(
+            "{id} already exists: edit it at /console/policy/{id}/edit"
+        ))),
+        Err(e) => problem(e),
+    }
+}
+
+/// The editor: the document's newest version as a file (front matter and Markdown) beside a
+/// preview that follows the text as it is typed. A published version opens as a new draft.
+#[utoipa::path(get, path = "/console/policy/{id}/edit", tag = "console",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 400, description = "Not a document id")))]
+async fn editor_page(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(id): Path<String>,
+) -> Response {
+    if !arbiter_policy::valid_document_id(&id) {
+        return problem(crate::problem::Problem::bad_request(format!(
+            "{id:?} is not a document id: capitals, digits and dashes, such as POL-PAYMENTS"
+        )));
+    }
     let versions = match state.store().policy_versions(&id).await {
         Ok(v) => v,
         Err(e) => return problem(e),
     };
-    let Some(newest) = versions.last() else {
-        return problem(crate::problem::Problem::not_found(format!(
-            "no document {id:?} in the library"
-        )));
+    let (base, source) = match versions.last() {
+        Some(newest) => match parse_document(&newest.source) {
+            Ok(mut document) => {
+                if !matches!(
+                    document.status,
+                    arbiter_policy::Status::Draft | arbiter_policy::Status::InReview
+                ) {
+                    document.status = arbiter_policy::Status::Draft;
+                }
+                (newest.version, document.to_file())
+            }
+            Err(_) => (newest.version, newest.source.clone()),
+        },
+        None => (0, new_document(&id)),
     };
-    if newest.author == caller.label {
-        return refuse(format!(
-            "publishing needs a reviewer other than the author ({})",
-            newest.author
-        ))
-        .await;
-    }
-    if newest.status == "published" {
-        return Redirect::to(&format!("/console/policy/{id}")).into_response();
-    }
-    let Ok(mut document) = parse_document(&newest.source) else {
-        return problem(crate::problem::Problem::internal(
-            &"a stored document does not read",
+    let preview = Preview::of(&state, &id, &source).await;
+    render(&EditorPage {
+        signed_in: Some(SignedIn::from(&caller)),
+        area: "policy",
+        areas: AREAS,
+        message: (!caller.role.allows(Permission::EditPolicies)).then(|| {
+            format!(
+                "The {} role may read but not save documents: saving needs an admin or policy editor.",
+                caller.role
+            )
+        }),
+        id,
+        base,
+        source,
+        summary: String::new(),
+        preview,
+    })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct EditorForm {
+    source: String,
+    #[serde(default)]
+    summary: String,
+    /// `preview` or `save`.
+    #[serde(default)]
+    action: String,
+}
+
+/// Previews or saves the editor's text. A draft that does not check comes back in the editor
+/// with every problem located, nothing of the text lost.
+#[utoipa::path(post, path = "/console/policy/{id}/edit", tag = "console",
+    params(("id" = String, Path)),
+    request_body(content = EditorForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Saved: to the document"), (status = 200, description = "The preview", content_type = "text/html"),
+        (status = 422, description = "The editor with the problems", content_type = "text/html")))]
+async fn editor_submit(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(id): Path<String>,
+    form: Result<Form<EditorForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the editor sends source, summary and action",
         ));
     };
-    document.status = arbiter_policy::Status::Published;
-    let summary = if form.summary.trim().is_empty() {
-        format!("published after review of v{}", newest.version)
-    } else {
-        form.summary.trim().to_owned()
+    let base = match state.store().policy_versions(&id).await {
+        Ok(v) => v.last().map_or(0, |v| v.version),
+        Err(e) => return problem(e),
     };
-    let version =
-        crate::policy::new_version(&document, &newest.author, Some(&caller.label), &summary);
-    if let Err(e) = state
-        .store()
-        .save_policy_versions(&[version], crate::now())
-        .await
-    {
-        return problem(e);
+    let page = |message: Option<String>, preview: Preview| EditorPage {
+        signed_in: Some(SignedIn::from(&caller)),
+        area: "policy",
+        areas: AREAS,
+        id: id.clone(),
+        base,
+        source: form.source.clone(),
+        summary: form.summary.clone(),
+        preview,
+        message,
+    };
+    if form.action != "save" {
+        let preview = Preview::of(&state, &id, &form.source).await;
+        return render(&page(None, preview));
     }
-    Redirect::to(&format!("/console/policy/{id}")).into_response()
+    if caller.require(Permission::EditPolicies).is_err() {
+        let preview = Preview::of(&state, &id, &form.source).await;
+        let message = format!("the {} role may not save documents", caller.role);
+        return (StatusCode::FORBIDDEN, render(&page(Some(message), preview))).into_response();
+    }
+    match crate::policy::save_draft(
+        state.store(),
+        state.policy_search(),
+        &caller.label,
+        &id,
+        &form.source,
+        &form.summary,
+    )
+    .await
+    {
+        Ok(saved) => match saved.version {
+            Some(v) => Redirect::to(&format!("/console/policy/{id}?saved={v}")).into_response(),
+            None => {
+                let preview = Preview::of(&state, &id, &form.source).await;
+                let message = "Nothing changed: the text is the newest version's.".to_owned();
+                render(&page(Some(message), preview))
+            }
+        },
+        Err(crate::policy::DraftError::Store(e)) => problem(e),
+        Err(error) => {
+            let problems = draft_problems(error, &id);
+            let message = format!("Not saved: {}", problems.join("; "));
+            let preview = Preview::of(&state, &id, &form.source).await;
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&page(Some(message), preview)),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct PreviewForm {
+    source: String,
+}
+
+/// The preview pane alone, for the editor's script to replace as the text changes.
+#[utoipa::path(post, path = "/console/policy/{id}/preview", tag = "console",
+    params(("id" = String, Path)),
+    request_body(content = PreviewForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "An HTML fragment", content_type = "text/html")))]
+async fn preview_fragment(
+    State(state): State<AppState>,
+    Staff(_caller): Staff,
+    Path(id): Path<String>,
+    form: Result<Form<PreviewForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the preview needs the document's source",
+        ));
+    };
+    render(&Preview::of(&state, &id, &form.source).await)
+}
+
+/// The editor's script: live preview, progressively added to a page that works without it.
+#[utoipa::path(get, path = "/console/assets/editor.js", tag = "console",
+    responses((status = 200, description = "JavaScript", content_type = "text/javascript")))]
+async fn editor_script() -> impl IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/editor.js"),
+    )
+}
+
+struct ChangeRow {
+    id: String,
+    title: String,
+    version: i64,
+    change: &'static str,
+    author: String,
+    reviewed_by: String,
+    summary: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "policy_changes.html")]
+struct ChangesPage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    days: i64,
+    rows: Vec<ChangeRow>,
+}
+
+#[derive(Deserialize)]
+struct ChangesQuery {
+    days: Option<i64>,
+}
+
+/// The change feed: every version stored in the last days, newest first.
+#[utoipa::path(get, path = "/console/policy/changes", tag = "console",
+    params(("days" = Option<i64>, Query, description = "How far back; 30 unless given, at most 3,650")),
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
+async fn changes_page(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return problem(crate::problem::Problem::bad_request(
+            "days must be a whole number of days",
+        ));
+    };
+    let days = query.days.unwrap_or(30).clamp(1, 3_650);
+    let since = crate::now() - days * 86_400_000_000;
+    let changes = match state.store().policy_changes(since, 1_000).await {
+        Ok(c) => c,
+        Err(e) => return problem(e),
+    };
+    let rows = changes
+        .into_iter()
+        .map(|c| ChangeRow {
+            change: crate::policy::change_kind(&c),
+            id: c.version.document_id,
+            title: c.title,
+            version: c.version.version,
+            author: c.version.author,
+            reviewed_by: c.version.reviewed_by.unwrap_or_default(),
+            summary: c.version.summary,
+            when: when(c.version.created_at),
+        })
+        .collect();
+    render(&ChangesPage {
+        signed_in: Some(SignedIn::from(&caller)),
+        area: "policy",
+        areas: AREAS,
+        days,
+        rows,
+    })
 }

@@ -195,6 +195,22 @@ impl Browser {
         panic!("{css} never read {expected:?}; last {last:?}")
     }
 
+    /// Waits up to five seconds for the first element matching `css` to contain `part`.
+    pub async fn wait_for_text_containing(&self, css: &str, part: &str) {
+        let mut last = None;
+        for _ in 0..50 {
+            last = self
+                .try_texts(css)
+                .await
+                .and_then(|texts| texts.into_iter().next());
+            if last.as_deref().is_some_and(|text| text.contains(part)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never contained {part:?}; last {last:?}")
+    }
+
     pub async fn find_all_texts(&self, css: &str) -> Vec<String> {
         let found = self
             .command(
