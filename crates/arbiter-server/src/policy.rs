@@ -214,13 +214,18 @@ pub fn change_kind(change: &arbiter_store::PolicyChange) -> &'static str {
     }
 }
 
-/// Why a version was not published.
+/// Why a document's status was not changed.
 #[derive(Debug)]
-pub enum PublishRefusal {
+pub enum StatusRefusal {
     NoSuchDocument,
     AlreadyPublished {
         version: i64,
     },
+    AlreadyRetired {
+        version: i64,
+    },
+    /// Retiring needs a reason.
+    NoReason,
     /// The reviewer wrote the version.
     OwnWork {
         version: i64,
@@ -229,25 +234,31 @@ pub enum PublishRefusal {
     Store(StoreError),
 }
 
-impl From<StoreError> for PublishRefusal {
+impl From<StoreError> for StatusRefusal {
     fn from(e: StoreError) -> Self {
-        PublishRefusal::Store(e)
+        StatusRefusal::Store(e)
     }
 }
 
-impl PublishRefusal {
+impl StatusRefusal {
     pub fn problem(self, id: &str) -> Problem {
         match self {
-            PublishRefusal::NoSuchDocument => {
+            StatusRefusal::NoSuchDocument => {
                 Problem::not_found(format!("no document {id:?} in the library"))
             }
-            PublishRefusal::AlreadyPublished { version } => {
+            StatusRefusal::AlreadyPublished { version } => {
                 Problem::conflict(format!("{id} v{version} is already published"))
             }
-            PublishRefusal::OwnWork { version, author } => Problem::forbidden(format!(
+            StatusRefusal::AlreadyRetired { version } => {
+                Problem::conflict(format!("{id} was retired in v{version}"))
+            }
+            StatusRefusal::NoReason => {
+                Problem::bad_request("summary: say why the document is retired")
+            }
+            StatusRefusal::OwnWork { version, author } => Problem::forbidden(format!(
                 "publishing needs a reviewer other than the author: {id} v{version} was written by {author}"
             )),
-            PublishRefusal::Store(e) => e.into(),
+            StatusRefusal::Store(e) => e.into(),
         }
     }
 }
@@ -259,19 +270,19 @@ pub async fn publish(
     reviewer: &str,
     id: &str,
     summary: Option<&str>,
-) -> Result<i64, PublishRefusal> {
+) -> Result<i64, StatusRefusal> {
     let newest = store
         .policy_versions(id)
         .await?
         .pop()
-        .ok_or(PublishRefusal::NoSuchDocument)?;
+        .ok_or(StatusRefusal::NoSuchDocument)?;
     if newest.status == Status::Published.as_str() {
-        return Err(PublishRefusal::AlreadyPublished {
+        return Err(StatusRefusal::AlreadyPublished {
             version: newest.version,
         });
     }
     if newest.author == reviewer {
-        return Err(PublishRefusal::OwnWork {
+        return Err(StatusRefusal::OwnWork {
             version: newest.version,
             author: newest.author,
         });
@@ -293,6 +304,67 @@ pub async fn publish(
     let version = new_version(&document, &newest.author, Some(reviewer), &summary);
     let saved = store.save_policy_versions(&[version], crate::now()).await?;
     Ok(saved.first().copied().flatten().unwrap_or(newest.version))
+}
+
+/// What retiring a document answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retired {
+    pub version: i64,
+    /// What still cites the document: it should be changed to cite another.
+    pub warnings: Vec<String>,
+}
+
+/// Retires document `id`: a new version with status `retired`, by `editor`, for `reason`. It
+/// leaves the help center and the documents in force at once; whatever still cites it is
+/// named in the answer.
+pub async fn retire(
+    store: &Store,
+    search: &SearchCache,
+    editor: &str,
+    id: &str,
+    reason: &str,
+) -> Result<Retired, StatusRefusal> {
+    if reason.trim().is_empty() {
+        return Err(StatusRefusal::NoReason);
+    }
+    let newest = store
+        .policy_versions(id)
+        .await?
+        .pop()
+        .ok_or(StatusRefusal::NoSuchDocument)?;
+    if newest.status == Status::Retired.as_str() {
+        return Err(StatusRefusal::AlreadyRetired {
+            version: newest.version,
+        });
+    }
+    let mut document = arbiter_policy::parse_document(&newest.source).map_err(|_| {
+        StoreError::Failed(format!(
+            "stored document {id} v{} does not read",
+            newest.version
+        ))
+    })?;
+    document.status = Status::Retired;
+    let index = search.index(store).await?;
+    let warnings = citers(store, index.documents(), id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let by = match c.kind {
+                "rule" => format!("rule {}", c.id),
+                _ => c.id,
+            };
+            match c.clause {
+                Some(clause) => format!("{by} cites {id} §{clause}, which is retired"),
+                None => format!("{by} cites {id}, which is retired"),
+            }
+        })
+        .collect();
+    let version = new_version(&document, editor, None, reason.trim());
+    let saved = store.save_policy_versions(&[version], crate::now()).await?;
+    Ok(Retired {
+        version: saved.first().copied().flatten().unwrap_or(newest.version),
+        warnings,
+    })
 }
 
 /// The stored form of a document's new version.

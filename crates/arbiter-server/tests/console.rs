@@ -456,6 +456,14 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
         document.contains(r#"<a href="/console/policy/POL-PAYMENTS">POL-PAYMENTS</a>"#),
         "{document}"
     );
+    // Regional variants of one document are linked both ways.
+    let (_, notice) = page("/console/policy/TPL-CLAIM-DECISION-FR").await;
+    assert!(
+        notice.contains(
+            r#"<a href="/console/policy/TPL-CLAIM-DECISION-EN">TPL-CLAIM-DECISION-EN</a>"#
+        ) && notice.contains(r#"<a href="/console/policy/TPL-CLAIM-DECISION-DE">"#),
+        "{notice}"
+    );
     let (_, diff) = page("/console/policy/POL-GUARANTEE/diff?from=1&to=2").await;
     assert!(diff.contains("<del>14</del><ins>30</ins>"), "{diff}");
     let (_, reviews) = page("/console/policy/reviews").await;
@@ -478,6 +486,27 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
     );
     assert!(document.contains("Checked with legal"));
     assert!(!document.contains("Publish as reviewer"));
+    // Retiring asks why, then takes the document out of force; what cites it stays listed.
+    let retire = |summary: &'static str| {
+        app.client
+            .post(app.url("/console/policy/POL-GUARANTEE/retire"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("summary={summary}"))
+            .send()
+    };
+    let refused = retire("").await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("say why"));
+    let retired = retire("Replaced+by+the+2027+terms").await.unwrap();
+    assert_eq!(retired.status(), 303);
+    let (_, document) = page("/console/policy/POL-GUARANTEE").await;
+    assert!(
+        document.contains(r#"<dd id="doc-status">retired</dd>"#),
+        "{document}"
+    );
+    assert!(!document.contains("Retire this document"));
+    assert!(document.contains(r#"<a href="/console/policy/PRC-CLAIMS">PRC-CLAIMS</a>"#));
     let (status, _) = page("/console/policy/POL-NOPE").await;
     assert_eq!(status, 404);
     app.stop().await;

@@ -1252,6 +1252,19 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
     )
     .await;
     assert_eq!(saved["version"], 2);
+    // The help center keeps showing the published version while the draft waits.
+    let help = app
+        .client
+        .get(app.url("/help/POL-GUARANTEE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(help.status(), 200);
+    let help = help.text().await.unwrap();
+    assert!(
+        help.contains("6.1 Repeated claims") && !help.contains("6.9"),
+        "{help}"
+    );
     let warnings = saved["warnings"].as_array().unwrap();
     assert!(
         warnings
@@ -1386,6 +1399,46 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
             .all(|d| d["topic"] == "policy_changes"),
         "{log}"
     );
+
+    // Retiring needs a reason, names what still cites the document, and takes it out of the
+    // help center at once.
+    let retire = |who: &str, body: Value| {
+        client
+            .post(app.url("/v1/policies/POL-GUARANTEE/retire"))
+            .bearer_auth(who)
+            .json(&body)
+            .send()
+    };
+    problem(retire(&lee, json!({"summary": " "})).await.unwrap(), 400).await;
+    problem(retire(&viewer, json!({"summary": "x"})).await.unwrap(), 403).await;
+    let retired = ok_json(
+        retire(&lee, json!({"summary": "Replaced by the 2027 terms"}))
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(retired["version"], 4);
+    let warnings = retired["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .starts_with("PRC-CLAIMS cites POL-GUARANTEE")),
+        "{retired}"
+    );
+    let help = app
+        .client
+        .get(app.url("/help/POL-GUARANTEE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(help.status(), 404);
+    problem(
+        retire(&lee, json!({"summary": "again"})).await.unwrap(),
+        409,
+    )
+    .await;
 }
 
 async fn publish_ruleset(app: &TestApp) -> reqwest::Response {

@@ -44,6 +44,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::reviews_due))
         .routes(routes!(policies::get_policy, policies::put_policy))
         .routes(routes!(policies::publish_policy))
+        .routes(routes!(policies::retire_policy))
         .routes(routes!(policies::list_policy_versions))
         .routes(routes!(policies::diff_policy))
         .routes(routes!(service::healthz))

@@ -733,6 +733,45 @@ pub(crate) async fn publish_policy(
     ))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RetireRequest {
+    /// Why the document is retired.
+    summary: String,
+}
+
+/// Retires a document: a new version with status `retired`. It leaves the help center at once;
+/// documents and rules in force that still cite it come back as `warnings`.
+#[utoipa::path(post, path = "/v1/policies/{id}/retire", tag = "policies", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = RetireRequest,
+    responses((status = 201, body = SavedVersion), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub(crate) async fn retire_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::extract::ApiJson(request): crate::extract::ApiJson<RetireRequest>,
+) -> Result<(axum::http::StatusCode, Json<SavedVersion>), Problem> {
+    caller.require(Permission::EditPolicies)?;
+    let retired = crate::policy::retire(
+        state.store(),
+        state.policy_search(),
+        &caller.label,
+        &id,
+        &request.summary,
+    )
+    .await
+    .map_err(|e| e.problem(&id))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(SavedVersion {
+            id,
+            version: Some(retired.version),
+            warnings: retired.warnings,
+        }),
+    ))
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BulletinQuery {

@@ -21,6 +21,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(document_page))
         .routes(routes!(diff_page))
         .routes(routes!(publish_submit))
+        .routes(routes!(retire_submit))
         .routes(routes!(editor_page, editor_submit))
         .routes(routes!(new_document_page))
         .routes(routes!(preview_fragment))
@@ -196,6 +197,12 @@ struct DocumentPage {
     markets: String,
     owner: String,
     next_review: String,
+    audience: String,
+    effective: String,
+    review_every: String,
+    tags: String,
+    /// The same document in other locales or markets: `(id, locale, markets)`.
+    variants: Vec<(String, String, String)>,
     /// Rendered by `arbiter_policy::render_html`: safe to insert.
     body: String,
     clauses: Vec<(String, String)>,
@@ -203,6 +210,7 @@ struct DocumentPage {
     cited_by: Vec<CitedRow>,
     can_publish: bool,
     can_edit: bool,
+    can_retire: bool,
     /// What went wrong, for an alert.
     message: Option<String>,
     /// What went right, for a status line.
@@ -215,6 +223,8 @@ struct DocumentPage {
 struct DocumentQuery {
     /// The version just saved from the editor.
     saved: Option<i64>,
+    /// The version that just retired the document.
+    retired: Option<i64>,
 }
 
 /// One document: rendered, with its clauses, versions and what cites it.
@@ -229,9 +239,15 @@ async fn document_page(
 ) -> Response {
     match document_view(&state, &caller, &id, None).await {
         Ok(mut page) => {
-            page.notice = query
-                .saved
-                .map(|v| format!("Saved v{v}. Another editor reviews and publishes it."));
+            page.notice = match (query.saved, query.retired) {
+                (Some(v), _) => Some(format!(
+                    "Saved v{v}. Another editor reviews and publishes it."
+                )),
+                (None, Some(v)) => Some(format!(
+                    "Retired in v{v}: it has left the help center. What still cites it is listed under Cited by."
+                )),
+                (None, None) => None,
+            };
             render(&page)
         }
         Err(r) => r,
@@ -303,6 +319,39 @@ async fn document_view(
             .next_review
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        audience: document
+            .audience
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        effective: document
+            .effective
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        review_every: document
+            .review_every_months
+            .map(|m| format!("every {m} months"))
+            .unwrap_or_default(),
+        tags: document.tags.join(", "),
+        variants: {
+            // One family: the original and every document that names it as `variant_of`.
+            let root = document.variant_of.as_deref().unwrap_or(&document.id);
+            index
+                .documents()
+                .iter()
+                .filter(|d| d.id != document.id)
+                .filter(|d| d.id == root || d.variant_of.as_deref() == Some(root))
+                .map(|d| {
+                    let markets = if d.markets.is_empty() {
+                        "every market".to_owned()
+                    } else {
+                        d.markets.join(", ")
+                    };
+                    (d.id.clone(), d.locale.clone(), markets)
+                })
+                .collect()
+        },
         body: arbiter_policy::render_html(&document.body),
         clauses: arbiter_policy::clauses(&document.body)
             .into_iter()
@@ -312,6 +361,7 @@ async fn document_view(
             && newest.status != "published"
             && newest.author != caller.label,
         can_edit: caller.role.allows(Permission::EditPolicies),
+        can_retire: caller.role.allows(Permission::EditPolicies) && newest.status != "retired",
         breaks,
         notice: None,
         versions: versions
@@ -499,8 +549,8 @@ async fn publish_submit(
         .await;
     }
     match crate::policy::publish(state.store(), &caller.label, &id, Some(&form.summary)).await {
-        Ok(_) | Err(crate::policy::PublishRefusal::AlreadyPublished { .. }) => {}
-        Err(crate::policy::PublishRefusal::OwnWork { author, .. }) => {
+        Ok(_) | Err(crate::policy::StatusRefusal::AlreadyPublished { .. }) => {}
+        Err(crate::policy::StatusRefusal::OwnWork { author, .. }) => {
             return refuse(format!(
                 "publishing needs a reviewer other than the author ({author})"
             ))
@@ -848,4 +898,45 @@ async fn changes_page(
         days,
         rows,
     })
+}
+
+/// Retires the document, with the editor's reason; what still cites it stays listed on its page.
+#[utoipa::path(post, path = "/console/policy/{id}/retire", tag = "console",
+    params(("id" = String, Path)),
+    request_body(content = PublishForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "To the document"), (status = 400, description = "HTML", content_type = "text/html"), (status = 403, description = "HTML", content_type = "text/html")))]
+async fn retire_submit(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(id): Path<String>,
+    Form(form): Form<PublishForm>,
+) -> Response {
+    let (state, caller, id) = (&state, &caller, &id);
+    let refuse = |status: StatusCode, message: String| async move {
+        match document_view(state, caller, id, Some(message)).await {
+            Ok(page) => (status, render(&page)).into_response(),
+            Err(r) => r,
+        }
+    };
+    if caller.require(Permission::EditPolicies).is_err() {
+        let message = format!("the {} role may not retire documents", caller.role);
+        return refuse(StatusCode::FORBIDDEN, message).await;
+    }
+    match crate::policy::retire(
+        state.store(),
+        state.policy_search(),
+        &caller.label,
+        id,
+        &form.summary,
+    )
+    .await
+    {
+        Ok(retired) => Redirect::to(&format!("/console/policy/{id}?retired={}", retired.version))
+            .into_response(),
+        Err(crate::policy::StatusRefusal::NoReason) => {
+            let message = "Not retired: say why the document is retired.".to_owned();
+            refuse(StatusCode::BAD_REQUEST, message).await
+        }
+        Err(e) => e.problem(id).into_response(),
+    }
 }
