@@ -191,6 +191,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         report.accepted
     );
     println!("  Console:   {base}/console");
+    println!("  Policies:  {base}/console/policy  (help center: {base}/help)");
     println!("  Sign in:   admin / {password}");
     println!(
         "  API token: {}  (admin; try: curl -H 'Authorization: Bearer {}' {base}/v1/events?limit=5)",
