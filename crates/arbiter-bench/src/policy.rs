@@ -34,7 +34,7 @@ const QUERIES: &[&str] = &[
     "guarantee limit per claim",
     "\"within 14 days\"",
     "harassment threats",
-    "jewellery excluded",
+    "vehicles excluded",
 ];
 
 /// The starter library, repeated with variations until `count` documents: each copy gets its

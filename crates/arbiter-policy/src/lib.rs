@@ -80,6 +80,22 @@ pub const STARTER_LIBRARY: &[(&str, &str)] = &[
         include_str!("../library/STD-ENFORCEMENT.md"),
     ),
     (
+        "TPL-CASE-UPDATE-DE.md",
+        include_str!("../library/TPL-CASE-UPDATE-DE.md"),
+    ),
+    (
+        "TPL-CASE-UPDATE-EN.md",
+        include_str!("../library/TPL-CASE-UPDATE-EN.md"),
+    ),
+    (
+        "TPL-CASE-UPDATE-ES.md",
+        include_str!("../library/TPL-CASE-UPDATE-ES.md"),
+    ),
+    (
+        "TPL-CASE-UPDATE-FR.md",
+        include_str!("../library/TPL-CASE-UPDATE-FR.md"),
+    ),
+    (
         "TPL-CLAIM-DECISION-DE.md",
         include_str!("../library/TPL-CLAIM-DECISION-DE.md"),
     ),

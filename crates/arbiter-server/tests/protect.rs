@@ -861,7 +861,10 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     .await;
 
     let all = ok_json(app.get("/v1/policies").send().await.unwrap(), 200).await;
-    assert_eq!(all.as_array().unwrap().len(), 14);
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        arbiter_policy::STARTER_LIBRARY.len()
+    );
     let terms = ok_json(
         app.get("/v1/policies?kind=guarantee_terms&audience=public&market=FR")
             .send()
@@ -1061,7 +1064,11 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     )
     .await;
     let changes = changes.as_array().unwrap();
-    assert_eq!(changes.len(), 14 + 1 + 3, "{changes:?}");
+    assert_eq!(
+        changes.len(),
+        arbiter_policy::STARTER_LIBRARY.len() + 1 + 3,
+        "{changes:?}"
+    );
     assert!(changes.iter().any(|c| c["document_id"] == "POL-GUARANTEE"
         && c["version"] == 2
         && c["change"] == "changed"));
