@@ -28,6 +28,8 @@ pub enum Permission {
     ManageRules,
     /// Write and review documents of the policy library.
     EditPolicies,
+    /// Work cases: open, triage, decide, pay, message.
+    WorkCases,
     ManageAccess,
 }
 
@@ -58,6 +60,7 @@ impl Role {
                 matches!(self, Role::Admin | Role::Analyst)
             }
             Permission::EditPolicies => matches!(self, Role::Admin | Role::PolicyEditor),
+            Permission::WorkCases => matches!(self, Role::Admin | Role::Agent),
             Permission::ManageAccess => self == Role::Admin,
         }
     }

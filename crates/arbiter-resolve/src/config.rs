@@ -19,6 +19,8 @@ pub const DEFAULT_CONFIG: &str = include_str!("../resolution.toml");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub markets: Vec<GuaranteeTerms>,
+    /// Each market's language for messages to its users: `(market, locale)`.
+    pub locales: Vec<(String, String)>,
     pub queues: Vec<Queue>,
     pub slas: Vec<SlaTarget>,
     pub auto_rules: Vec<AutoRule>,
@@ -113,6 +115,9 @@ struct MarketSection {
     covered: Option<Vec<String>>,
     #[serde(default)]
     excluded_items: Option<Vec<String>>,
+    /// The language messages to the market's users are written in; `en` unless given.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +202,7 @@ pub fn parse_config(text: &str) -> Result<Config, Vec<ConfigError>> {
     };
 
     let mut markets = Vec::new();
+    let mut locales = Vec::new();
     for section in &file.markets {
         let at = section.span().start;
         let m = section.get_ref();
@@ -245,6 +251,10 @@ pub fn parse_config(text: &str) -> Result<Config, Vec<ConfigError>> {
         if markets.iter().any(|t: &GuaranteeTerms| t.market == m.code) {
             errors.push(locate.at(at, format!("market {} is configured twice", m.code)));
         }
+        locales.push((
+            m.code.clone(),
+            m.locale.clone().unwrap_or_else(|| "en".into()),
+        ));
         markets.push(terms);
     }
 
@@ -384,6 +394,7 @@ pub fn parse_config(text: &str) -> Result<Config, Vec<ConfigError>> {
     if errors.is_empty() {
         Ok(Config {
             markets,
+            locales,
             queues,
             slas,
             auto_rules,
@@ -403,6 +414,14 @@ impl Config {
     /// A market's Guarantee terms.
     pub fn terms(&self, market: &str) -> Option<&GuaranteeTerms> {
         self.markets.iter().find(|t| t.market == market)
+    }
+
+    /// The language of messages to a market's users.
+    pub fn locale(&self, market: &str) -> &str {
+        self.locales
+            .iter()
+            .find(|(m, _)| m == market)
+            .map_or("en", |(_, l)| l.as_str())
     }
 
     pub fn playbook(&self, case_type: CaseType) -> Option<&Playbook> {

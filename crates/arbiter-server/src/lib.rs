@@ -22,6 +22,7 @@ mod metrics;
 pub mod policy;
 pub mod problem;
 pub mod protect;
+pub mod resolve;
 pub mod webhooks;
 
 use arbiter_model::Micros;
@@ -46,11 +47,14 @@ struct Inner {
     protect: protect::Protect,
     webhook_sender: tokio::task::JoinHandle<()>,
     policy_search: policy::SearchCache,
+    resolution: Arc<arbiter_resolve::Config>,
+    case_intake: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         self.webhook_sender.abort();
+        self.case_intake.abort();
     }
 }
 
@@ -62,11 +66,14 @@ impl AppState {
 
     pub fn with_webhooks(store: Store, settings: webhooks::WebhookSettings) -> AppState {
         let effects_recorded = Arc::new(tokio::sync::Notify::new());
+        let resolution = Arc::new(arbiter_resolve::Config::default_config());
         AppState {
             inner: Arc::new(Inner {
                 protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
                 webhook_sender: webhooks::start(store.clone(), settings, effects_recorded),
                 policy_search: policy::SearchCache::default(),
+                resolution: resolution.clone(),
+                case_intake: resolve::start_intake(store.clone(), resolution),
                 store,
             }),
         }
@@ -78,6 +85,11 @@ impl AppState {
 
     pub fn protect(&self) -> &protect::Protect {
         &self.inner.protect
+    }
+
+    /// The resolution center's configuration: markets, queues, SLAs, automation, playbooks.
+    pub fn resolution(&self) -> &arbiter_resolve::Config {
+        &self.inner.resolution
     }
 
     pub fn policy_search(&self) -> &policy::SearchCache {
@@ -101,6 +113,7 @@ pub(crate) fn now() -> Micros {
     tags(
         (name = "events", description = "The marketplace event log (SPEC.md §1)"),
         (name = "decisions", description = "What the rules decided about each event"),
+        (name = "cases", description = "The resolution center: cases, queues, decisions, the loss ledger, messages"),
         (name = "policies", description = "The policy library: documents, versions, diffs, citations"),
         (name = "help", description = "The public help center: published public documents, no sign-in"),
         (name = "rules", description = "Rulesets (versions, rollback) and the lists rules read"),

@@ -136,6 +136,7 @@ impl From<arbiter_store::StoreError> for Problem {
             arbiter_store::StoreError::Conflict(what) => {
                 Problem::conflict(format!("{what} already exists"))
             }
+            arbiter_store::StoreError::Stale(why) => Problem::conflict(why),
             other => Problem::internal(&other),
         }
     }

@@ -1,6 +1,7 @@
 //! Webhook delivery: the outbox sender. Effects are written with one pending delivery per
 //! subscriber in the decider's transaction, and policy versions with one per subscriber to the
-//! change feed in the library's transaction; this task sends them, signed, and retries with
+//! change feed in the library's transaction, and messages to a case's parties with the case's
+//! change; this task sends them, signed, and retries with
 //! exponential backoff. A subscriber that is slow, down or answering 500 delays only its own
 //! deliveries: nothing upstream waits for it, and nothing is dropped before the last attempt.
 //!
@@ -112,6 +113,17 @@ pub fn payload(delivery: &arbiter_store::DeliveryRecord) -> serde_json::Value {
             "ruleset_version": effect.ruleset_version,
             "event_id": effect.event_id,
             "user_id": effect.user_id,
+        }),
+        DeliverySubject::CaseMessage(message) => serde_json::json!({
+            "id": format!("msg_{}", message.id),
+            "type": "case_message",
+            "created_at": crate::api::format_time(message.at),
+            "case_id": format!("case_{}", message.case_number),
+            "party": message.message.party,
+            "recipient": message.message.recipient,
+            "locale": message.message.locale,
+            "template": message.message.template,
+            "body": message.message.body,
         }),
         DeliverySubject::PolicyChange(change) => {
             let version = &change.version;

@@ -77,14 +77,18 @@ pub struct DeliveryRecord {
 pub enum DeliverySubject {
     Effect(EffectRecord),
     PolicyChange(crate::PolicyChange),
+    /// A message to a case's party, for the marketplace to deliver.
+    CaseMessage(crate::MessageRecord),
 }
 
 /// The topic of effects: the actions of fired rules.
 pub const TOPIC_EFFECTS: &str = "effects";
 /// The topic of the policy library's change feed: every version stored.
 pub const TOPIC_POLICY_CHANGES: &str = "policy_changes";
+/// The topic of messages to the parties of cases, which the marketplace delivers.
+pub const TOPIC_CASE_MESSAGES: &str = "case_messages";
 /// Every topic a webhook may subscribe to.
-pub const TOPICS: &[&str] = &[TOPIC_EFFECTS, TOPIC_POLICY_CHANGES];
+pub const TOPICS: &[&str] = &[TOPIC_EFFECTS, TOPIC_POLICY_CHANGES, TOPIC_CASE_MESSAGES];
 
 /// A due delivery and where it goes.
 #[derive(Debug, Clone)]
@@ -95,7 +99,11 @@ pub struct DueDelivery {
 }
 
 const EFFECT_COLUMNS: &str = "e.id, e.event_seq, e.event_id, e.user_id, e.action, e.detail, e.rules, e.ruleset_version, e.created_at";
-const DELIVERY_COLUMNS: &str = "d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at AS delivery_created_at, d.delivered_at, d.effect_id";
+const DELIVERY_COLUMNS: &str = "d.id AS delivery_id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.created_at AS delivery_created_at, d.delivered_at, d.effect_id, d.message_id";
+/// The message a delivery carries.
+const MESSAGE_COLUMNS: &str = "m.case_number AS m_case_number, m.direction AS m_direction, m.party AS m_party, \
+    m.recipient AS m_recipient, m.locale AS m_locale, m.template AS m_template, m.body AS m_body, \
+    m.sent_by AS m_sent_by, m.at AS m_at";
 /// The policy version a delivery carries, with what the change feed shows of it.
 const POLICY_CHANGE_COLUMNS: &str = "v.document_id AS pv_document_id, v.version AS pv_version, v.source AS pv_source, \
     v.status AS pv_status, v.author AS pv_author, v.reviewed_by AS pv_reviewed_by, v.summary AS pv_summary, \
@@ -104,7 +112,8 @@ const POLICY_CHANGE_COLUMNS: &str = "v.document_id AS pv_document_id, v.version 
 const DELIVERY_JOINS: &str = "LEFT JOIN effects e ON e.id = d.effect_id \
     LEFT JOIN policy_versions v ON v.document_id = d.policy_document AND v.version = d.policy_version \
     LEFT JOIN policy_versions before ON before.document_id = d.policy_document AND before.version = d.policy_version - 1 \
-    LEFT JOIN policy_documents pd ON pd.id = d.policy_document";
+    LEFT JOIN policy_documents pd ON pd.id = d.policy_document \
+    LEFT JOIN case_messages m ON m.id = d.message_id";
 
 /// Stores one effect and a pending webhook delivery for each subscriber to its action.
 pub(crate) async fn insert_effect(
@@ -265,7 +274,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueDelivery>, StoreError> {
         let sql = format!(
-            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, {POLICY_CHANGE_COLUMNS}, w.url, w.secret FROM webhook_deliveries d \
+            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, {POLICY_CHANGE_COLUMNS}, {MESSAGE_COLUMNS}, w.url, w.secret FROM webhook_deliveries d \
              {DELIVERY_JOINS} JOIN webhooks w ON w.id = d.webhook_id \
              WHERE d.state = 'pending' AND d.next_attempt_at <= {} ORDER BY d.next_attempt_at, d.id LIMIT {}",
             p(self.backend, 1),
@@ -356,7 +365,7 @@ impl Store {
             String::new()
         };
         let sql = format!(
-            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, {POLICY_CHANGE_COLUMNS} FROM webhook_deliveries d {DELIVERY_JOINS} \
+            "SELECT {DELIVERY_COLUMNS}, {EFFECT_COLUMNS}, {POLICY_CHANGE_COLUMNS}, {MESSAGE_COLUMNS} FROM webhook_deliveries d {DELIVERY_JOINS} \
              WHERE d.webhook_id = {}{state_clause} ORDER BY d.id DESC LIMIT {}",
             p(self.backend, 1),
             limit.clamp(1, 1_000)
@@ -413,9 +422,26 @@ fn delivery_record(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
         last_error: row.try_get("last_error")?,
         created_at: row.try_get("delivery_created_at")?,
         delivered_at: row.try_get("delivered_at")?,
-        subject: match row.try_get::<Option<i64>, _>("effect_id")? {
-            Some(_) => DeliverySubject::Effect(effect_record(row)?),
-            None => DeliverySubject::PolicyChange(crate::PolicyChange {
+        subject: match (
+            row.try_get::<Option<i64>, _>("effect_id")?,
+            row.try_get::<Option<i64>, _>("message_id")?,
+        ) {
+            (Some(_), _) => DeliverySubject::Effect(effect_record(row)?),
+            (None, Some(id)) => DeliverySubject::CaseMessage(crate::MessageRecord {
+                id,
+                case_number: row.try_get("m_case_number")?,
+                at: row.try_get("m_at")?,
+                message: crate::NewMessage {
+                    direction: row.try_get("m_direction")?,
+                    party: row.try_get("m_party")?,
+                    recipient: row.try_get("m_recipient")?,
+                    locale: row.try_get("m_locale")?,
+                    template: row.try_get("m_template")?,
+                    body: row.try_get("m_body")?,
+                    sent_by: row.try_get("m_sent_by")?,
+                },
+            }),
+            (None, None) => DeliverySubject::PolicyChange(crate::PolicyChange {
                 version: crate::PolicyVersionRecord {
                     document_id: row.try_get("pv_document_id")?,
                     version: row.try_get("pv_version")?,
@@ -447,4 +473,28 @@ fn webhook_record(row: &AnyRow) -> Result<WebhookRecord, StoreError> {
         created_at: row.try_get("created_at")?,
         disabled_at: row.try_get("disabled_at")?,
     })
+}
+
+impl Store {
+    /// The effects with `action` of the events in `(after_seq, up_to_seq]`, in log order.
+    pub async fn effects_of_events(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        action: &str,
+    ) -> Result<Vec<EffectRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {EFFECT_COLUMNS} FROM effects e WHERE e.event_seq > {} AND e.event_seq <= {} AND e.action = {} ORDER BY e.event_seq, e.id",
+            p(self.backend, 1),
+            p(self.backend, 2),
+            p(self.backend, 3)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_seq)
+            .bind(up_to_seq)
+            .bind(action)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(effect_record).collect()
+    }
 }

@@ -13,6 +13,7 @@
 //! the bulk insert (see `events::insert_statement`).
 
 mod access;
+mod cases;
 mod effects;
 mod events;
 mod migrate;
@@ -20,9 +21,13 @@ mod policy;
 mod protect;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
+pub use cases::{
+    AuditRecord, CaseAdditions, CaseDecisionRecord, CaseFilter, CaseRecord, Intake, LedgerRecord,
+    MessageRecord, NewAudit, NewCaseDecision, NewLedgerEntry, NewMessage,
+};
 pub use effects::{
     AttemptOutcome, DeliveryRecord, DeliverySubject, DueDelivery, EffectFilter, EffectRecord,
-    NewEffect, TOPIC_EFFECTS, TOPIC_POLICY_CHANGES, TOPICS, WebhookRecord,
+    NewEffect, TOPIC_CASE_MESSAGES, TOPIC_EFFECTS, TOPIC_POLICY_CHANGES, TOPICS, WebhookRecord,
 };
 pub use events::{Appended, Cursor, EventFilter, EventPage, StoredEvent};
 pub use policy::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
@@ -71,6 +76,9 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("{0} already exists")]
     Conflict(String),
+    /// A write that named the version it read, after someone else changed the record.
+    #[error("{0}")]
+    Stale(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     #[error("the store is closed")]

@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_webhook_topics.sql"),
         postgres: include_str!("../migrations/postgres/0005_webhook_topics.sql"),
     },
+    Migration {
+        version: 6,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0006_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0006_cases.sql"),
+    },
 ];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an

@@ -140,7 +140,8 @@ pub(crate) struct WebhookDraft {
     #[serde(default)]
     description: String,
     /// What to receive: `effects` (the actions of fired rules), `policy_changes` (every
-    /// version the policy library stores), or both; absent for effects only.
+    /// version the policy library stores), `case_messages` (messages to the parties of cases,
+    /// for the marketplace to deliver), or several; absent for effects only.
     #[serde(default)]
     topics: Option<Vec<String>>,
     /// Effect action types to deliver; empty or absent for every action.
@@ -338,6 +339,9 @@ impl From<DeliveryRecord> for DeliveryView {
                 arbiter_store::DeliverySubject::Effect(_) => arbiter_store::TOPIC_EFFECTS,
                 arbiter_store::DeliverySubject::PolicyChange(_) => {
                     arbiter_store::TOPIC_POLICY_CHANGES
+                }
+                arbiter_store::DeliverySubject::CaseMessage(_) => {
+                    arbiter_store::TOPIC_CASE_MESSAGES
                 }
             },
             payload,

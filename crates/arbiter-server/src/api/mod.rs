@@ -2,6 +2,7 @@
 
 mod access;
 pub(crate) mod backtests;
+pub(crate) mod cases;
 pub(crate) mod decisions;
 mod effects;
 pub(crate) mod events;
@@ -47,6 +48,14 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::retire_policy))
         .routes(routes!(policies::list_policy_versions))
         .routes(routes!(policies::diff_policy))
+        .routes(routes!(cases::list_cases, cases::open_case))
+        .routes(routes!(cases::pull_next))
+        .routes(routes!(cases::get_case, cases::update_case))
+        .routes(routes!(cases::take_step))
+        .routes(routes!(cases::decide_case))
+        .routes(routes!(cases::record_ledger))
+        .routes(routes!(cases::post_message))
+        .routes(routes!(cases::list_queues))
         .routes(routes!(service::healthz))
         .routes(routes!(service::metrics))
         .routes(routes!(service::openapi_json))

@@ -1,6 +1,6 @@
--- Webhooks carry more than effects: each subscribes to topics (effects, policy_changes), and a
--- delivery is of an effect or of a policy version. SQLite cannot relax NOT NULL in place, so
--- the deliveries table is rebuilt with its rows.
+-- Webhooks carry more than effects: each subscribes to topics (effects, policy_changes,
+-- case_messages), and a delivery is of an effect, a policy version or a message to a party.
+-- SQLite cannot relax NOT NULL in place, so the deliveries table is rebuilt with its rows.
 ALTER TABLE webhooks ADD COLUMN topics TEXT NOT NULL DEFAULT ',effects,';
 
 CREATE TABLE webhook_deliveries_new (
@@ -9,6 +9,7 @@ CREATE TABLE webhook_deliveries_new (
     effect_id       BIGINT,            -- a delivery of an effect ...
     policy_document TEXT,              -- ... or of a policy version
     policy_version  BIGINT,
+    message_id      BIGINT,            -- ... or of a message to a case's party
     state           TEXT   NOT NULL,   -- pending, delivered, failed
     attempts        BIGINT NOT NULL,
     next_attempt_at BIGINT NOT NULL,
@@ -18,7 +19,8 @@ CREATE TABLE webhook_deliveries_new (
     delivered_at    BIGINT,
     UNIQUE (webhook_id, effect_id),
     UNIQUE (webhook_id, policy_document, policy_version),
-    CHECK ((effect_id IS NULL) <> (policy_document IS NULL))
+    UNIQUE (webhook_id, message_id),
+    CHECK ((effect_id IS NOT NULL) + (policy_document IS NOT NULL) + (message_id IS NOT NULL) = 1)
 );
 INSERT INTO webhook_deliveries_new (id, webhook_id, effect_id, state, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at)
     SELECT id, webhook_id, effect_id, state, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at

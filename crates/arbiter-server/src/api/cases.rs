@@ -1,0 +1,1149 @@
+//! `/v1/cases`: the resolution center. Every read is open to staff; every change needs
+//! `WorkCases` (admin, agent), is checked by `arbiter-resolve`, and may name the `version` of
+//! the case it was based on, so that two specialists deciding at once cannot overwrite each
+//! other: the second is told.
+
+use crate::AppState;
+use crate::access::Caller;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::problem::Problem;
+use crate::resolve::{self, Actor, CaseError, StoredEligibility, case_id, case_number};
+use arbiter_model::{Currency, Money, Permission};
+use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
+use arbiter_store::{CaseFilter, CaseRecord, NewMessage};
+use axum::Json;
+use axum::extract::{Path, State as AxumState};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// An amount in minor units with its currency (SPEC.md §2).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Amount {
+    minor: i64,
+    currency: String,
+}
+
+impl Amount {
+    fn of(minor: i64, currency: &str) -> Amount {
+        Amount {
+            minor,
+            currency: currency.to_owned(),
+        }
+    }
+
+    fn money(&self, field: &str) -> Result<Money, Problem> {
+        let currency = Currency::parse(&self.currency)
+            .map_err(|e| Problem::bad_request(format!("{field}.currency: {e}")))?;
+        Ok(Money::new(self.minor, currency))
+    }
+}
+
+/// A case as listed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseView {
+    /// `case_12`
+    id: String,
+    #[serde(rename = "type")]
+    case_type: String,
+    state: String,
+    priority: String,
+    queue: String,
+    assignee: Option<String>,
+    market: String,
+    currency: String,
+    claimant_id: Option<String>,
+    client_id: Option<String>,
+    tasker_id: Option<String>,
+    task_id: Option<String>,
+    /// `event`, `rule`, `api` or `console`.
+    source: String,
+    source_ref: Option<String>,
+    claimed: Option<Amount>,
+    risk_score: i64,
+    summary: String,
+    opened_at: String,
+    first_response_due: String,
+    resolution_due: String,
+    first_response_at: Option<String>,
+    resolved_at: Option<String>,
+    closed_at: Option<String>,
+    /// Deadlines missed, as of now.
+    first_response_breached: bool,
+    resolution_breached: bool,
+    reopened: i64,
+    touches: i64,
+    automated: bool,
+    playbook_version: i64,
+    /// Send it back with a change to be told if someone changed the case meanwhile.
+    version: i64,
+    /// The lifecycle steps allowed from here.
+    allowed_steps: Vec<&'static str>,
+}
+
+impl CaseView {
+    pub(crate) fn new(c: &CaseRecord, now: i64) -> CaseView {
+        let breaches = arbiter_resolve::sla::breaches(
+            &arbiter_resolve::Deadlines {
+                first_response_due: c.first_response_due,
+                resolution_due: c.resolution_due,
+            },
+            c.first_response_at,
+            c.resolved_at,
+            now,
+        );
+        let allowed = State::parse(&c.state)
+            .map(arbiter_resolve::allowed_steps)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Step::as_str)
+            .collect();
+        CaseView {
+            id: case_id(c.number),
+            case_type: c.case_type.clone(),
+            state: c.state.clone(),
+            priority: c.priority.clone(),
+            queue: c.queue.clone(),
+            assignee: c.assignee.clone(),
+            market: c.market.clone(),
+            currency: c.currency.clone(),
+            claimant_id: c.claimant_id.clone(),
+            client_id: c.client_id.clone(),
+            tasker_id: c.tasker_id.clone(),
+            task_id: c.task_id.clone(),
+            source: c.source.clone(),
+            source_ref: c.source_ref.clone(),
+            claimed: c.claimed_minor.map(|m| Amount::of(m, &c.currency)),
+            risk_score: c.risk_score,
+            summary: c.summary.clone(),
+            opened_at: crate::api::format_time(c.opened_at),
+            first_response_due: crate::api::format_time(c.first_response_due),
+            resolution_due: crate::api::format_time(c.resolution_due),
+            first_response_at: c.first_response_at.map(crate::api::format_time),
+            resolved_at: c.resolved_at.map(crate::api::format_time),
+            closed_at: c.closed_at.map(crate::api::format_time),
+            first_response_breached: breaches.first_response,
+            resolution_breached: breaches.resolution
+                && State::parse(&c.state).is_ok_and(State::is_open)
+                || c.resolved_at.is_some_and(|r| r > c.resolution_due),
+            reopened: c.reopened,
+            touches: c.touches,
+            automated: c.automated,
+            playbook_version: c.playbook_version,
+            version: c.version,
+            allowed_steps: allowed,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CasePage {
+    cases: Vec<CaseView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CaseQuery {
+    queue: Option<String>,
+    /// One state, or several separated by commas; `open` for every state still needing work.
+    state: Option<String>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    case_type: Option<String>,
+    market: Option<String>,
+    priority: Option<String>,
+    assignee: Option<String>,
+    /// `true` for cases nobody is assigned to.
+    unassigned: Option<bool>,
+    /// A user who is claimant, Client or Tasker of the case.
+    party: Option<String>,
+    /// RFC 3339: cases whose resolution deadline is before it.
+    due_before: Option<String>,
+    cursor: Option<String>,
+    /// 1–500, default 50.
+    limit: Option<u32>,
+}
+
+fn checked<T>(
+    field: &str,
+    value: &Option<String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<String>, Problem> {
+    match value {
+        Some(v) => parse(v)
+            .map(|_| Some(v.clone()))
+            .map_err(|e| Problem::bad_request(format!("{field}: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// Cases, most urgent first (resolution deadline), filtered, a page at a time.
+#[utoipa::path(get, path = "/v1/cases", tag = "cases", security(("bearer" = [])),
+    params(CaseQuery),
+    responses((status = 200, body = CasePage), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub(crate) async fn list_cases(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<CaseQuery>,
+) -> Result<Json<CasePage>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let states = match query.state.as_deref() {
+        None => Vec::new(),
+        Some("open") => State::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        Some(list) => list
+            .split(',')
+            .map(|s| State::parse(s.trim()).map(|s| s.as_str().to_owned()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Problem::bad_request(format!("state: {e}, or open")))?,
+    };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::bad_request(format!(
+            "limit: {limit} is out of range; use 1 to 500"
+        )));
+    }
+    let after = match query.cursor.as_deref() {
+        Some(text) => Some(
+            text.split_once('.')
+                .and_then(|(due, n)| Some((due.parse().ok()?, n.parse().ok()?)))
+                .ok_or_else(|| Problem::bad_request("cursor: not one this API gave"))?,
+        ),
+        None => None,
+    };
+    let filter = CaseFilter {
+        queue: query.queue.clone(),
+        states,
+        case_type: checked("type", &query.case_type, CaseType::parse)?,
+        market: query.market.clone(),
+        priority: checked("priority", &query.priority, Priority::parse)?,
+        assignee: query.assignee.clone(),
+        unassigned: query.unassigned.unwrap_or(false),
+        party: query.party.clone(),
+        due_before: query
+            .due_before
+            .as_deref()
+            .map(|t| crate::api::parse_time("due_before", t))
+            .transpose()?,
+    };
+    let mut cases = state.store().list_cases(&filter, after, limit + 1).await?;
+    let more = cases.len() > limit as usize;
+    cases.truncate(limit as usize);
+    let now = crate::now();
+    Ok(Json(CasePage {
+        next_cursor: more
+            .then(|| {
+                cases
+                    .last()
+                    .map(|c| format!("{}.{}", c.resolution_due, c.number))
+            })
+            .flatten(),
+        cases: cases.iter().map(|c| CaseView::new(c, now)).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenCaseRequest {
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    case_type: String,
+    market: String,
+    /// `normal` unless given.
+    priority: Option<String>,
+    claimant_id: Option<String>,
+    client_id: Option<String>,
+    tasker_id: Option<String>,
+    task_id: Option<String>,
+    /// What a claim asks for, in the market's currency.
+    amount: Option<Amount>,
+    summary: String,
+    /// Events to link.
+    #[serde(default)]
+    events: Vec<String>,
+}
+
+/// What opening a case answered: the case, and whether it was new or an open case with the
+/// same Task and type took the request.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Opened {
+    case: CaseView,
+    /// `opened` or `linked`.
+    result: &'static str,
+}
+
+/// Opens a case by hand. A case of the same type open for the same Task takes it instead
+/// (`result: linked`).
+#[utoipa::path(post, path = "/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body = OpenCaseRequest,
+    responses((status = 201, body = Opened), (status = 200, description = "Linked to an open case", body = Opened),
+        (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub(crate) async fn open_case(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<OpenCaseRequest>,
+) -> Result<(StatusCode, Json<Opened>), Problem> {
+    caller.require(Permission::WorkCases)?;
+    let case_type = CaseType::parse(&request.case_type)
+        .map_err(|e| Problem::bad_request(format!("type: {e}")))?;
+    let priority = match &request.priority {
+        Some(p) => {
+            Priority::parse(p).map_err(|e| Problem::bad_request(format!("priority: {e}")))?
+        }
+        None => Priority::Normal,
+    };
+    if request.summary.trim().is_empty() {
+        return Err(Problem::bad_request("summary: say what the case is about"));
+    }
+    let claimed = request.amount.map(|a| a.money("amount")).transpose()?;
+    let config = state.resolution();
+    let now = crate::now();
+    let eligibility = match (case_type.is_claim(), claimed, config.terms(&request.market)) {
+        (true, Some(claimed), Some(terms)) if claimed.currency == terms.currency => {
+            let booked = match &request.task_id {
+                Some(task) => {
+                    let today = now.div_euclid(86_400_000_000);
+                    state
+                        .store()
+                        .task_has_event(task, "task.booked", today - 120, today)
+                        .await?
+                }
+                None => false,
+            };
+            Some(arbiter_resolve::eligibility(
+                &arbiter_resolve::ClaimFacts {
+                    case_type,
+                    claimed,
+                    incident_at: None,
+                    filed_at: now,
+                    booked_on_platform: booked,
+                    off_platform: false,
+                    items: Vec::new(),
+                    paid_minor: 0,
+                },
+                terms,
+            ))
+        }
+        _ => None,
+    };
+    let actor = Actor::Person(caller.label.clone());
+    let opening = resolve::Opening {
+        case_type,
+        priority,
+        market: request.market.clone(),
+        claimant_id: request.claimant_id,
+        client_id: request.client_id,
+        tasker_id: request.tasker_id,
+        task_id: request.task_id,
+        claimed,
+        summary: request.summary.trim().to_owned(),
+        source: "api",
+        source_ref: None,
+        risk_score: 0,
+        // A person opened it: automatic resolution is for intake, not for a case someone
+        // chose to open by hand.
+        fraud_signal: true,
+        good_standing: false,
+        eligibility,
+        opened_at: now,
+        events: request.events,
+    };
+    let (mut case, mut additions) = resolve::open(config, opening, &actor)?;
+    case.first_response_at = Some(now);
+    additions.audit[0].note = "opened by hand".into();
+    let taken = state
+        .store()
+        .intake_cases(&[(case, additions)], None, now)
+        .await?;
+    let (number, result, status) = match taken[0] {
+        arbiter_store::Intake::Opened(n) => (n, "opened", StatusCode::CREATED),
+        arbiter_store::Intake::Linked(n) => (n, "linked", StatusCode::OK),
+    };
+    let case = state
+        .store()
+        .case(number)
+        .await?
+        .ok_or_else(|| Problem::internal(&"an opened case is not there"))?;
+    Ok((
+        status,
+        Json(Opened {
+            case: CaseView::new(&case, now),
+            result,
+        }),
+    ))
+}
+
+/// A step of the case's playbook.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PlaybookStepView {
+    id: String,
+    title: String,
+    evidence: Vec<String>,
+    clause: Option<String>,
+    done: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PlaybookOutcomeView {
+    outcome: String,
+    /// `happy` or `sad`.
+    path: String,
+    guideline: String,
+    template: Option<String>,
+}
+
+/// The playbook the case is worked under, at the version it records.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PlaybookView {
+    version: i64,
+    title: String,
+    procedure: Option<String>,
+    steps: Vec<PlaybookStepView>,
+    outcomes: Vec<PlaybookOutcomeView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DecisionView {
+    outcome: String,
+    amount: Option<Amount>,
+    clauses: Vec<String>,
+    text: String,
+    decided_by: String,
+    automated: bool,
+    playbook_version: i64,
+    decided_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LedgerEntryView {
+    id: i64,
+    kind: String,
+    counterparty: String,
+    amount: Amount,
+    reverses: Option<i64>,
+    override_reason: Option<String>,
+    note: String,
+    recorded_by: String,
+    recorded_at: String,
+}
+
+/// Balances from the entries alone.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LedgerTotalsView {
+    reserve: Amount,
+    payouts: Amount,
+    refunds: Amount,
+    goodwill: Amount,
+    recoveries: Amount,
+    net_loss: Amount,
+    /// What the Guarantee still pays on this claim; absent when the case is not a claim.
+    limit_left: Option<Amount>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MessageView {
+    id: i64,
+    direction: String,
+    party: String,
+    recipient: Option<String>,
+    locale: String,
+    template: Option<String>,
+    body: String,
+    sent_by: String,
+    at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AuditView {
+    at: String,
+    actor: String,
+    /// `person`, `rule`, `automation` or `system`.
+    actor_kind: String,
+    action: String,
+    before: Option<String>,
+    after: Option<String>,
+    note: String,
+}
+
+/// A case with everything about it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseDetail {
+    case: CaseView,
+    eligibility: Option<StoredEligibility>,
+    playbook: Option<PlaybookView>,
+    decisions: Vec<DecisionView>,
+    ledger: Vec<LedgerEntryView>,
+    totals: LedgerTotalsView,
+    messages: Vec<MessageView>,
+    audit: Vec<AuditView>,
+    /// Linked events, by id.
+    events: Vec<String>,
+}
+
+fn number_of(id: &str) -> Result<i64, Problem> {
+    case_number(id)
+        .ok_or_else(|| Problem::not_found(format!("{id:?} is not a case id such as case_12")))
+}
+
+pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDetail, Problem> {
+    let store = state.store();
+    let case = store
+        .case(number)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("there is no case {}", case_id(number))))?;
+    let now = crate::now();
+    let playbook = match store
+        .playbook_version(&case.case_type, case.playbook_version)
+        .await?
+    {
+        Some(json) => serde_json::from_str::<arbiter_resolve::Playbook>(&json).ok(),
+        None => CaseType::parse(&case.case_type)
+            .ok()
+            .and_then(|t| state.resolution().playbook(t).cloned())
+            .filter(|p| p.version == case.playbook_version),
+    }
+    .map(|p| PlaybookView {
+        version: p.version,
+        title: p.title,
+        procedure: p.procedure,
+        steps: p
+            .steps
+            .into_iter()
+            .map(|s| PlaybookStepView {
+                done: case.steps_done.contains(&s.id),
+                id: s.id,
+                title: s.title,
+                evidence: s.evidence,
+                clause: s.clause,
+            })
+            .collect(),
+        outcomes: p
+            .outcomes
+            .into_iter()
+            .map(|o| PlaybookOutcomeView {
+                outcome: o.outcome,
+                path: o.path,
+                guideline: o.guideline,
+                template: o.template,
+            })
+            .collect(),
+    });
+    let ledger = store.ledger(number).await?;
+    let currency = Currency::parse(&case.currency).map_err(|e| Problem::internal(&e))?;
+    let entries: Vec<arbiter_resolve::Entry> = ledger
+        .iter()
+        .filter_map(|r| {
+            Some(arbiter_resolve::Entry {
+                id: r.id,
+                kind: EntryKind::parse(&r.entry.kind).ok()?,
+                counterparty: Counterparty::parse(&r.entry.counterparty).ok()?,
+                amount: Money::new(r.entry.amount_minor, currency),
+                reverses: r.entry.reverses,
+            })
+        })
+        .collect();
+    let totals = arbiter_resolve::ledger::totals(&entries);
+    let limit_left = CaseType::parse(&case.case_type)
+        .ok()
+        .filter(|t| t.is_claim())
+        .and_then(|_| state.resolution().terms(&case.market))
+        .map(|terms| Amount::of(terms.limit_minor - totals.payouts, &case.currency));
+    let money = |minor| Amount::of(minor, &case.currency);
+    Ok(CaseDetail {
+        eligibility: case
+            .eligibility
+            .as_deref()
+            .and_then(|e| serde_json::from_str(e).ok()),
+        playbook,
+        decisions: store
+            .case_decisions(number)
+            .await?
+            .into_iter()
+            .map(|d| DecisionView {
+                amount: d
+                    .decision
+                    .amount_minor
+                    .map(|m| Amount::of(m, &d.decision.currency)),
+                outcome: d.decision.outcome,
+                clauses: d.decision.clauses,
+                text: d.decision.text,
+                decided_by: d.decision.decided_by,
+                automated: d.decision.automated,
+                playbook_version: d.decision.playbook_version,
+                decided_at: crate::api::format_time(d.decided_at),
+            })
+            .collect(),
+        ledger: ledger
+            .into_iter()
+            .map(|r| LedgerEntryView {
+                id: r.id,
+                amount: Amount::of(r.entry.amount_minor, &r.entry.currency),
+                kind: r.entry.kind,
+                counterparty: r.entry.counterparty,
+                reverses: r.entry.reverses,
+                override_reason: r.entry.override_reason,
+                note: r.entry.note,
+                recorded_by: r.entry.recorded_by,
+                recorded_at: crate::api::format_time(r.recorded_at),
+            })
+            .collect(),
+        totals: LedgerTotalsView {
+            reserve: money(totals.reserve),
+            payouts: money(totals.payouts),
+            refunds: money(totals.refunds),
+            goodwill: money(totals.goodwill),
+            recoveries: money(totals.recoveries),
+            net_loss: money(totals.net_loss()),
+            limit_left,
+        },
+        messages: store
+            .case_messages(number)
+            .await?
+            .into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                direction: m.message.direction,
+                party: m.message.party,
+                recipient: m.message.recipient,
+                locale: m.message.locale,
+                template: m.message.template,
+                body: m.message.body,
+                sent_by: m.message.sent_by,
+                at: crate::api::format_time(m.at),
+            })
+            .collect(),
+        audit: store
+            .case_audit(number)
+            .await?
+            .into_iter()
+            .map(|a| AuditView {
+                at: crate::api::format_time(a.at),
+                actor: a.entry.actor,
+                actor_kind: a.entry.actor_kind,
+                action: a.entry.action,
+                before: a.entry.before,
+                after: a.entry.after,
+                note: a.entry.note,
+            })
+            .collect(),
+        events: store.case_events(number).await?,
+        case: CaseView::new(&case, now),
+    })
+}
+
+/// A case with its eligibility, playbook and the steps done, decisions, ledger and totals,
+/// messages, audit trail and linked events.
+#[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path, description = "case_12")),
+    responses((status = 200, body = CaseDetail), (status = 404, body = Problem), (status = 401, body = Problem)))]
+pub(crate) async fn get_case(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetail>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    Ok(Json(case_detail(&state, number_of(&id)?).await?))
+}
+
+async fn changed(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: Option<i64>,
+    change: impl FnOnce(
+        &mut CaseRecord,
+        &mut arbiter_store::CaseAdditions,
+        &resolve::CaseContext<'_>,
+        &Actor,
+    ) -> Result<(), CaseError>,
+) -> Result<Json<CaseView>, Problem> {
+    caller.require(Permission::WorkCases)?;
+    let number = number_of(id)?;
+    let actor = Actor::Person(caller.label.clone());
+    let now = crate::now();
+    let case = resolve::change(
+        state.store(),
+        state.resolution(),
+        number,
+        version,
+        &actor,
+        now,
+        |case, additions, context| change(case, additions, context, &actor),
+    )
+    .await?;
+    Ok(Json(CaseView::new(&case, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepRequest {
+    /// `triage`, `investigate`, `request_information`, `information_received`, `close`,
+    /// `appeal` or `reopen` (decide with `/decision`).
+    step: String,
+    #[serde(default)]
+    note: String,
+    /// The case version the step is based on.
+    version: Option<i64>,
+}
+
+/// Moves a case along its lifecycle; an illegal step is refused (409) with the reason.
+#[utoipa::path(post, path = "/v1/cases/{id}/steps", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = StepRequest,
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "Not allowed from the case's state, or the case changed since `version`", body = Problem)))]
+pub(crate) async fn take_step(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<StepRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    let step =
+        Step::parse(&request.step).map_err(|e| Problem::bad_request(format!("step: {e}")))?;
+    changed(
+        &state,
+        &caller,
+        &id,
+        request.version,
+        |case, additions, context, actor| {
+            resolve::apply_step(case, step, context)?;
+            if !request.note.trim().is_empty() {
+                additions.audit.push(arbiter_store::NewAudit {
+                    actor: actor.name().into(),
+                    actor_kind: actor.kind().into(),
+                    action: "note".into(),
+                    before: None,
+                    after: None,
+                    note: request.note.trim().into(),
+                });
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateRequest {
+    priority: Option<String>,
+    queue: Option<String>,
+    /// Who works the case; an empty string leaves it unassigned.
+    assignee: Option<String>,
+    /// Playbook step ids to mark done.
+    #[serde(default)]
+    steps_done: Vec<String>,
+    /// Playbook step ids to mark not done.
+    #[serde(default)]
+    steps_undone: Vec<String>,
+    version: Option<i64>,
+}
+
+/// Changes a case's priority (its deadlines follow), queue, assignee or playbook steps.
+#[utoipa::path(patch, path = "/v1/cases/{id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = UpdateRequest,
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub(crate) async fn update_case(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<UpdateRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    let priority = request
+        .priority
+        .as_deref()
+        .map(|p| Priority::parse(p).map_err(|e| Problem::bad_request(format!("priority: {e}"))))
+        .transpose()?;
+    if let Some(queue) = &request.queue
+        && !state.resolution().queues.iter().any(|q| &q.id == queue)
+    {
+        return Err(Problem::bad_request(format!(
+            "queue: {queue:?} is not one of {}",
+            state
+                .resolution()
+                .queues
+                .iter()
+                .map(|q| q.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    changed(
+        &state,
+        &caller,
+        &id,
+        request.version,
+        |case, _, context, _| {
+            let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
+            let playbook = context.config.playbook(case_type);
+            for step in request.steps_done.iter().chain(&request.steps_undone) {
+                if !playbook.is_some_and(|p| p.steps.iter().any(|s| &s.id == step)) {
+                    return Err(CaseError::Invalid(format!(
+                        "steps: the {case_type} playbook has no step {step:?}"
+                    )));
+                }
+            }
+            for step in &request.steps_done {
+                if !case.steps_done.contains(step) {
+                    case.steps_done.push(step.clone());
+                }
+            }
+            case.steps_done
+                .retain(|s| !request.steps_undone.contains(s));
+            if let Some(priority) = priority {
+                case.priority = priority.as_str().into();
+                let due = arbiter_resolve::sla::deadlines(
+                    &context.config.slas,
+                    case_type,
+                    priority,
+                    case.opened_at,
+                );
+                case.first_response_due = due.first_response_due;
+                case.resolution_due = due.resolution_due;
+            }
+            if let Some(queue) = &request.queue {
+                case.queue = queue.clone();
+            }
+            if let Some(assignee) = &request.assignee {
+                case.assignee = Some(assignee.trim().to_owned()).filter(|a| !a.is_empty());
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NextRequest {
+    /// The queue to pull from; every queue when absent.
+    queue: Option<String>,
+}
+
+/// Assigns the caller the most urgent open case nobody is working (in a queue, or any), and
+/// answers it; 404 when there is none.
+#[utoipa::path(post, path = "/v1/cases/next", tag = "cases", security(("bearer" = [])),
+    request_body = NextRequest,
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(crate) async fn pull_next(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<NextRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    caller.require(Permission::WorkCases)?;
+    let filter = CaseFilter {
+        queue: request.queue.clone(),
+        states: State::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        unassigned: true,
+        ..CaseFilter::default()
+    };
+    // Another specialist may take a case between the read and the write: try the next one.
+    for candidate in state.store().list_cases(&filter, None, 5).await? {
+        let taken = changed(
+            &state,
+            &caller,
+            &case_id(candidate.number),
+            Some(candidate.version),
+            |case, _, _, actor| {
+                case.assignee = Some(actor.name().to_owned());
+                Ok(())
+            },
+        )
+        .await;
+        match taken {
+            Ok(view) => return Ok(view),
+            Err(problem) if problem.status == 409 => continue,
+            Err(problem) => return Err(problem),
+        }
+    }
+    Err(Problem::not_found(match request.queue {
+        Some(q) => format!("no open case waits unassigned in queue {q}"),
+        None => "no open case waits unassigned".into(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionRequest {
+    /// `approved`, `partly_approved`, `denied`, `resolved_without_payout` or `referred`.
+    outcome: String,
+    /// What is paid to the claimant, for an approval, in the case's currency.
+    amount: Option<Amount>,
+    /// Clauses the decision rests on, e.g. `POL-GUARANTEE §3.1`; a denial needs one.
+    #[serde(default)]
+    clauses: Vec<String>,
+    text: String,
+    /// Why a payout goes past what the Guarantee still allows.
+    override_reason: Option<String>,
+    version: Option<i64>,
+}
+
+/// Decides a case. A paying outcome records the payout to the claimant (refused past the
+/// Guarantee's remaining limit without an override reason) and releases the reserve. A
+/// decided or closed case must be appealed or reopened first (409).
+#[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = DecisionRequest,
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub(crate) async fn decide_case(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<DecisionRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    let outcome = Outcome::parse(&request.outcome)
+        .map_err(|e| Problem::bad_request(format!("outcome: {e}")))?;
+    let amount = request.amount.map(|a| a.money("amount")).transpose()?;
+    let library = state.policy_search().index(state.store()).await?;
+    for clause in &request.clauses {
+        let Some(citation) = arbiter_policy::Citation::parse(clause) else {
+            return Err(Problem::bad_request(format!(
+                "clauses: {clause:?} is not a clause such as POL-GUARANTEE §3.1"
+            )));
+        };
+        if !library.is_empty() && !citation_exists(library.documents(), &citation) {
+            return Err(Problem::bad_request(format!(
+                "clauses: the policy library has no {clause}"
+            )));
+        }
+    }
+    changed(
+        &state,
+        &caller,
+        &id,
+        request.version,
+        |case, additions, context, actor| {
+            resolve::decide(
+                case,
+                additions,
+                context,
+                actor,
+                resolve::DecisionRequest {
+                    outcome,
+                    amount,
+                    clauses: request.clauses,
+                    text: request.text,
+                    override_reason: request.override_reason,
+                },
+            )
+        },
+    )
+    .await
+}
+
+fn citation_exists(
+    documents: &[arbiter_policy::Document],
+    citation: &arbiter_policy::Citation,
+) -> bool {
+    documents.iter().any(|d| {
+        d.id == citation.document
+            && citation.clause.as_ref().is_none_or(|n| {
+                arbiter_policy::clauses(&d.body)
+                    .iter()
+                    .any(|c| &c.number == n)
+            })
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LedgerRequest {
+    /// `reserve`, `reserve_release`, `payout`, `refund`, `goodwill`, `recovery` or `reversal`.
+    kind: String,
+    /// `client`, `tasker`, `insurer` or `platform`.
+    counterparty: String,
+    /// Always positive; the kind says which way money moved.
+    amount: Amount,
+    /// For a reversal: the entry it undoes.
+    reverses: Option<i64>,
+    override_reason: Option<String>,
+    #[serde(default)]
+    note: String,
+    version: Option<i64>,
+}
+
+/// Appends a ledger entry to a case; nothing is ever changed in place, a mistake is undone by a
+/// reversal.
+#[utoipa::path(post, path = "/v1/cases/{id}/ledger", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = LedgerRequest,
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub(crate) async fn record_ledger(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<LedgerRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    let kind =
+        EntryKind::parse(&request.kind).map_err(|e| Problem::bad_request(format!("kind: {e}")))?;
+    let counterparty = Counterparty::parse(&request.counterparty)
+        .map_err(|e| Problem::bad_request(format!("counterparty: {e}")))?;
+    let amount = request.amount.money("amount")?;
+    changed(
+        &state,
+        &caller,
+        &id,
+        request.version,
+        |case, additions, context, actor| {
+            let new = arbiter_resolve::NewEntry {
+                kind,
+                counterparty,
+                amount,
+                reverses: request.reverses,
+                override_reason: request.override_reason,
+            };
+            resolve::record_entry(case, additions, context, actor, new, request.note.trim())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageRequest {
+    /// `client` or `tasker`.
+    party: String,
+    /// `out` (to the party, the default) or `in` (from them).
+    direction: Option<String>,
+    /// A template clause, e.g. `TPL-CLAIM-DECISION-EN §1`; its variant in the market's language
+    /// is used.
+    template: Option<String>,
+    /// Values for the template's placeholders beyond those the case gives.
+    #[serde(default)]
+    values: BTreeMap<String, String>,
+    /// The text, when no template is used.
+    body: Option<String>,
+    version: Option<i64>,
+}
+
+/// Logs a message to or from a party; each is a customer touch. Messages out reach the
+/// marketplace by webhook (topic `case_messages`) to deliver.
+#[utoipa::path(post, path = "/v1/cases/{id}/messages", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = MessageRequest,
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub(crate) async fn post_message(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<MessageRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    if request.party != "client" && request.party != "tasker" {
+        return Err(Problem::bad_request(format!(
+            "party: {:?} is not client or tasker",
+            request.party
+        )));
+    }
+    let direction = request.direction.clone().unwrap_or_else(|| "out".into());
+    if direction != "out" && direction != "in" {
+        return Err(Problem::bad_request(format!(
+            "direction: {direction:?} is not out or in"
+        )));
+    }
+    if request.template.is_some() == request.body.is_some() {
+        return Err(Problem::bad_request(
+            "give a template or a body, not both and not neither",
+        ));
+    }
+    let library = state.policy_search().index(state.store()).await?;
+    let sender = caller.label.clone();
+    changed(
+        &state,
+        &caller,
+        &id,
+        request.version,
+        |case, additions, context, actor| {
+            let recipient = match request.party.as_str() {
+                "tasker" => case.tasker_id.clone(),
+                _ => case.client_id.clone().or_else(|| case.claimant_id.clone()),
+            };
+            let locale = context.config.locale(&case.market).to_owned();
+            let (template, body) = match (&request.template, &request.body) {
+                (Some(template), _) => {
+                    let mut values = request.values.clone();
+                    values
+                        .entry("recipient_name".into())
+                        .or_insert_with(|| recipient.clone().unwrap_or_default());
+                    let (used, text) =
+                        resolve::compose(case, library.documents(), &locale, template, &values)?;
+                    (Some(used), text)
+                }
+                (None, Some(body)) if !body.trim().is_empty() && body.len() <= 20_000 => {
+                    (None, body.trim().to_owned())
+                }
+                _ => {
+                    return Err(CaseError::Invalid(
+                        "body: write 1 to 20,000 characters".into(),
+                    ));
+                }
+            };
+            resolve::add_message(
+                case,
+                additions,
+                actor,
+                NewMessage {
+                    direction,
+                    party: request.party,
+                    recipient,
+                    locale,
+                    template,
+                    body,
+                    sent_by: sender,
+                },
+            );
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Open cases per queue and how many are past their resolution deadline.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueueView {
+    id: String,
+    name: String,
+    open: i64,
+    overdue: i64,
+}
+
+/// The queues, with their open and overdue cases.
+#[utoipa::path(get, path = "/v1/queues", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<QueueView>), (status = 401, body = Problem)))]
+pub(crate) async fn list_queues(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<QueueView>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let counts = state.store().queue_counts(crate::now()).await?;
+    Ok(Json(
+        state
+            .resolution()
+            .queues
+            .iter()
+            .map(|q| {
+                let (open, overdue) = counts
+                    .iter()
+                    .find(|(id, _, _)| id == &q.id)
+                    .map_or((0, 0), |(_, open, overdue)| (*open, *overdue));
+                QueueView {
+                    id: q.id.clone(),
+                    name: q.name.clone(),
+                    open,
+                    overdue,
+                }
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,1025 @@
+//! The resolution center's service layer: cases opened from events, rules and people; every
+//! change checked by `arbiter-resolve`, written with its audit trail under the version it was
+//! read at; and the intake task that follows the event log behind the decider.
+
+use crate::problem::Problem;
+use arbiter_model::{Currency, Event, Micros, Money};
+use arbiter_resolve::{
+    CaseType, Config, Eligibility, EntryKind, GuaranteeTerms, Outcome, Priority, State, Step,
+    ledger, message, sla,
+};
+use arbiter_store::{
+    CaseAdditions, CaseRecord, DecisionRecord, EffectRecord, Intake, LedgerRecord, NewAudit,
+    NewCaseDecision, NewLedgerEntry, NewMessage, Store, StoreError,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+const DAY: Micros = 86_400_000_000;
+
+/// Who changes a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A staff member, by label.
+    Person(String),
+    /// A rule, by id, through its `open_case` action.
+    Rule(String),
+    /// An automatic resolution rule, by name.
+    Automation(String),
+    /// Intake itself.
+    System,
+}
+
+impl Actor {
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::Person(n) | Actor::Rule(n) | Actor::Automation(n) => n,
+            Actor::System => "intake",
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Person(_) => "person",
+            Actor::Rule(_) => "rule",
+            Actor::Automation(_) => "automation",
+            Actor::System => "system",
+        }
+    }
+
+    fn audit(
+        &self,
+        action: &str,
+        before: Option<String>,
+        after: Option<String>,
+        note: &str,
+    ) -> NewAudit {
+        NewAudit {
+            actor: self.name().to_owned(),
+            actor_kind: self.kind().to_owned(),
+            action: action.to_owned(),
+            before,
+            after,
+            note: note.to_owned(),
+        }
+    }
+}
+
+/// Why a change to a case was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("there is no case {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Illegal(#[from] arbiter_resolve::IllegalStep),
+    #[error("{0}")]
+    Ledger(#[from] arbiter_resolve::LedgerError),
+    #[error("{0}")]
+    Decision(#[from] arbiter_resolve::DecisionError),
+    /// A field that does not read, named.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<CaseError> for Problem {
+    fn from(e: CaseError) -> Problem {
+        match e {
+            CaseError::NotFound(_) => Problem::not_found(e.to_string()),
+            CaseError::Illegal(_) => Problem::conflict(e.to_string()),
+            CaseError::Ledger(_) | CaseError::Decision(_) | CaseError::Invalid(_) => {
+                Problem::bad_request(e.to_string())
+            }
+            CaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// `case_12` ↔ 12.
+pub fn case_id(number: i64) -> String {
+    format!("case_{number}")
+}
+
+pub fn case_number(id: &str) -> Option<i64> {
+    id.strip_prefix("case_")
+        .unwrap_or(id)
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+/// The eligibility of a claim as stored with its case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredEligibility {
+    /// `eligible`, `partly_eligible` or `not_eligible`.
+    pub outcome: String,
+    pub payable_minor: i64,
+    pub currency: String,
+    pub reasons: Vec<StoredReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredReason {
+    pub code: String,
+    pub text: String,
+    pub clause: String,
+}
+
+impl From<&Eligibility> for StoredEligibility {
+    fn from(e: &Eligibility) -> Self {
+        StoredEligibility {
+            outcome: e.outcome.as_str().to_owned(),
+            payable_minor: e.payable.minor,
+            currency: e.payable.currency.to_string(),
+            reasons: e
+                .reasons
+                .iter()
+                .map(|r| StoredReason {
+                    code: r.code.to_owned(),
+                    text: r.text.clone(),
+                    clause: r.clause.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a new case is opened with.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub case_type: CaseType,
+    pub priority: Priority,
+    pub market: String,
+    pub claimant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub tasker_id: Option<String>,
+    pub task_id: Option<String>,
+    pub claimed: Option<Money>,
+    pub summary: String,
+    pub source: &'static str,
+    pub source_ref: Option<String>,
+    pub risk_score: i64,
+    pub fraud_signal: bool,
+    pub good_standing: bool,
+    pub eligibility: Option<Eligibility>,
+    pub opened_at: Micros,
+    pub events: Vec<String>,
+}
+
+/// A new case with its routing, deadlines, playbook version, reserve and audit entry; an
+/// eligible claim that an automatic rule covers comes back already decided, paid and closed.
+pub fn open(
+    config: &Config,
+    opening: Opening,
+    actor: &Actor,
+) -> Result<(CaseRecord, CaseAdditions), CaseError> {
+    let terms = config.terms(&opening.market).ok_or_else(|| {
+        CaseError::Invalid(format!(
+            "market: {} has no Guarantee terms configured; configured: {}",
+            opening.market,
+            config
+                .markets
+                .iter()
+                .map(|t| t.market.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    if let Some(claimed) = opening.claimed {
+        if claimed.currency != terms.currency {
+            return Err(CaseError::Invalid(format!(
+                "amount: {} is not {}'s currency ({})",
+                claimed.currency, opening.market, terms.currency
+            )));
+        }
+        if claimed.minor <= 0 {
+            return Err(CaseError::Invalid("amount: must be more than zero".into()));
+        }
+    }
+    let queue = arbiter_resolve::route(
+        &config.queues,
+        &arbiter_resolve::RouteFacts {
+            case_type: opening.case_type,
+            market: &opening.market,
+            priority: opening.priority,
+            risk_score: opening.risk_score,
+        },
+    )
+    .map(|q| q.id.clone())
+    .unwrap_or_else(|| "general".into());
+    let due = sla::deadlines(
+        &config.slas,
+        opening.case_type,
+        opening.priority,
+        opening.opened_at,
+    );
+    let playbook_version = config.playbook(opening.case_type).map_or(1, |p| p.version);
+    let mut case = CaseRecord {
+        number: 0,
+        case_type: opening.case_type.as_str().into(),
+        state: State::New.as_str().into(),
+        priority: opening.priority.as_str().into(),
+        queue: queue.clone(),
+        assignee: None,
+        market: opening.market.clone(),
+        currency: terms.currency.to_string(),
+        claimant_id: opening.claimant_id,
+        client_id: opening.client_id,
+        tasker_id: opening.tasker_id,
+        intake_key: opening
+            .task_id
+            .as_ref()
+            .map(|t| format!("{t}:{}", opening.case_type)),
+        task_id: opening.task_id,
+        source: opening.source.into(),
+        source_ref: opening.source_ref,
+        claimed_minor: opening.claimed.map(|m| m.minor),
+        risk_score: opening.risk_score,
+        eligibility: opening
+            .eligibility
+            .as_ref()
+            .map(|e| serde_json::to_string(&StoredEligibility::from(e)).unwrap_or_default()),
+        summary: opening.summary,
+        playbook_version,
+        steps_done: Vec::new(),
+        opened_at: opening.opened_at,
+        first_response_due: due.first_response_due,
+        resolution_due: due.resolution_due,
+        version: 1,
+        updated_at: opening.opened_at,
+        ..CaseRecord::default()
+    };
+    let mut additions = CaseAdditions {
+        events: opening.events,
+        ..CaseAdditions::default()
+    };
+    additions.audit.push(actor.audit(
+        "opened",
+        None,
+        Some(format!(
+            "{} in queue {queue}, priority {}",
+            case.case_type, case.priority
+        )),
+        "",
+    ));
+    let Some(eligibility) = opening.eligibility else {
+        return Ok((case, additions));
+    };
+    let money = |minor| Money::new(minor, terms.currency);
+    if eligibility.payable.minor > 0 {
+        additions.ledger.push(entry(
+            &case,
+            EntryKind::Reserve,
+            "platform",
+            eligibility.payable.minor,
+            actor,
+            "reserve for the eligible amount",
+        ));
+    }
+    let Some(claimed) = opening.claimed else {
+        return Ok((case, additions));
+    };
+    let decided = arbiter_resolve::auto_resolve(
+        &config.auto_rules,
+        &arbiter_resolve::decision::AutoFacts {
+            case_type: opening.case_type,
+            market: &case.market,
+            claimed,
+            eligibility: &eligibility,
+            good_standing: opening.good_standing,
+            fraud_signal: opening.fraud_signal,
+        },
+    );
+    if let Some((decision, rule)) = decided {
+        let automation = Actor::Automation(rule);
+        let amount = decision.amount.unwrap_or(money(0));
+        case.state = State::Closed.as_str().into();
+        case.resolved_at = Some(case.opened_at);
+        case.closed_at = Some(case.opened_at);
+        case.automated = true;
+        additions.audit.push(automation.audit(
+            "decided",
+            Some("new".into()),
+            Some(format!("approved, {amount}")),
+            &decision.text,
+        ));
+        additions.decision = Some(NewCaseDecision {
+            outcome: decision.outcome.as_str().into(),
+            amount_minor: Some(amount.minor),
+            currency: case.currency.clone(),
+            clauses: decision.clauses.clone(),
+            text: decision.text.clone(),
+            decided_by: automation.name().into(),
+            automated: true,
+            playbook_version,
+        });
+        let claimant_role = party_role(&case, case.claimant_id.as_deref());
+        additions.ledger.push(entry(
+            &case,
+            EntryKind::Payout,
+            claimant_role,
+            amount.minor,
+            &automation,
+            "approved automatically",
+        ));
+        additions.audit.push(automation.audit(
+            "closed",
+            Some("decided".into()),
+            Some("closed".into()),
+            "",
+        ));
+    }
+    Ok((case, additions))
+}
+
+fn entry(
+    case: &CaseRecord,
+    kind: EntryKind,
+    counterparty: &str,
+    minor: i64,
+    actor: &Actor,
+    note: &str,
+) -> NewLedgerEntry {
+    NewLedgerEntry {
+        kind: kind.as_str().into(),
+        counterparty: counterparty.into(),
+        amount_minor: minor,
+        currency: case.currency.clone(),
+        market: case.market.clone(),
+        reverses: None,
+        override_reason: None,
+        note: note.into(),
+        recorded_by: actor.name().into(),
+    }
+}
+
+/// `client` or `tasker`: the role `user` plays on the case.
+fn party_role(case: &CaseRecord, user: Option<&str>) -> &'static str {
+    if user.is_some() && user == case.tasker_id.as_deref() {
+        "tasker"
+    } else {
+        "client"
+    }
+}
+
+/// Reads a JSON event's `data` member.
+fn data(event: &Event) -> serde_json::Value {
+    serde_json::from_str::<serde_json::Value>(&event.raw)
+        .ok()
+        .and_then(|v| v.get("data").cloned())
+        .unwrap_or_default()
+}
+
+/// The parties of an event as `(client, tasker)`.
+fn parties(event: &Event) -> (Option<String>, Option<String>) {
+    let mut client = None;
+    let mut tasker = None;
+    for party in std::iter::once(&event.actor).chain(event.subject.as_ref()) {
+        match party.role {
+            arbiter_model::PartyRole::Client => client = Some(party.id.as_str().to_owned()),
+            arbiter_model::PartyRole::Tasker => tasker = Some(party.id.as_str().to_owned()),
+            _ => {}
+        }
+    }
+    (client, tasker)
+}
+
+/// What the decider and the log say of a claim: booked on the platform, off-platform signs,
+/// the claimant's standing, the risk score and fraud signal of the claim's own decision.
+struct Signals {
+    risk_score: i64,
+    fraud_signal: bool,
+    good_standing: bool,
+    off_platform: bool,
+    booked_on_platform: bool,
+}
+
+async fn signals(
+    store: &Store,
+    event: &Event,
+    decision: Option<&DecisionRecord>,
+) -> Result<Signals, StoreError> {
+    let risk_score = decision.map_or(0, |d| d.score.round() as i64);
+    let fraud_signal = decision.is_some_and(|d| d.verdict == "review" || d.verdict == "block");
+    let claimant = event.actor.id.as_str();
+    // Violations recorded against either party: the claimant's standing, and whether either
+    // was found dealing off the platform (POL-PAYMENTS §2).
+    let mut good_standing = true;
+    let mut off_platform = false;
+    for user in std::iter::once(claimant).chain(event.subject.as_ref().map(|s| s.id.as_str())) {
+        let violations = store
+            .list_effects(
+                &arbiter_store::EffectFilter {
+                    user: Some(user.to_owned()),
+                    action: Some("violation".into()),
+                    ..Default::default()
+                },
+                None,
+                50,
+            )
+            .await?;
+        if user == claimant {
+            good_standing = violations.is_empty();
+        }
+        off_platform |= violations
+            .iter()
+            .any(|e| e.detail.contains("POL-PAYMENTS §2"));
+    }
+    let filed_day = arbiter_model::to_micros(event.occurred_at).div_euclid(DAY);
+    let booked_on_platform = match &event.task_id {
+        Some(task) => {
+            store
+                .task_has_event(task, "task.booked", filed_day - 120, filed_day)
+                .await?
+        }
+        None => false,
+    };
+    Ok(Signals {
+        risk_score,
+        fraud_signal,
+        good_standing,
+        off_platform,
+        booked_on_platform,
+    })
+}
+
+/// The case an event opens: a claim, a report, or a rule's `open_case`. `None` for other events.
+pub async fn opening_for_event(
+    store: &Store,
+    config: &Config,
+    event: &Event,
+    decision: Option<&DecisionRecord>,
+    rule_case: Option<(&EffectRecord, CaseType, Priority)>,
+) -> Result<Option<Opening>, StoreError> {
+    let data = data(event);
+    let text = |key: &str| {
+        data.get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (case_type, priority, source, source_ref, summary) =
+        match (event.event_type.as_str(), rule_case) {
+            (_, Some((effect, case_type, priority))) => (
+                case_type,
+                priority,
+                "rule",
+                effect.rules.first().cloned(),
+                format!(
+                    "Opened by rule {} on {} {}",
+                    effect.rules.join(", "),
+                    event.event_type.as_str(),
+                    event.id.as_str()
+                ),
+            ),
+            ("claim.filed", None) => (
+                CaseType::of_claim(&text("kind")),
+                Priority::Normal,
+                "event",
+                Some(event.id.as_str().to_owned()),
+                text("description"),
+            ),
+            ("report.filed", None) => {
+                let case_type = CaseType::of_report(&text("category"));
+                let priority = if case_type == CaseType::SafetyIncident {
+                    Priority::High
+                } else {
+                    Priority::Normal
+                };
+                (
+                    case_type,
+                    priority,
+                    "event",
+                    Some(event.id.as_str().to_owned()),
+                    text("text"),
+                )
+            }
+            _ => return Ok(None),
+        };
+    let signals = signals(store, event, decision).await?;
+    let (client_id, tasker_id) = parties(event);
+    let claimed = if case_type.is_claim() {
+        event.amount
+    } else {
+        None
+    };
+    let eligibility = match (
+        case_type.is_claim(),
+        claimed,
+        config.terms(event.market.as_str()),
+    ) {
+        (true, Some(claimed), Some(terms)) => {
+            let incident_at = data
+                .get("incident_at")
+                .and_then(|v| v.as_str())
+                .and_then(|t| {
+                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .map(arbiter_model::to_micros);
+            let items = data
+                .get("items")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(arbiter_resolve::eligibility(
+                &arbiter_resolve::ClaimFacts {
+                    case_type,
+                    claimed,
+                    incident_at,
+                    filed_at: arbiter_model::to_micros(event.occurred_at),
+                    booked_on_platform: signals.booked_on_platform,
+                    off_platform: signals.off_platform,
+                    items,
+                    paid_minor: 0,
+                },
+                terms,
+            ))
+        }
+        _ => None,
+    };
+    Ok(Some(Opening {
+        case_type,
+        priority,
+        market: event.market.as_str().to_owned(),
+        claimant_id: Some(event.actor.id.as_str().to_owned()),
+        client_id,
+        tasker_id,
+        task_id: event.task_id.clone(),
+        claimed,
+        summary,
+        source,
+        source_ref,
+        risk_score: signals.risk_score,
+        fraud_signal: signals.fraud_signal,
+        good_standing: signals.good_standing,
+        eligibility,
+        opened_at: arbiter_model::to_micros(event.occurred_at),
+        events: vec![event.id.as_str().to_owned()],
+    }))
+}
+
+/// Follows the event log behind the decider and opens cases from claims, reports and rules'
+/// `open_case` actions, a batch per transaction with its progress. Runs until the store closes.
+pub fn start_intake(store: Store, config: Arc<Config>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let now = crate::now();
+        for playbook in &config.playbooks {
+            let body = serde_json::to_string(playbook).unwrap_or_default();
+            if let Err(error) = store
+                .register_playbook(&playbook.case_type, playbook.version, &body, now)
+                .await
+            {
+                tracing::error!(%error, case_type = %playbook.case_type, "playbook not registered");
+            }
+        }
+        loop {
+            match intake_once(&store, &config, 500).await {
+                Ok(0) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(_) => {}
+                Err(StoreError::Closed) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "case intake: the store failed; trying again shortly");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
+}
+
+/// Takes in the decided events after intake's progress, up to `limit`; answers how many it read.
+pub async fn intake_once(store: &Store, config: &Config, limit: i64) -> Result<usize, StoreError> {
+    let from = store.intake_progress().await?;
+    let Some((decided, _)) = store.decider_progress().await? else {
+        return Ok(0);
+    };
+    if decided <= from {
+        return Ok(0);
+    }
+    let events = store.events_after(from, limit.min(decided - from)).await?;
+    let Some(last) = events.last().map(|e| e.seq) else {
+        return Ok(0);
+    };
+    let rule_cases = store.effects_of_events(from, last, "open_case").await?;
+    let mut batch = Vec::new();
+    for logged in &events {
+        let Ok(event) = Event::parse(&logged.body) else {
+            continue;
+        };
+        let kind = event.event_type.as_str();
+        let rules: Vec<&EffectRecord> = rule_cases
+            .iter()
+            .filter(|e| e.event_seq == logged.seq)
+            .collect();
+        if kind != "claim.filed" && kind != "report.filed" && rules.is_empty() {
+            continue;
+        }
+        let decision = store.decision(event.id.as_str()).await?;
+        if (kind == "claim.filed" || kind == "report.filed")
+            && let Some(opening) =
+                opening_for_event(store, config, &event, decision.as_ref(), None).await?
+        {
+            push_opening(config, opening, &Actor::System, &mut batch);
+        }
+        for effect in rules {
+            let action: serde_json::Value =
+                serde_json::from_str(&effect.detail).unwrap_or_default();
+            let case_type = action
+                .get("case_type")
+                .and_then(|v| v.as_str())
+                .and_then(|t| CaseType::parse(t).ok());
+            let priority = action
+                .get("priority")
+                .and_then(|v| v.as_str())
+                .and_then(|p| Priority::parse(p).ok());
+            let (Some(case_type), Some(priority)) = (case_type, priority) else {
+                tracing::warn!(effect = effect.id, detail = %effect.detail, "open_case effect without a case type and priority");
+                continue;
+            };
+            if let Some(opening) = opening_for_event(
+                store,
+                config,
+                &event,
+                decision.as_ref(),
+                Some((effect, case_type, priority)),
+            )
+            .await?
+            {
+                let actor = Actor::Rule(effect.rules.first().cloned().unwrap_or_default());
+                push_opening(config, opening, &actor, &mut batch);
+            }
+        }
+    }
+    let taken = store.intake_cases(&batch, Some(last), crate::now()).await?;
+    let opened = taken
+        .iter()
+        .filter(|t| matches!(t, Intake::Opened(_)))
+        .count();
+    if opened > 0 {
+        metrics::counter!("arbiter_cases_opened_total").increment(opened as u64);
+    }
+    Ok(events.len())
+}
+
+fn push_opening(
+    config: &Config,
+    opening: Opening,
+    actor: &Actor,
+    batch: &mut Vec<(CaseRecord, CaseAdditions)>,
+) {
+    let market = opening.market.clone();
+    match open(config, opening, actor) {
+        Ok(case) => batch.push(case),
+        Err(error) => tracing::warn!(%error, %market, "case intake: could not open a case"),
+    }
+}
+
+/// Everything a change needs to know of the case beside its row.
+pub struct CaseContext<'a> {
+    pub config: &'a Config,
+    pub terms: Option<&'a GuaranteeTerms>,
+    pub ledger: Vec<ledger::Entry>,
+    pub currency: Currency,
+    pub now: Micros,
+}
+
+/// Loads a case, lets `change` alter it under the rules of `arbiter-resolve`, records every
+/// changed field in the audit trail with its before and after, and writes it under the version
+/// it was read at (`read_version` when the caller read it earlier, as a form does). Answers the
+/// case as written.
+pub async fn change<F>(
+    store: &Store,
+    config: &Config,
+    number: i64,
+    read_version: Option<i64>,
+    actor: &Actor,
+    now: Micros,
+    change: F,
+) -> Result<CaseRecord, CaseError>
+where
+    F: FnOnce(&mut CaseRecord, &mut CaseAdditions, &CaseContext<'_>) -> Result<(), CaseError>,
+{
+    let before = store
+        .case(number)
+        .await?
+        .ok_or_else(|| CaseError::NotFound(case_id(number)))?;
+    if let Some(read) = read_version
+        && read != before.version
+    {
+        return Err(CaseError::Store(StoreError::Stale(format!(
+            "{} changed since you read it (version {read}, now {}): reload it and try again",
+            case_id(number),
+            before.version
+        ))));
+    }
+    let currency =
+        Currency::parse(&before.currency).map_err(|e| CaseError::Store(StoreError::Corrupt(e)))?;
+    let ledger = store
+        .ledger(number)
+        .await?
+        .iter()
+        .map(|r| domain_entry(r, currency))
+        .collect::<Result<Vec<_>, _>>()?;
+    let context = CaseContext {
+        config,
+        terms: config.terms(&before.market),
+        ledger,
+        currency,
+        now,
+    };
+    let mut case = before.clone();
+    let mut additions = CaseAdditions::default();
+    change(&mut case, &mut additions, &context)?;
+    for (field, old, new) in changed_fields(&before, &case) {
+        additions.audit.push(actor.audit(field, old, new, ""));
+    }
+    if matches!(actor, Actor::Person(_)) && case.first_response_at.is_none() {
+        case.first_response_at = Some(now);
+    }
+    let version = store
+        .save_case(&case, before.version, &additions, now)
+        .await?;
+    case.version = version;
+    Ok(case)
+}
+
+fn domain_entry(record: &LedgerRecord, currency: Currency) -> Result<ledger::Entry, StoreError> {
+    let corrupt = |e: String| StoreError::Corrupt(format!("ledger entry {}: {e}", record.id));
+    Ok(ledger::Entry {
+        id: record.id,
+        kind: EntryKind::parse(&record.entry.kind).map_err(corrupt)?,
+        counterparty: arbiter_resolve::Counterparty::parse(&record.entry.counterparty)
+            .map_err(corrupt)?,
+        amount: Money::new(record.entry.amount_minor, currency),
+        reverses: record.entry.reverses,
+    })
+}
+
+/// The fields a person sees change, as `(field, before, after)`.
+fn changed_fields(
+    a: &CaseRecord,
+    b: &CaseRecord,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let mut out = Vec::new();
+    let mut check = |field, x: Option<String>, y: Option<String>| {
+        if x != y {
+            out.push((field, x, y));
+        }
+    };
+    check("state", Some(a.state.clone()), Some(b.state.clone()));
+    check(
+        "priority",
+        Some(a.priority.clone()),
+        Some(b.priority.clone()),
+    );
+    check("queue", Some(a.queue.clone()), Some(b.queue.clone()));
+    check("assignee", a.assignee.clone(), b.assignee.clone());
+    check(
+        "steps_done",
+        Some(a.steps_done.join(", ")),
+        Some(b.steps_done.join(", ")),
+    );
+    check(
+        "resolution_due",
+        Some(crate::api::format_time(a.resolution_due)),
+        Some(crate::api::format_time(b.resolution_due)),
+    );
+    out
+}
+
+/// Takes a lifecycle step other than deciding (which [`decide`] takes).
+pub fn apply_step(
+    case: &mut CaseRecord,
+    step: Step,
+    context: &CaseContext<'_>,
+) -> Result<(), CaseError> {
+    if step == Step::Decide {
+        return Err(CaseError::Invalid(
+            "step: decide with POST /v1/cases/{id}/decision, which records the outcome".into(),
+        ));
+    }
+    let from = State::parse(&case.state).map_err(|e| CaseError::Store(StoreError::Corrupt(e)))?;
+    let to = arbiter_resolve::next_state(from, step)?;
+    case.state = to.as_str().into();
+    match step {
+        Step::Close => case.closed_at = Some(context.now),
+        Step::Reopen => {
+            case.reopened += 1;
+            case.closed_at = None;
+            case.resolved_at = None;
+            // A reopened case gets a fresh resolution deadline from now.
+            let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
+            let priority = Priority::parse(&case.priority).unwrap_or(Priority::Normal);
+            case.resolution_due =
+                sla::deadlines(&context.config.slas, case_type, priority, context.now)
+                    .resolution_due;
+        }
+        Step::Appeal => {
+            case.closed_at = None;
+            let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
+            let priority = Priority::parse(&case.priority).unwrap_or(Priority::Normal);
+            case.resolution_due =
+                sla::deadlines(&context.config.slas, case_type, priority, context.now)
+                    .resolution_due;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A decision as asked for, before it is checked.
+#[derive(Debug, Clone)]
+pub struct DecisionRequest {
+    pub outcome: Outcome,
+    pub amount: Option<Money>,
+    pub clauses: Vec<String>,
+    pub text: String,
+    /// Why a payout goes past what the Guarantee allows.
+    pub override_reason: Option<String>,
+}
+
+/// Decides the case: checks the decision, moves the case to `decided`, and for a paying
+/// outcome records the payout to the claimant (checked against the Guarantee's remaining
+/// limit) and releases the reserve.
+pub fn decide(
+    case: &mut CaseRecord,
+    additions: &mut CaseAdditions,
+    context: &CaseContext<'_>,
+    actor: &Actor,
+    request: DecisionRequest,
+) -> Result<(), CaseError> {
+    let decision = arbiter_resolve::Decision {
+        outcome: request.outcome,
+        amount: request.amount,
+        clauses: request.clauses,
+        text: request.text,
+    };
+    arbiter_resolve::decision::check(&decision, context.currency)?;
+    let from = State::parse(&case.state).map_err(|e| CaseError::Store(StoreError::Corrupt(e)))?;
+    case.state = arbiter_resolve::next_state(from, Step::Decide)?
+        .as_str()
+        .into();
+    case.resolved_at = Some(context.now);
+    case.automated = matches!(actor, Actor::Automation(_));
+    if let Some(amount) = decision.amount {
+        let claimant = party_role(case, case.claimant_id.as_deref());
+        let payout = ledger::NewEntry {
+            kind: EntryKind::Payout,
+            counterparty: arbiter_resolve::Counterparty::parse(claimant)
+                .unwrap_or(arbiter_resolve::Counterparty::Client),
+            amount,
+            reverses: None,
+            override_reason: request.override_reason.clone(),
+        };
+        ledger::check(
+            &payout,
+            context.currency,
+            &context.ledger,
+            limit_left(case, context),
+        )?;
+        additions.ledger.push(NewLedgerEntry {
+            override_reason: request.override_reason.filter(|r| !r.trim().is_empty()),
+            ..entry(
+                case,
+                EntryKind::Payout,
+                claimant,
+                amount.minor,
+                actor,
+                &format!("{} by decision", decision.outcome.as_str()),
+            )
+        });
+    }
+    let held = ledger::totals(&context.ledger).reserve - decision.amount.map_or(0, |a| a.minor);
+    if held > 0 {
+        additions.ledger.push(entry(
+            case,
+            EntryKind::ReserveRelease,
+            "platform",
+            held,
+            actor,
+            "released at decision",
+        ));
+    }
+    additions.decision = Some(NewCaseDecision {
+        outcome: decision.outcome.as_str().into(),
+        amount_minor: decision.amount.map(|a| a.minor),
+        currency: case.currency.clone(),
+        clauses: decision.clauses,
+        text: decision.text,
+        decided_by: actor.name().into(),
+        automated: case.automated,
+        playbook_version: case.playbook_version,
+    });
+    Ok(())
+}
+
+/// What the Guarantee still pays on a claim: its limit less payouts so far. `None` for cases
+/// that are not claims.
+pub fn limit_left(case: &CaseRecord, context: &CaseContext<'_>) -> Option<i64> {
+    let case_type = CaseType::parse(&case.case_type).ok()?;
+    if !case_type.is_claim() {
+        return None;
+    }
+    let terms = context.terms?;
+    Some(terms.limit_minor - ledger::totals(&context.ledger).payouts)
+}
+
+/// Appends a ledger entry after checking it.
+pub fn record_entry(
+    case: &CaseRecord,
+    additions: &mut CaseAdditions,
+    context: &CaseContext<'_>,
+    actor: &Actor,
+    new: ledger::NewEntry,
+    note: &str,
+) -> Result<(), CaseError> {
+    ledger::check(
+        &new,
+        context.currency,
+        &context.ledger,
+        limit_left(case, context),
+    )?;
+    additions.ledger.push(NewLedgerEntry {
+        reverses: new.reverses,
+        override_reason: new.override_reason.filter(|r| !r.trim().is_empty()),
+        ..entry(
+            case,
+            new.kind,
+            new.counterparty.as_str(),
+            new.amount.minor,
+            actor,
+            note,
+        )
+    });
+    Ok(())
+}
+
+/// A message to one of the case's parties from a template clause such as
+/// `TPL-CLAIM-DECISION-EN §1`, in the party's market language when the library has that variant.
+pub fn compose(
+    case: &CaseRecord,
+    library: &[arbiter_policy::Document],
+    locale: &str,
+    template: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<(String, String), CaseError> {
+    let citation = arbiter_policy::Citation::parse(template).ok_or_else(|| {
+        CaseError::Invalid(format!(
+            "template: {template:?} is not a clause such as TPL-CLAIM-DECISION-EN §1"
+        ))
+    })?;
+    let base = library
+        .iter()
+        .find(|d| d.id == citation.document)
+        .ok_or_else(|| {
+            CaseError::Invalid(format!(
+                "template: the library has no {}",
+                citation.document
+            ))
+        })?;
+    let family = base.variant_of.as_deref().unwrap_or(&base.id);
+    let document = library
+        .iter()
+        .find(|d| d.locale == locale && (d.id == family || d.variant_of.as_deref() == Some(family)))
+        .unwrap_or(base);
+    let number = citation.clause.unwrap_or_else(|| "1".into());
+    let text = message::section(&document.body, &number).ok_or_else(|| {
+        CaseError::Invalid(format!("template: {} has no section {number}", document.id))
+    })?;
+    let mut all = values.clone();
+    all.entry("case_id".into())
+        .or_insert_with(|| case_id(case.number));
+    all.entry("appeal_link".into())
+        .or_insert_with(|| "/help/POL-APPEALS".into());
+    let filled = message::fill(&text, &all)
+        .map_err(|e| CaseError::Invalid(format!("template {}: {e}", document.id)))?;
+    Ok((format!("{} §{number}", document.id), filled.text))
+}
+
+/// Records a message on the case; each counts as a customer touch. Messages out reach the
+/// marketplace by webhook (topic `case_messages`).
+pub fn add_message(
+    case: &mut CaseRecord,
+    additions: &mut CaseAdditions,
+    actor: &Actor,
+    message: NewMessage,
+) {
+    case.touches += 1;
+    additions.audit.push(actor.audit(
+        if message.direction == "out" {
+            "message_sent"
+        } else {
+            "message_received"
+        },
+        None,
+        Some(format!("{} ({})", message.party, message.locale)),
+        "",
+    ));
+    additions.messages.push(message);
+}

@@ -1,0 +1,539 @@
+//! The resolution center over HTTP, on SQLite and on PostgreSQL: cases opened from claims and
+//! rules, eligibility with cited reasons, automatic resolution, the lifecycle, decisions,
+//! the ledger, messages, the audit trail, and two specialists deciding at once.
+
+mod common;
+
+use arbiter_model::Role;
+use arbiter_store::Backend;
+use common::TestApp;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { eprintln!("skipped: ARBITER_TEST_DATABASE_URL not set"); } } )* }
+    };
+}
+
+on_both_backends!(a_claim_is_worked_from_intake_to_payout);
+
+async fn ok_json(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+/// The problem's detail, after checking its status.
+async fn refused(response: reqwest::Response, status: u16) -> String {
+    let body = ok_json(response, status).await;
+    body["detail"].as_str().unwrap_or_default().to_owned()
+}
+
+fn day(d: u32, hour: u32) -> String {
+    format!("2026-10-{d:02}T{hour:02}:00:00Z")
+}
+
+/// A booked and completed Task, and a claim on it filed on `filed_day`.
+fn claim_history(task: &str, claim: &str, minor: i64, filed_day: u32) -> Vec<Value> {
+    let client = json!({"id": format!("c_{task}"), "role": "client"});
+    let tasker = json!({"id": format!("k_{task}"), "role": "tasker"});
+    vec![
+        json!({"id": format!("b_{task}"), "type": "task.booked", "occurred_at": day(1, 9), "market": "US",
+               "actor": client, "subject": tasker, "task_id": task,
+               "amount": {"minor": 20000, "currency": "USD"}, "data": {"category": "moving"}}),
+        json!({"id": format!("d_{task}"), "type": "task.completed", "occurred_at": day(1, 15), "market": "US",
+               "actor": tasker, "subject": client, "task_id": task,
+               "amount": {"minor": 20000, "currency": "USD"}, "data": {"category": "moving"}}),
+        json!({"id": claim, "type": "claim.filed", "occurred_at": day(filed_day, 10), "market": "US",
+               "actor": client, "subject": tasker, "task_id": task,
+               "amount": {"minor": minor, "currency": "USD"},
+               "data": {"kind": "property_damage", "incident_at": day(1, 14), "description": "A broken table."}}),
+    ]
+}
+
+async fn cases(app: &TestApp, query: &str) -> Vec<Value> {
+    ok_json(
+        app.get(&format!("/v1/cases?{query}")).send().await.unwrap(),
+        200,
+    )
+    .await["cases"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
+    // The library, for message templates and cited clauses.
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "starter"))
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let (hook_url, received) = receiver().await;
+    ok_json(
+        app.post_json(
+            "/v1/webhooks",
+            &json!({"url": hook_url, "topics": ["case_messages"]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+
+    // A claim a person must decide, a small one that decides itself, a late one, and the same
+    // claim filed twice.
+    let mut events = claim_history("t_1", "cl_1", 45_000, 3);
+    events.extend(claim_history("t_2", "cl_2", 12_000, 2));
+    events.extend(claim_history("t_3", "cl_3", 30_000, 25));
+    let mut again = events[2].clone();
+    again["id"] = json!("cl_1b");
+    again["occurred_at"] = json!(day(4, 8));
+    events.push(again);
+    let body: String = events.iter().map(|e| format!("{e}\n")).collect();
+    let accepted = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    assert_eq!(accepted["accepted"], 10, "{accepted}");
+
+    let mut all = Vec::new();
+    for _ in 0..200 {
+        all = cases(app, "").await;
+        if all.len() >= 3 && app.store.intake_progress().await.unwrap() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(all.len(), 3, "{all:?}");
+    let by_task = |task: &str| all.iter().find(|c| c["task_id"] == task).unwrap().clone();
+    let first = by_task("t_1");
+    let id = first["id"].as_str().unwrap().to_owned();
+    let detail = ok_json(
+        app.get(&format!("/v1/cases/{id}")).send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(detail["case"]["state"], "new");
+    assert_eq!(detail["case"]["queue"], "claims");
+    assert_eq!(detail["case"]["type"], "property_damage_claim");
+    assert_eq!(detail["eligibility"]["outcome"], "eligible", "{detail}");
+    assert_eq!(detail["eligibility"]["payable_minor"], 45_000);
+    assert_eq!(
+        detail["events"],
+        json!(["cl_1", "cl_1b"]),
+        "the second filing is linked"
+    );
+    assert_eq!(detail["totals"]["reserve"]["minor"], 45_000);
+    assert_eq!(detail["playbook"]["version"], 1);
+    assert_eq!(detail["playbook"]["steps"][0]["id"], "intake");
+    assert_eq!(detail["audit"][0]["action"], "opened");
+    assert_eq!(detail["audit"][0]["actor_kind"], "system");
+
+    // The small claim was approved and paid with no person.
+    let small = ok_json(
+        app.get(&format!(
+            "/v1/cases/{}",
+            by_task("t_2")["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(small["case"]["state"], "closed");
+    assert_eq!(small["case"]["automated"], true);
+    assert_eq!(small["decisions"][0]["outcome"], "approved");
+    assert_eq!(small["decisions"][0]["decided_by"], "small property damage");
+    assert_eq!(small["totals"]["payouts"]["minor"], 12_000);
+
+    // The late one is not eligible, with the clause.
+    let late = ok_json(
+        app.get(&format!(
+            "/v1/cases/{}",
+            by_task("t_3")["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(late["eligibility"]["outcome"], "not_eligible");
+    assert_eq!(late["eligibility"]["reasons"][0]["code"], "filed_late");
+    assert_eq!(
+        late["eligibility"]["reasons"][0]["clause"],
+        "POL-GUARANTEE §3.1"
+    );
+
+    // A specialist pulls the most urgent case of the claims queue.
+    let agent = TestApp::token_for(&app.store, Role::Agent).await;
+    let viewer = TestApp::token_for(&app.store, Role::Viewer).await;
+    let as_agent = |method: reqwest::Method, path: &str, body: Value| {
+        app.client
+            .request(method, app.url(path))
+            .bearer_auth(&agent)
+            .json(&body)
+            .send()
+    };
+    let post = |path: String, body: Value| as_agent(reqwest::Method::POST, &path, body);
+    let pulled = ok_json(
+        post("/v1/cases/next".into(), json!({"queue": "claims"}))
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(pulled["id"], id, "the oldest deadline first");
+    assert_eq!(pulled["assignee"], "test", "{pulled}");
+    assert!(pulled["first_response_at"].is_string());
+
+    // The lifecycle refuses what does not follow, with the reason.
+    let closing = refused(
+        post(format!("/v1/cases/{id}/steps"), json!({"step": "close"}))
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    assert_eq!(closing, "a case is closed once decided; this one is new");
+    ok_json(
+        post(
+            format!("/v1/cases/{id}/steps"),
+            json!({"step": "investigate"}),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    let marked = ok_json(
+        as_agent(
+            reqwest::Method::PATCH,
+            &format!("/v1/cases/{id}"),
+            json!({"steps_done": ["intake", "eligibility"]}),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert!(
+        refused(
+            as_agent(
+                reqwest::Method::PATCH,
+                &format!("/v1/cases/{id}"),
+                json!({"steps_done": ["dance"]})
+            )
+            .await
+            .unwrap(),
+            400
+        )
+        .await
+        .contains("has no step \"dance\"")
+    );
+
+    // A decision in another currency, for nothing, or on a stale read is refused; nothing moves.
+    let version = marked["version"].as_i64().unwrap();
+    let approve = |minor: i64, currency: &str, version: i64| {
+        json!({"outcome": "approved", "amount": {"minor": minor, "currency": currency},
+               "clauses": ["POL-GUARANTEE §1"], "text": "Photos and invoice match.", "version": version})
+    };
+    assert!(
+        refused(
+            post(
+                format!("/v1/cases/{id}/decision"),
+                approve(45_000, "EUR", version)
+            )
+            .await
+            .unwrap(),
+            400
+        )
+        .await
+        .contains("not this case's currency")
+    );
+    refused(
+        post(
+            format!("/v1/cases/{id}/decision"),
+            approve(0, "USD", version),
+        )
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        refused(
+            post(
+                format!("/v1/cases/{id}/decision"),
+                approve(45_000, "USD", version - 1)
+            )
+            .await
+            .unwrap(),
+            409
+        )
+        .await
+        .contains("changed since you read it")
+    );
+    let unknown = json!({"outcome": "denied", "clauses": ["POL-GUARANTEE §9.9"], "text": "x"});
+    assert!(
+        refused(
+            post(format!("/v1/cases/{id}/decision"), unknown)
+                .await
+                .unwrap(),
+            400
+        )
+        .await
+        .contains("no POL-GUARANTEE §9.9")
+    );
+    let viewer_decides = app
+        .client
+        .post(app.url(&format!("/v1/cases/{id}/decision")))
+        .bearer_auth(&viewer)
+        .json(&approve(45_000, "USD", version))
+        .send()
+        .await
+        .unwrap();
+    refused(viewer_decides, 403).await;
+    let decided = ok_json(
+        post(
+            format!("/v1/cases/{id}/decision"),
+            approve(45_000, "USD", version),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(decided["state"], "decided");
+    let again = refused(
+        post(
+            format!("/v1/cases/{id}/decision"),
+            approve(1, "USD", decided["version"].as_i64().unwrap()),
+        )
+        .await
+        .unwrap(),
+        409,
+    )
+    .await;
+    assert_eq!(
+        again,
+        "the case is already decided: appeal or reopen it to decide again"
+    );
+
+    // The ledger: over the Guarantee's limit needs a reason; recoveries; whole reversals only.
+    let over = refused(
+        post(format!("/v1/cases/{id}/ledger"), json!({"kind": "payout", "counterparty": "client", "amount": {"minor": 990_000, "currency": "USD"}}))
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        over.contains("more than the 9550.00 USD the Guarantee still allows"),
+        "{over}"
+    );
+    ok_json(
+        post(
+            format!("/v1/cases/{id}/ledger"),
+            json!({"kind": "recovery", "counterparty": "tasker",
+            "amount": {"minor": 10_000, "currency": "USD"}, "note": "the Tasker's share"}),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    let detail = ok_json(
+        app.get(&format!("/v1/cases/{id}")).send().await.unwrap(),
+        200,
+    )
+    .await;
+    let kinds: Vec<&str> = detail["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["reserve", "payout", "recovery"]);
+    assert_eq!(detail["totals"]["reserve"]["minor"], 0);
+    assert_eq!(detail["totals"]["net_loss"]["minor"], 35_000);
+    let recovery = detail["ledger"][2]["id"].as_i64().unwrap();
+    refused(
+        post(
+            format!("/v1/cases/{id}/ledger"),
+            json!({"kind": "reversal", "counterparty": "tasker",
+            "amount": {"minor": 5_000, "currency": "USD"}, "reverses": recovery}),
+        )
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+
+    // The approval notice, from the template in the market's language; it reaches the
+    // marketplace by webhook and counts as a touch.
+    let sent = ok_json(
+        post(
+            format!("/v1/cases/{id}/messages"),
+            json!({"party": "client", "template": "TPL-CLAIM-DECISION-EN §1",
+            "values": {"task_date": "1 October 2026", "amount": "450.00 USD"}}),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(sent["touches"], 1);
+    let missing = refused(
+        post(
+            format!("/v1/cases/{id}/messages"),
+            json!({"party": "client", "template": "TPL-CLAIM-DECISION-EN §2"}),
+        )
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        missing.contains("needs task_date, reason, clause"),
+        "{missing}"
+    );
+    let mut bodies = Vec::new();
+    for _ in 0..200 {
+        bodies = received.lock().unwrap().clone();
+        if !bodies.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let delivered: Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(delivered["type"], "case_message");
+    assert_eq!(delivered["case_id"], id);
+    assert_eq!(delivered["recipient"], "c_t_1");
+    assert!(
+        delivered["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hello c_t_1, we have reviewed your claim"),
+        "{delivered}"
+    );
+
+    // Closed, then reopened: the audit trail keeps each change with who, before and after.
+    ok_json(
+        post(format!("/v1/cases/{id}/steps"), json!({"step": "close"}))
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let reopened = ok_json(
+        post(
+            format!("/v1/cases/{id}/steps"),
+            json!({"step": "reopen", "note": "new photos"}),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(reopened["state"], "investigating");
+    assert_eq!(reopened["reopened"], 1);
+    let detail = ok_json(
+        app.get(&format!("/v1/cases/{id}")).send().await.unwrap(),
+        200,
+    )
+    .await;
+    let changes: Vec<(String, String, String)> = detail["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "state")
+        .map(|a| {
+            (
+                a["before"].as_str().unwrap().into(),
+                a["after"].as_str().unwrap().into(),
+                a["actor_kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            ("new".into(), "investigating".into(), "person".into()),
+            ("investigating".into(), "decided".into(), "person".into()),
+            ("decided".into(), "closed".into(), "person".into()),
+            ("closed".into(), "investigating".into(), "person".into()),
+        ]
+    );
+    assert!(
+        detail["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "note" && a["note"] == "new photos")
+    );
+
+    // Two specialists deny the late claim at once: one decision stands, the other is told.
+    let late_id = late["case"]["id"].as_str().unwrap().to_owned();
+    let version = late["case"]["version"].as_i64().unwrap();
+    let deny = json!({"outcome": "denied", "clauses": ["POL-GUARANTEE §3.1"], "text": "Filed 24 days after.", "version": version});
+    let (a, b) = tokio::join!(
+        post(format!("/v1/cases/{late_id}/decision"), deny.clone()),
+        post(format!("/v1/cases/{late_id}/decision"), deny)
+    );
+    let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let late = ok_json(
+        app.get(&format!("/v1/cases/{late_id}"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(late["decisions"].as_array().unwrap().len(), 1);
+
+    // Queues count what is open and overdue; filters are checked.
+    let queues = ok_json(app.get("/v1/queues").send().await.unwrap(), 200).await;
+    assert!(
+        queues
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["id"] == "claims" && q["open"] == 1),
+        "{queues}"
+    );
+    assert_eq!(cases(app, "state=closed").await.len(), 1);
+    refused(app.get("/v1/cases?state=shut").send().await.unwrap(), 400).await;
+    refused(app.get("/v1/cases/case_999").send().await.unwrap(), 404).await;
+}
+
+/// A webhook receiver on a random port that records what it gets.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(body);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}/hook"), received)
+}
