@@ -1023,3 +1023,290 @@ pub fn add_message(
     ));
     additions.messages.push(message);
 }
+
+/// The operations a person takes on a case, shared by the API and the console. Each loads the
+/// case, checks the change, and writes it under `version` when the caller read one.
+pub mod ops {
+    use super::*;
+    use crate::AppState;
+
+    async fn run<F>(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        f: F,
+    ) -> Result<CaseRecord, CaseError>
+    where
+        F: FnOnce(&mut CaseRecord, &mut CaseAdditions, &CaseContext<'_>) -> Result<(), CaseError>,
+    {
+        change(
+            state.store(),
+            state.resolution(),
+            number,
+            version,
+            actor,
+            crate::now(),
+            f,
+        )
+        .await
+    }
+
+    /// A lifecycle step other than deciding, with an optional note for the audit trail.
+    pub async fn step(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        step: Step,
+        note: &str,
+    ) -> Result<CaseRecord, CaseError> {
+        run(state, actor, number, version, |case, additions, context| {
+            apply_step(case, step, context)?;
+            if !note.trim().is_empty() {
+                additions
+                    .audit
+                    .push(actor.audit("note", None, None, note.trim()));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Field changes: priority (deadlines follow), queue, assignee (`Some(None)` unassigns),
+    /// playbook steps done or undone.
+    #[derive(Debug, Clone, Default)]
+    pub struct Update {
+        pub priority: Option<Priority>,
+        pub queue: Option<String>,
+        pub assignee: Option<Option<String>>,
+        pub steps_done: Vec<String>,
+        pub steps_undone: Vec<String>,
+    }
+
+    pub async fn update(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        update: Update,
+    ) -> Result<CaseRecord, CaseError> {
+        let config = state.resolution();
+        if let Some(queue) = &update.queue
+            && !config.queues.iter().any(|q| &q.id == queue)
+        {
+            return Err(CaseError::Invalid(format!(
+                "queue: {queue:?} is not one of {}",
+                config
+                    .queues
+                    .iter()
+                    .map(|q| q.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        run(state, actor, number, version, |case, _, context| {
+            let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
+            let playbook = context.config.playbook(case_type);
+            for step in update.steps_done.iter().chain(&update.steps_undone) {
+                if !playbook.is_some_and(|p| p.steps.iter().any(|s| &s.id == step)) {
+                    return Err(CaseError::Invalid(format!(
+                        "steps: the {case_type} playbook has no step {step:?}"
+                    )));
+                }
+            }
+            for step in &update.steps_done {
+                if !case.steps_done.contains(step) {
+                    case.steps_done.push(step.clone());
+                }
+            }
+            case.steps_done.retain(|s| !update.steps_undone.contains(s));
+            if let Some(priority) = update.priority {
+                case.priority = priority.as_str().into();
+                let due = sla::deadlines(&context.config.slas, case_type, priority, case.opened_at);
+                case.first_response_due = due.first_response_due;
+                case.resolution_due = due.resolution_due;
+            }
+            if let Some(queue) = update.queue {
+                case.queue = queue;
+            }
+            if let Some(assignee) = update.assignee {
+                case.assignee = assignee
+                    .map(|a| a.trim().to_owned())
+                    .filter(|a| !a.is_empty());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Assigns `actor` the most urgent open case nobody works, in `queue` or any; `None` when
+    /// there is none. A case another specialist takes meanwhile is skipped.
+    pub async fn pull_next(
+        state: &AppState,
+        actor: &Actor,
+        queue: Option<&str>,
+    ) -> Result<Option<CaseRecord>, CaseError> {
+        let filter = arbiter_store::CaseFilter {
+            queue: queue.map(str::to_owned),
+            states: State::ALL
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            unassigned: true,
+            ..arbiter_store::CaseFilter::default()
+        };
+        for candidate in state.store().list_cases(&filter, None, 5).await? {
+            let assignee = Some(Some(actor.name().to_owned()));
+            let update = Update {
+                assignee,
+                ..Update::default()
+            };
+            match self::update(
+                state,
+                actor,
+                candidate.number,
+                Some(candidate.version),
+                update,
+            )
+            .await
+            {
+                Ok(case) => return Ok(Some(case)),
+                Err(CaseError::Store(StoreError::Stale(_))) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Decides the case; every clause cited must be in the policy library.
+    pub async fn decide(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        request: DecisionRequest,
+    ) -> Result<CaseRecord, CaseError> {
+        let library = state.policy_search().index(state.store()).await?;
+        for clause in &request.clauses {
+            let citation = arbiter_policy::Citation::parse(clause).ok_or_else(|| {
+                CaseError::Invalid(format!(
+                    "clauses: {clause:?} is not a clause such as POL-GUARANTEE §3.1"
+                ))
+            })?;
+            let exists = library.documents().iter().any(|d| {
+                d.id == citation.document
+                    && citation.clause.as_ref().is_none_or(|n| {
+                        arbiter_policy::clauses(&d.body)
+                            .iter()
+                            .any(|c| &c.number == n)
+                    })
+            });
+            if !library.is_empty() && !exists {
+                return Err(CaseError::Invalid(format!(
+                    "clauses: the policy library has no {clause}"
+                )));
+            }
+        }
+        run(state, actor, number, version, |case, additions, context| {
+            super::decide(case, additions, context, actor, request)
+        })
+        .await
+    }
+
+    /// Appends a ledger entry after checking it.
+    pub async fn ledger_entry(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        entry: ledger::NewEntry,
+        note: &str,
+    ) -> Result<CaseRecord, CaseError> {
+        run(state, actor, number, version, |case, additions, context| {
+            record_entry(case, additions, context, actor, entry, note)
+        })
+        .await
+    }
+
+    /// A message to write: from a template clause, or free text.
+    #[derive(Debug, Clone)]
+    pub struct MessageDraft {
+        /// `client` or `tasker`.
+        pub party: String,
+        /// `out` or `in`.
+        pub direction: String,
+        pub template: Option<String>,
+        pub values: BTreeMap<String, String>,
+        pub body: Option<String>,
+    }
+
+    pub async fn message(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        draft: MessageDraft,
+    ) -> Result<CaseRecord, CaseError> {
+        if draft.party != "client" && draft.party != "tasker" {
+            return Err(CaseError::Invalid(format!(
+                "party: {:?} is not client or tasker",
+                draft.party
+            )));
+        }
+        if draft.direction != "out" && draft.direction != "in" {
+            return Err(CaseError::Invalid(format!(
+                "direction: {:?} is not out or in",
+                draft.direction
+            )));
+        }
+        let body = draft.body.filter(|b| !b.trim().is_empty());
+        if draft.template.is_some() == body.is_some() {
+            return Err(CaseError::Invalid(
+                "give a template or a body, not both and not neither".into(),
+            ));
+        }
+        let library = state.policy_search().index(state.store()).await?;
+        run(state, actor, number, version, |case, additions, context| {
+            let recipient = match draft.party.as_str() {
+                "tasker" => case.tasker_id.clone(),
+                _ => case.client_id.clone().or_else(|| case.claimant_id.clone()),
+            };
+            let locale = context.config.locale(&case.market).to_owned();
+            let (template, text) = match (&draft.template, body) {
+                (Some(template), _) => {
+                    let mut values = draft.values.clone();
+                    values
+                        .entry("recipient_name".into())
+                        .or_insert_with(|| recipient.clone().unwrap_or_default());
+                    let (used, text) =
+                        compose(case, library.documents(), &locale, template, &values)?;
+                    (Some(used), text)
+                }
+                (None, Some(body)) if body.len() <= 20_000 => (None, body.trim().to_owned()),
+                _ => {
+                    return Err(CaseError::Invalid(
+                        "body: write 1 to 20,000 characters".into(),
+                    ));
+                }
+            };
+            add_message(
+                case,
+                additions,
+                actor,
+                NewMessage {
+                    direction: draft.direction,
+                    party: draft.party,
+                    recipient,
+                    locale,
+                    template,
+                    body: text,
+                    sent_by: actor.name().to_owned(),
+                },
+            );
+            Ok(())
+        })
+        .await
+    }
+}

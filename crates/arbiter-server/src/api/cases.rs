@@ -7,10 +7,10 @@ use crate::AppState;
 use crate::access::Caller;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
-use crate::resolve::{self, Actor, CaseError, StoredEligibility, case_id, case_number};
+use crate::resolve::{self, Actor, StoredEligibility, case_id, case_number};
 use arbiter_model::{Currency, Money, Permission};
 use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
-use arbiter_store::{CaseFilter, CaseRecord, NewMessage};
+use arbiter_store::{CaseFilter, CaseRecord};
 use axum::Json;
 use axum::extract::{Path, State as AxumState};
 use axum::http::StatusCode;
@@ -653,33 +653,14 @@ pub(crate) async fn get_case(
     Ok(Json(case_detail(&state, number_of(&id)?).await?))
 }
 
-async fn changed(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    version: Option<i64>,
-    change: impl FnOnce(
-        &mut CaseRecord,
-        &mut arbiter_store::CaseAdditions,
-        &resolve::CaseContext<'_>,
-        &Actor,
-    ) -> Result<(), CaseError>,
-) -> Result<Json<CaseView>, Problem> {
+/// The caller as the actor of a change, if they may work cases.
+fn worker(caller: &Caller) -> Result<Actor, Problem> {
     caller.require(Permission::WorkCases)?;
-    let number = number_of(id)?;
-    let actor = Actor::Person(caller.label.clone());
-    let now = crate::now();
-    let case = resolve::change(
-        state.store(),
-        state.resolution(),
-        number,
-        version,
-        &actor,
-        now,
-        |case, additions, context| change(case, additions, context, &actor),
-    )
-    .await?;
-    Ok(Json(CaseView::new(&case, now)))
+    Ok(Actor::Person(caller.label.clone()))
+}
+
+fn view(case: CaseRecord) -> Json<CaseView> {
+    Json(CaseView::new(&case, crate::now()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -705,29 +686,19 @@ pub(crate) async fn take_step(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<StepRequest>,
 ) -> Result<Json<CaseView>, Problem> {
+    let actor = worker(&caller)?;
     let step =
         Step::parse(&request.step).map_err(|e| Problem::bad_request(format!("step: {e}")))?;
-    changed(
+    let case = resolve::ops::step(
         &state,
-        &caller,
-        &id,
+        &actor,
+        number_of(&id)?,
         request.version,
-        |case, additions, context, actor| {
-            resolve::apply_step(case, step, context)?;
-            if !request.note.trim().is_empty() {
-                additions.audit.push(arbiter_store::NewAudit {
-                    actor: actor.name().into(),
-                    actor_kind: actor.kind().into(),
-                    action: "note".into(),
-                    before: None,
-                    after: None,
-                    note: request.note.trim().into(),
-                });
-            }
-            Ok(())
-        },
+        step,
+        &request.note,
     )
-    .await
+    .await?;
+    Ok(view(case))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -757,68 +728,24 @@ pub(crate) async fn update_case(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<UpdateRequest>,
 ) -> Result<Json<CaseView>, Problem> {
+    let actor = worker(&caller)?;
     let priority = request
         .priority
         .as_deref()
         .map(|p| Priority::parse(p).map_err(|e| Problem::bad_request(format!("priority: {e}"))))
         .transpose()?;
-    if let Some(queue) = &request.queue
-        && !state.resolution().queues.iter().any(|q| &q.id == queue)
-    {
-        return Err(Problem::bad_request(format!(
-            "queue: {queue:?} is not one of {}",
-            state
-                .resolution()
-                .queues
-                .iter()
-                .map(|q| q.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    changed(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        |case, _, context, _| {
-            let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
-            let playbook = context.config.playbook(case_type);
-            for step in request.steps_done.iter().chain(&request.steps_undone) {
-                if !playbook.is_some_and(|p| p.steps.iter().any(|s| &s.id == step)) {
-                    return Err(CaseError::Invalid(format!(
-                        "steps: the {case_type} playbook has no step {step:?}"
-                    )));
-                }
-            }
-            for step in &request.steps_done {
-                if !case.steps_done.contains(step) {
-                    case.steps_done.push(step.clone());
-                }
-            }
-            case.steps_done
-                .retain(|s| !request.steps_undone.contains(s));
-            if let Some(priority) = priority {
-                case.priority = priority.as_str().into();
-                let due = arbiter_resolve::sla::deadlines(
-                    &context.config.slas,
-                    case_type,
-                    priority,
-                    case.opened_at,
-                );
-                case.first_response_due = due.first_response_due;
-                case.resolution_due = due.resolution_due;
-            }
-            if let Some(queue) = &request.queue {
-                case.queue = queue.clone();
-            }
-            if let Some(assignee) = &request.assignee {
-                case.assignee = Some(assignee.trim().to_owned()).filter(|a| !a.is_empty());
-            }
-            Ok(())
-        },
-    )
-    .await
+    let update = resolve::ops::Update {
+        priority,
+        queue: request.queue,
+        assignee: request
+            .assignee
+            .map(|a| Some(a).filter(|a| !a.trim().is_empty())),
+        steps_done: request.steps_done,
+        steps_undone: request.steps_undone,
+    };
+    let case =
+        resolve::ops::update(&state, &actor, number_of(&id)?, request.version, update).await?;
+    Ok(view(case))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -838,40 +765,14 @@ pub(crate) async fn pull_next(
     caller: Caller,
     ApiJson(request): ApiJson<NextRequest>,
 ) -> Result<Json<CaseView>, Problem> {
-    caller.require(Permission::WorkCases)?;
-    let filter = CaseFilter {
-        queue: request.queue.clone(),
-        states: State::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        unassigned: true,
-        ..CaseFilter::default()
-    };
-    // Another specialist may take a case between the read and the write: try the next one.
-    for candidate in state.store().list_cases(&filter, None, 5).await? {
-        let taken = changed(
-            &state,
-            &caller,
-            &case_id(candidate.number),
-            Some(candidate.version),
-            |case, _, _, actor| {
-                case.assignee = Some(actor.name().to_owned());
-                Ok(())
-            },
-        )
-        .await;
-        match taken {
-            Ok(view) => return Ok(view),
-            Err(problem) if problem.status == 409 => continue,
-            Err(problem) => return Err(problem),
-        }
+    let actor = worker(&caller)?;
+    match resolve::ops::pull_next(&state, &actor, request.queue.as_deref()).await? {
+        Some(case) => Ok(view(case)),
+        None => Err(Problem::not_found(match request.queue {
+            Some(q) => format!("no open case waits unassigned in queue {q}"),
+            None => "no open case waits unassigned".into(),
+        })),
     }
-    Err(Problem::not_found(match request.queue {
-        Some(q) => format!("no open case waits unassigned in queue {q}"),
-        None => "no open case waits unassigned".into(),
-    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -903,58 +804,20 @@ pub(crate) async fn decide_case(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Json<CaseView>, Problem> {
+    let actor = worker(&caller)?;
     let outcome = Outcome::parse(&request.outcome)
         .map_err(|e| Problem::bad_request(format!("outcome: {e}")))?;
     let amount = request.amount.map(|a| a.money("amount")).transpose()?;
-    let library = state.policy_search().index(state.store()).await?;
-    for clause in &request.clauses {
-        let Some(citation) = arbiter_policy::Citation::parse(clause) else {
-            return Err(Problem::bad_request(format!(
-                "clauses: {clause:?} is not a clause such as POL-GUARANTEE §3.1"
-            )));
-        };
-        if !library.is_empty() && !citation_exists(library.documents(), &citation) {
-            return Err(Problem::bad_request(format!(
-                "clauses: the policy library has no {clause}"
-            )));
-        }
-    }
-    changed(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        |case, additions, context, actor| {
-            resolve::decide(
-                case,
-                additions,
-                context,
-                actor,
-                resolve::DecisionRequest {
-                    outcome,
-                    amount,
-                    clauses: request.clauses,
-                    text: request.text,
-                    override_reason: request.override_reason,
-                },
-            )
-        },
-    )
-    .await
-}
-
-fn citation_exists(
-    documents: &[arbiter_policy::Document],
-    citation: &arbiter_policy::Citation,
-) -> bool {
-    documents.iter().any(|d| {
-        d.id == citation.document
-            && citation.clause.as_ref().is_none_or(|n| {
-                arbiter_policy::clauses(&d.body)
-                    .iter()
-                    .any(|c| &c.number == n)
-            })
-    })
+    let decision = resolve::DecisionRequest {
+        outcome,
+        amount,
+        clauses: request.clauses,
+        text: request.text,
+        override_reason: request.override_reason,
+    };
+    let case =
+        resolve::ops::decide(&state, &actor, number_of(&id)?, request.version, decision).await?;
+    Ok(view(case))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -986,28 +849,28 @@ pub(crate) async fn record_ledger(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<LedgerRequest>,
 ) -> Result<Json<CaseView>, Problem> {
+    let actor = worker(&caller)?;
     let kind =
         EntryKind::parse(&request.kind).map_err(|e| Problem::bad_request(format!("kind: {e}")))?;
     let counterparty = Counterparty::parse(&request.counterparty)
         .map_err(|e| Problem::bad_request(format!("counterparty: {e}")))?;
-    let amount = request.amount.money("amount")?;
-    changed(
+    let entry = arbiter_resolve::NewEntry {
+        kind,
+        counterparty,
+        amount: request.amount.money("amount")?,
+        reverses: request.reverses,
+        override_reason: request.override_reason,
+    };
+    let case = resolve::ops::ledger_entry(
         &state,
-        &caller,
-        &id,
+        &actor,
+        number_of(&id)?,
         request.version,
-        |case, additions, context, actor| {
-            let new = arbiter_resolve::NewEntry {
-                kind,
-                counterparty,
-                amount,
-                reverses: request.reverses,
-                override_reason: request.override_reason,
-            };
-            resolve::record_entry(case, additions, context, actor, new, request.note.trim())
-        },
+        entry,
+        request.note.trim(),
     )
-    .await
+    .await?;
+    Ok(view(case))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1040,73 +903,17 @@ pub(crate) async fn post_message(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<MessageRequest>,
 ) -> Result<Json<CaseView>, Problem> {
-    if request.party != "client" && request.party != "tasker" {
-        return Err(Problem::bad_request(format!(
-            "party: {:?} is not client or tasker",
-            request.party
-        )));
-    }
-    let direction = request.direction.clone().unwrap_or_else(|| "out".into());
-    if direction != "out" && direction != "in" {
-        return Err(Problem::bad_request(format!(
-            "direction: {direction:?} is not out or in"
-        )));
-    }
-    if request.template.is_some() == request.body.is_some() {
-        return Err(Problem::bad_request(
-            "give a template or a body, not both and not neither",
-        ));
-    }
-    let library = state.policy_search().index(state.store()).await?;
-    let sender = caller.label.clone();
-    changed(
-        &state,
-        &caller,
-        &id,
-        request.version,
-        |case, additions, context, actor| {
-            let recipient = match request.party.as_str() {
-                "tasker" => case.tasker_id.clone(),
-                _ => case.client_id.clone().or_else(|| case.claimant_id.clone()),
-            };
-            let locale = context.config.locale(&case.market).to_owned();
-            let (template, body) = match (&request.template, &request.body) {
-                (Some(template), _) => {
-                    let mut values = request.values.clone();
-                    values
-                        .entry("recipient_name".into())
-                        .or_insert_with(|| recipient.clone().unwrap_or_default());
-                    let (used, text) =
-                        resolve::compose(case, library.documents(), &locale, template, &values)?;
-                    (Some(used), text)
-                }
-                (None, Some(body)) if !body.trim().is_empty() && body.len() <= 20_000 => {
-                    (None, body.trim().to_owned())
-                }
-                _ => {
-                    return Err(CaseError::Invalid(
-                        "body: write 1 to 20,000 characters".into(),
-                    ));
-                }
-            };
-            resolve::add_message(
-                case,
-                additions,
-                actor,
-                NewMessage {
-                    direction,
-                    party: request.party,
-                    recipient,
-                    locale,
-                    template,
-                    body,
-                    sent_by: sender,
-                },
-            );
-            Ok(())
-        },
-    )
-    .await
+    let actor = worker(&caller)?;
+    let draft = resolve::ops::MessageDraft {
+        party: request.party,
+        direction: request.direction.unwrap_or_else(|| "out".into()),
+        template: request.template,
+        values: request.values,
+        body: request.body,
+    };
+    let case =
+        resolve::ops::message(&state, &actor, number_of(&id)?, request.version, draft).await?;
+    Ok(view(case))
 }
 
 /// Open cases per queue and how many are past their resolution deadline.
