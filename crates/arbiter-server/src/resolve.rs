@@ -960,6 +960,42 @@ pub fn record_entry(
     Ok(())
 }
 
+/// What a template can say of a case without being told: dates, and the newest decision's
+/// amount, reasons and clause.
+pub async fn case_values(
+    store: &Store,
+    number: i64,
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut values = BTreeMap::new();
+    let Some(case) = store.case(number).await? else {
+        return Ok(values);
+    };
+    let date = |us: Micros| {
+        arbiter_model::from_micros(us)
+            .map(|t| t.date().to_string())
+            .unwrap_or_default()
+    };
+    values.insert("task_date".into(), date(case.opened_at));
+    values.insert("due_date".into(), date(case.resolution_due));
+    if let Some(decision) = store.case_decisions(number).await?.pop() {
+        if let (Some(minor), Ok(currency)) = (
+            decision.decision.amount_minor,
+            Currency::parse(&decision.decision.currency),
+        ) {
+            values.insert("amount".into(), Money::new(minor, currency).to_string());
+        }
+        values.insert(
+            "reason".into(),
+            decision.decision.text.trim_end_matches('.').to_owned(),
+        );
+        values.insert("outcome".into(), decision.decision.text.clone());
+        if let Some(clause) = decision.decision.clauses.first() {
+            values.insert("clause".into(), clause.clone());
+        }
+    }
+    Ok(values)
+}
+
 /// A message to one of the case's parties from a template clause such as
 /// `TPL-CLAIM-DECISION-EN §1`, in the party's market language when the library has that variant.
 pub fn compose(
@@ -1268,6 +1304,8 @@ pub mod ops {
             ));
         }
         let library = state.policy_search().index(state.store()).await?;
+        let mut values = case_values(state.store(), number).await?;
+        values.extend(draft.values);
         run(state, actor, number, version, |case, additions, context| {
             let recipient = match draft.party.as_str() {
                 "tasker" => case.tasker_id.clone(),
@@ -1276,7 +1314,6 @@ pub mod ops {
             let locale = context.config.locale(&case.market).to_owned();
             let (template, text) = match (&draft.template, body) {
                 (Some(template), _) => {
-                    let mut values = draft.values.clone();
                     values
                         .entry("recipient_name".into())
                         .or_insert_with(|| recipient.clone().unwrap_or_default());

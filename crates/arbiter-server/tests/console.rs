@@ -691,3 +691,156 @@ async fn a_clause_is_found_edited_reviewed_published_and_announced() {
     assert_eq!(found[0]["clause"], "4.2", "{found}");
     app.stop().await;
 }
+
+/// A specialist works a claim from intake to payout in the browser: pulls it from the queue
+/// with the keyboard, reads eligibility and playbook, decides (a mistyped amount comes back
+/// with the text kept), pays, sends the notice and closes.
+#[tokio::test]
+async fn a_claim_is_worked_from_intake_to_payout_in_the_console() {
+    let (driver, browser) = match locate() {
+        Ok(found) => found,
+        Err(why) if std::env::var_os("ARBITER_REQUIRE_BROWSER").is_some() => {
+            panic!("ARBITER_REQUIRE_BROWSER is set but {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let claim = [
+        r#"{"id":"b_1","type":"task.booked","occurred_at":"2026-10-01T09:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":20000,"currency":"USD"},"data":{"category":"moving"}}"#,
+        r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-10-03T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":45000,"currency":"USD"},"data":{"kind":"property_damage","incident_at":"2026-10-01T14:00:00Z","description":"The Tasker broke a glass table while moving it."}}"#,
+    ];
+    let response = app.post_ndjson(claim.join("\n")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    for _ in 0..200 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        app.store.case(1).await.unwrap().is_some(),
+        "intake opened no case"
+    );
+    let password = "specialist secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "sam".into(),
+                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                role: Role::Agent,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let chrome = Browser::launch(&driver, &browser).await;
+    let shot = |name: &str| std::env::temp_dir().join(format!("arbiter-console-{name}.png"));
+    chrome.go(&app.url("/console/resolve")).await;
+    chrome.type_into("#username", "sam").await;
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    chrome.wait_for_text("#cases tbody th", "case_1").await;
+    assert!(
+        chrome
+            .text("#cases tbody tr")
+            .await
+            .contains("first response")
+    );
+    chrome.screenshot(&shot("queue")).await;
+
+    // `n` pulls the next case and opens it, assigned.
+    chrome.press_key("n").await;
+    chrome
+        .wait_for_text("main h1", "case_1: Property damage claim")
+        .await;
+    assert_eq!(chrome.text("#case-assignee").await, "sam");
+    assert_eq!(chrome.text("#eligibility-outcome").await, "eligible");
+    assert!(chrome.text("ul.reasons").await.contains("POL-GUARANTEE §1"));
+
+    // Playbook steps done, then investigating.
+    chrome.click("input[name='step.intake']").await;
+    chrome.click("input[name='step.eligibility']").await;
+    chrome
+        .click("form[aria-label='Playbook steps'] button")
+        .await;
+    chrome.wait_for_text("#case-state", "new").await;
+    let checked = chrome.checked("input[name='step.intake']").await;
+    assert!(checked, "the intake step stays done");
+    chrome
+        .click("form[aria-label='Start investigating'] button")
+        .await;
+    chrome.wait_for_text("#case-state", "investigating").await;
+
+    // A mistyped amount is refused with the reason; what was typed stays.
+    chrome.click("#outcome option[value=approved]").await;
+    chrome.type_into("#amount", "four hundred").await;
+    chrome.type_into("#clauses", "POL-GUARANTEE §1").await;
+    chrome
+        .type_into("#decision-text", "Photos and the invoice match the claim.")
+        .await;
+    chrome.click("form[aria-label=Decision] button").await;
+    chrome
+        .wait_for_text_containing("[role=alert]", "is not an amount")
+        .await;
+    assert_eq!(
+        chrome.value("#decision-text").await,
+        "Photos and the invoice match the claim."
+    );
+    chrome.clear("#amount").await;
+    chrome.type_into("#amount", "450.00").await;
+    chrome.click("form[aria-label=Decision] button").await;
+    chrome.wait_for_text("#case-state", "decided").await;
+    let ledger = chrome.find_all_texts("#ledger-entries tbody tr").await;
+    assert!(
+        ledger
+            .iter()
+            .any(|row| row.contains("Payout") && row.contains("450.00 USD")),
+        "{ledger:?}"
+    );
+
+    // The approval notice, then close.
+    chrome
+        .click("#template option[value='TPL-CLAIM-DECISION-EN §1']")
+        .await;
+    chrome.click("form[aria-label=Message] button").await;
+    chrome
+        .wait_for_text_containing(
+            "ol.messages blockquote",
+            "It is approved: we are paying 450.00 USD",
+        )
+        .await;
+    chrome.click("form[aria-label=Close] button").await;
+    chrome.wait_for_text("#case-state", "closed").await;
+    chrome.screenshot(&shot("case")).await;
+    chrome.close().await;
+
+    let case = app.store.case(1).await.unwrap().unwrap();
+    assert_eq!((case.state.as_str(), case.touches), ("closed", 1));
+    let paid: i64 = app
+        .store
+        .ledger(1)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.entry.kind == "payout")
+        .map(|e| e.entry.amount_minor)
+        .sum();
+    assert_eq!(paid, 45_000);
+    app.stop().await;
+}

@@ -395,7 +395,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     let missing = refused(
         post(
             format!("/v1/cases/{id}/messages"),
-            json!({"party": "client", "template": "TPL-CLAIM-DECISION-EN §2"}),
+            json!({"party": "client", "template": "TPL-CLAIM-DECISION-EN §4"}),
         )
         .await
         .unwrap(),
@@ -403,7 +403,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     )
     .await;
     assert!(
-        missing.contains("needs task_date, reason, clause"),
+        missing.contains("needs requested and the case does not give it"),
         "{missing}"
     );
     let mut bodies = Vec::new();

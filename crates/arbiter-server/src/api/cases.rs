@@ -22,8 +22,8 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Amount {
-    minor: i64,
-    currency: String,
+    pub(crate) minor: i64,
+    pub(crate) currency: String,
 }
 
 impl Amount {
@@ -384,30 +384,30 @@ pub(crate) async fn open_case(
 /// A step of the case's playbook.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PlaybookStepView {
-    id: String,
-    title: String,
-    evidence: Vec<String>,
-    clause: Option<String>,
-    done: bool,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) evidence: Vec<String>,
+    pub(crate) clause: Option<String>,
+    pub(crate) done: bool,
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PlaybookOutcomeView {
-    outcome: String,
+    pub(crate) outcome: String,
     /// `happy` or `sad`.
-    path: String,
-    guideline: String,
-    template: Option<String>,
+    pub(crate) path: String,
+    pub(crate) guideline: String,
+    pub(crate) template: Option<String>,
 }
 
 /// The playbook the case is worked under, at the version it records.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PlaybookView {
-    version: i64,
-    title: String,
-    procedure: Option<String>,
-    steps: Vec<PlaybookStepView>,
-    outcomes: Vec<PlaybookOutcomeView>,
+    pub(crate) version: i64,
+    pub(crate) title: String,
+    pub(crate) procedure: Option<String>,
+    pub(crate) steps: Vec<PlaybookStepView>,
+    pub(crate) outcomes: Vec<PlaybookOutcomeView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -438,14 +438,14 @@ pub(crate) struct LedgerEntryView {
 /// Balances from the entries alone.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct LedgerTotalsView {
-    reserve: Amount,
-    payouts: Amount,
-    refunds: Amount,
-    goodwill: Amount,
-    recoveries: Amount,
-    net_loss: Amount,
+    pub(crate) reserve: Amount,
+    pub(crate) payouts: Amount,
+    pub(crate) refunds: Amount,
+    pub(crate) goodwill: Amount,
+    pub(crate) recoveries: Amount,
+    pub(crate) net_loss: Amount,
     /// What the Guarantee still pays on this claim; absent when the case is not a claim.
-    limit_left: Option<Amount>,
+    pub(crate) limit_left: Option<Amount>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -476,16 +476,16 @@ pub(crate) struct AuditView {
 /// A case with everything about it.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CaseDetail {
-    case: CaseView,
-    eligibility: Option<StoredEligibility>,
-    playbook: Option<PlaybookView>,
-    decisions: Vec<DecisionView>,
-    ledger: Vec<LedgerEntryView>,
-    totals: LedgerTotalsView,
-    messages: Vec<MessageView>,
-    audit: Vec<AuditView>,
+    pub(crate) case: CaseView,
+    pub(crate) eligibility: Option<StoredEligibility>,
+    pub(crate) playbook: Option<PlaybookView>,
+    pub(crate) decisions: Vec<DecisionView>,
+    pub(crate) ledger: Vec<LedgerEntryView>,
+    pub(crate) totals: LedgerTotalsView,
+    pub(crate) messages: Vec<MessageView>,
+    pub(crate) audit: Vec<AuditView>,
     /// Linked events, by id.
-    events: Vec<String>,
+    pub(crate) events: Vec<String>,
 }
 
 fn number_of(id: &str) -> Result<i64, Problem> {

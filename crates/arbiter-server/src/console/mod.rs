@@ -23,6 +23,7 @@ use utoipa_axum::routes;
 
 mod policy;
 pub(crate) mod protect;
+mod resolve;
 
 /// The areas of the product (PRODUCT.md), in the order a team meets them.
 pub(crate) struct Area {
@@ -36,7 +37,7 @@ pub(crate) struct Area {
 #[rustfmt::skip]
 pub(crate) const AREAS: &[Area] = &[
     Area { slug: "protect", href: "/console/protect", name: "Protect", summary: "Real-time decisions on every event: rules, lists, velocity, risk scores and the actions they take, each explained and logged." },
-    Area { slug: "resolve", href: "/console/areas/resolve", name: "Resolve", summary: "Claims, disputes and safety incidents from intake to payout: queues, SLAs, playbooks, guarantee eligibility and the loss ledger." },
+    Area { slug: "resolve", href: "/console/resolve", name: "Resolve", summary: "Claims, disputes and safety incidents from intake to payout: queues, SLAs, playbooks, guarantee eligibility and the loss ledger." },
     Area { slug: "standards", href: "/console/areas/standards", name: "Standards", summary: "Community standards for Clients and Taskers: violations, strikes, the enforcement ladder, notices with reasons, and appeals." },
     Area { slug: "policy", href: "/console/policy", name: "Policy", summary: "The versioned, searchable library of every policy, procedure, guarantee term and message template." },
     Area { slug: "measure", href: "/console/areas/measure", name: "Measure", summary: "KPIs and ROI per market, category and month, with targets, alerts and the monthly business review." },
@@ -193,6 +194,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stylesheet))
         .merge(protect::routes())
         .merge(policy::routes())
+        .merge(resolve::routes())
 }
 
 /// Sends visitors to the console.

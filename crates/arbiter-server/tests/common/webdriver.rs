@@ -299,6 +299,42 @@ impl Browser {
         .await;
     }
 
+    /// Presses one key on the page, as a keyboard user would.
+    pub async fn press_key(&self, key: &str) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}
+        ]}]});
+        self.command(reqwest::Method::POST, "/actions", Some(actions))
+            .await;
+    }
+
+    /// Whether the checkbox matching `css` is checked.
+    pub async fn checked(&self, css: &str) -> bool {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{element}/selected"),
+            None,
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    }
+
+    /// The current value of a form field.
+    pub async fn value(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{element}/property/value"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// Presses Tab on the page, as a keyboard user would.
     pub async fn press_tab(&self) {
         let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [

@@ -1,0 +1,1046 @@
+//! Resolve in the console: the queues with their countdowns, worked from the keyboard, and the
+//! case page with parties, eligibility, risk, playbook, decision form, ledger, messages and the
+//! audit trail. Every change goes through `crate::resolve::ops`, as the API's do.
+
+use super::{AREAS, Area, SignedIn, Staff, render, when};
+use crate::AppState;
+use crate::access::Caller;
+use crate::resolve::{Actor, CaseError, StoredEligibility, case_id, ops};
+use arbiter_model::{Currency, Money, Permission};
+use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
+use arbiter_store::{CaseFilter, CaseRecord};
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, Query, State as AxumState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(queue_page))
+        .routes(routes!(next_submit))
+        .routes(routes!(case_page))
+        .routes(routes!(step_submit))
+        .routes(routes!(update_submit))
+        .routes(routes!(decision_submit))
+        .routes(routes!(ledger_submit))
+        .routes(routes!(message_submit))
+        .routes(routes!(queue_script))
+}
+
+fn problem(e: impl Into<crate::problem::Problem>) -> Response {
+    e.into().into_response()
+}
+
+struct QueueTab {
+    id: String,
+    name: String,
+    open: i64,
+    overdue: i64,
+}
+
+struct CaseRow {
+    id: String,
+    number: i64,
+    case_type: String,
+    market: String,
+    priority: String,
+    state: String,
+    assignee: String,
+    claimed: String,
+    risk: i64,
+    /// What is due next and how long is left: the first response, then the resolution.
+    due: String,
+    overdue: bool,
+    summary: String,
+}
+
+fn money(minor: Option<i64>, currency: &str) -> String {
+    match (minor, Currency::parse(currency)) {
+        (Some(minor), Ok(c)) => Money::new(minor, c).to_string(),
+        _ => String::new(),
+    }
+}
+
+impl CaseRow {
+    fn new(c: &CaseRecord, now: i64) -> CaseRow {
+        let (label, due) = if c.first_response_at.is_none() {
+            ("first response", c.first_response_due)
+        } else {
+            ("resolution", c.resolution_due)
+        };
+        CaseRow {
+            id: case_id(c.number),
+            number: c.number,
+            case_type: CaseType::parse(&c.case_type)
+                .map_or(c.case_type.clone(), |t| t.label().into()),
+            market: c.market.clone(),
+            priority: c.priority.clone(),
+            state: c.state.replace('_', " "),
+            assignee: c.assignee.clone().unwrap_or_default(),
+            claimed: money(c.claimed_minor, &c.currency),
+            risk: c.risk_score,
+            due: format!("{label}: {}", arbiter_resolve::sla::countdown(due, now)),
+            overdue: due < now,
+            summary: c.summary.chars().take(90).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "resolve.html")]
+struct QueuePage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    queues: Vec<QueueTab>,
+    queue: String,
+    state: String,
+    mine: bool,
+    rows: Vec<CaseRow>,
+    can_work: bool,
+    message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct QueueQuery {
+    #[serde(default)]
+    queue: String,
+    /// `open` (the default), `all`, or a state.
+    #[serde(default)]
+    state: String,
+    /// Only the signed-in person's cases.
+    #[serde(default)]
+    mine: Option<String>,
+}
+
+async fn queue_view(
+    state: &AppState,
+    caller: &Caller,
+    query: QueueQuery,
+    message: Option<String>,
+) -> Result<QueuePage, Response> {
+    let now = crate::now();
+    let counts = state.store().queue_counts(now).await.map_err(problem)?;
+    let queues = state
+        .resolution()
+        .queues
+        .iter()
+        .map(|q| {
+            let (open, overdue) = counts
+                .iter()
+                .find(|(id, _, _)| id == &q.id)
+                .map_or((0, 0), |(_, o, d)| (*o, *d));
+            QueueTab {
+                id: q.id.clone(),
+                name: q.name.clone(),
+                open,
+                overdue,
+            }
+        })
+        .collect();
+    let states = match query.state.as_str() {
+        "" | "open" => State::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        "all" => Vec::new(),
+        other => vec![
+            State::parse(other)
+                .map_err(|e| problem(crate::problem::Problem::bad_request(format!("state: {e}"))))?
+                .as_str()
+                .to_owned(),
+        ],
+    };
+    let mine = query.mine.is_some();
+    let filter = CaseFilter {
+        queue: Some(query.queue.clone()).filter(|q| !q.is_empty()),
+        states,
+        assignee: mine.then(|| caller.label.clone()),
+        ..CaseFilter::default()
+    };
+    let cases = state
+        .store()
+        .list_cases(&filter, None, 200)
+        .await
+        .map_err(problem)?;
+    Ok(QueuePage {
+        signed_in: Some(SignedIn::from(caller)),
+        area: "resolve",
+        areas: AREAS,
+        queues,
+        queue: query.queue,
+        state: if query.state.is_empty() {
+            "open".into()
+        } else {
+            query.state
+        },
+        mine,
+        rows: cases.iter().map(|c| CaseRow::new(c, now)).collect(),
+        can_work: caller.role.allows(Permission::WorkCases),
+        message,
+    })
+}
+
+/// The queues: open cases most urgent first, each with what is due next and the time left.
+/// `j`/`k` move, Enter opens, `n` pulls the next case.
+#[utoipa::path(get, path = "/console/resolve", tag = "console",
+    params(("queue" = Option<String>, Query), ("state" = Option<String>, Query), ("mine" = Option<String>, Query)),
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
+async fn queue_page(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    query: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return problem(crate::problem::Problem::bad_request(
+            "queue, state and mine are the filters",
+        ));
+    };
+    match queue_view(&state, &caller, query, None).await {
+        Ok(page) => render(&page),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct NextForm {
+    #[serde(default)]
+    queue: String,
+}
+
+/// Assigns the signed-in specialist the most urgent unassigned case and opens it.
+#[utoipa::path(post, path = "/console/resolve/next", tag = "console",
+    responses((status = 303, description = "To the case"), (status = 404, description = "HTML: nothing waits", content_type = "text/html")))]
+async fn next_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Form(form): Form<NextForm>,
+) -> Response {
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(message) => {
+            return refuse_queue(&state, &caller, &form.queue, StatusCode::FORBIDDEN, message)
+                .await;
+        }
+    };
+    let queue = Some(form.queue.as_str()).filter(|q| !q.is_empty());
+    match ops::pull_next(&state, &actor, queue).await {
+        Ok(Some(case)) => {
+            Redirect::to(&format!("/console/resolve/cases/{}", case.number)).into_response()
+        }
+        Ok(None) => {
+            refuse_queue(
+                &state,
+                &caller,
+                &form.queue,
+                StatusCode::NOT_FOUND,
+                "No open case waits unassigned here.".into(),
+            )
+            .await
+        }
+        Err(e) => problem(e),
+    }
+}
+
+async fn refuse_queue(
+    state: &AppState,
+    caller: &Caller,
+    queue: &str,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let query = QueueQuery {
+        queue: queue.to_owned(),
+        ..QueueQuery::default()
+    };
+    match queue_view(state, caller, query, Some(message)).await {
+        Ok(page) => (status, render(&page)).into_response(),
+        Err(r) => r,
+    }
+}
+
+fn worker(caller: &Caller) -> Result<Actor, String> {
+    if caller.role.allows(Permission::WorkCases) {
+        Ok(Actor::Person(caller.label.clone()))
+    } else {
+        Err(format!(
+            "The {} role may read cases but not work them: that needs an admin or agent.",
+            caller.role
+        ))
+    }
+}
+
+/// The queue page's keyboard: a small script added to a page that works without it.
+#[utoipa::path(get, path = "/console/assets/resolve.js", tag = "console",
+    responses((status = 200, description = "JavaScript", content_type = "text/javascript")))]
+async fn queue_script() -> impl IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/resolve.js"),
+    )
+}
+
+struct StepRow {
+    id: String,
+    title: String,
+    evidence: String,
+    clause: String,
+    href: String,
+    done: bool,
+}
+
+struct OutcomeRow {
+    outcome: String,
+    label: String,
+    path: String,
+    guideline: String,
+    template: String,
+}
+
+struct LedgerRow {
+    id: i64,
+    kind: String,
+    counterparty: String,
+    amount: String,
+    note: String,
+    by: String,
+    at: String,
+}
+
+struct TimelineRow {
+    at: String,
+    who: String,
+    what: String,
+    detail: String,
+    /// The event's page, for events.
+    href: String,
+}
+
+struct MessageRow {
+    at: String,
+    direction: String,
+    party: String,
+    locale: String,
+    template: String,
+    body: String,
+    by: String,
+}
+
+/// What the decision form held when it was refused, so nothing typed is lost.
+#[derive(Default, Clone)]
+struct DecisionDraft {
+    outcome: String,
+    amount: String,
+    clauses: String,
+    text: String,
+    override_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "resolve_case.html")]
+struct CasePage {
+    signed_in: Option<SignedIn>,
+    area: &'static str,
+    areas: &'static [Area],
+    id: String,
+    number: i64,
+    version: i64,
+    title: String,
+    state: String,
+    priority: String,
+    queue: String,
+    queues: Vec<(String, String)>,
+    priorities: Vec<&'static str>,
+    assignee: String,
+    market: String,
+    currency: String,
+    claimant: String,
+    client: String,
+    tasker: String,
+    task: String,
+    source: String,
+    summary: String,
+    claimed: String,
+    risk: i64,
+    opened: String,
+    first_response: String,
+    resolution: String,
+    overdue: bool,
+    automated: bool,
+    eligibility: Option<StoredEligibility>,
+    eligibility_payable: String,
+    playbook_title: String,
+    playbook_version: i64,
+    steps: Vec<StepRow>,
+    outcomes: Vec<OutcomeRow>,
+    allowed_steps: Vec<(&'static str, &'static str)>,
+    can_decide: bool,
+    decisions: Vec<(String, String, String, String, String)>,
+    ledger: Vec<LedgerRow>,
+    totals: Vec<(&'static str, String)>,
+    limit_left: String,
+    entry_kinds: Vec<&'static str>,
+    counterparties: Vec<&'static str>,
+    messages: Vec<MessageRow>,
+    templates: Vec<String>,
+    timeline: Vec<TimelineRow>,
+    can_work: bool,
+    message: Option<String>,
+    draft: DecisionDraft,
+}
+
+/// The playbook's steps (with a link to each clause) and outcomes, and its title.
+fn playbook_parts(
+    detail: &crate::api::cases::CaseDetail,
+) -> (Vec<StepRow>, Vec<OutcomeRow>, String) {
+    let Some(playbook) = &detail.playbook else {
+        return (Vec::new(), Vec::new(), String::new());
+    };
+    let steps = playbook
+        .steps
+        .iter()
+        .map(|s| StepRow {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            evidence: s.evidence.join(", "),
+            clause: s.clause.clone().unwrap_or_default(),
+            href: s.clause.as_deref().map(clause_href).unwrap_or_default(),
+            done: s.done,
+        })
+        .collect();
+    let outcomes = playbook
+        .outcomes
+        .iter()
+        .map(|o| OutcomeRow {
+            label: Outcome::parse(&o.outcome).map_or(o.outcome.clone(), |x| x.label().into()),
+            outcome: o.outcome.clone(),
+            path: o.path.clone(),
+            guideline: o.guideline.clone(),
+            template: o.template.clone().unwrap_or_default(),
+        })
+        .collect();
+    (steps, outcomes, playbook.title.clone())
+}
+
+fn totals_rows(detail: &crate::api::cases::CaseDetail) -> Vec<(&'static str, String)> {
+    let t = &detail.totals;
+    let show = |a: &crate::api::cases::Amount| money(Some(a.minor), &a.currency);
+    vec![
+        ("Reserve held", show(&t.reserve)),
+        ("Paid out", show(&t.payouts)),
+        ("Refunds", show(&t.refunds)),
+        ("Goodwill", show(&t.goodwill)),
+        ("Recovered", show(&t.recoveries)),
+        ("Net loss", show(&t.net_loss)),
+    ]
+}
+
+/// A clause reference as a link into the policy library.
+fn clause_href(clause: &str) -> String {
+    match arbiter_policy::Citation::parse(clause) {
+        Some(c) => match c.clause {
+            Some(n) => format!("/console/policy/{}#s{n}", c.document),
+            None => format!("/console/policy/{}", c.document),
+        },
+        None => String::new(),
+    }
+}
+
+async fn case_view(
+    state: &AppState,
+    caller: &Caller,
+    number: i64,
+    message: Option<String>,
+    draft: DecisionDraft,
+) -> Result<CasePage, Response> {
+    let detail = crate::api::cases::case_detail(state, number)
+        .await
+        .map_err(problem)?;
+    let store = state.store();
+    let case = store.case(number).await.map_err(problem)?.ok_or_else(|| {
+        problem(crate::problem::Problem::not_found(format!(
+            "there is no case {}",
+            case_id(number)
+        )))
+    })?;
+    let now = crate::now();
+    let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
+    let playbook = playbook_parts(&detail);
+    let from = State::parse(&case.state).unwrap_or(State::New);
+    let mut timeline: Vec<(i64, TimelineRow)> = Vec::new();
+    for event_id in store.case_events(number).await.map_err(problem)? {
+        if let Some(event) = store.event(&event_id).await.map_err(problem)? {
+            timeline.push((
+                event.occurred_at,
+                TimelineRow {
+                    at: when(event.occurred_at),
+                    who: event.actor_id.clone(),
+                    what: event.event_type.clone(),
+                    href: format!("/console/events/{event_id}"),
+                    detail: event_id,
+                },
+            ));
+        }
+    }
+    for audit in store.case_audit(number).await.map_err(problem)? {
+        let e = audit.entry;
+        let detail = match (&e.before, &e.after) {
+            (Some(b), Some(a)) => format!("{b} → {a}"),
+            (None, Some(a)) => a.clone(),
+            _ => String::new(),
+        };
+        timeline.push((
+            audit.at,
+            TimelineRow {
+                at: when(audit.at),
+                who: format!("{} ({})", e.actor, e.actor_kind),
+                what: e.action.replace('_', " "),
+                detail: [detail, e.note]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" — "),
+                href: String::new(),
+            },
+        ));
+    }
+    timeline.sort_by_key(|(at, _)| *at);
+    let currency = case.currency.clone();
+    let templates: Vec<String> = {
+        let mut t: Vec<String> = playbook
+            .1
+            .iter()
+            .filter(|o| !o.template.is_empty())
+            .map(|o| o.template.clone())
+            .collect();
+        if case_type.is_claim() {
+            t.push("TPL-CLAIM-DECISION-EN §4".into());
+        } else {
+            t.push("TPL-CASE-UPDATE-EN §1".into());
+            t.push("TPL-CASE-UPDATE-EN §3".into());
+        }
+        t.sort();
+        t.dedup();
+        t
+    };
+    Ok(CasePage {
+        signed_in: Some(SignedIn::from(caller)),
+        area: "resolve",
+        areas: AREAS,
+        id: case_id(number),
+        number,
+        version: case.version,
+        title: case_type.label().into(),
+        state: case.state.clone(),
+        priority: case.priority.clone(),
+        queue: case.queue.clone(),
+        queues: state
+            .resolution()
+            .queues
+            .iter()
+            .map(|q| (q.id.clone(), q.name.clone()))
+            .collect(),
+        priorities: Priority::ALL.iter().map(|p| p.as_str()).collect(),
+        assignee: case.assignee.clone().unwrap_or_default(),
+        market: case.market.clone(),
+        currency: currency.clone(),
+        claimant: case.claimant_id.clone().unwrap_or_default(),
+        client: case.client_id.clone().unwrap_or_default(),
+        tasker: case.tasker_id.clone().unwrap_or_default(),
+        task: case.task_id.clone().unwrap_or_default(),
+        source: match &case.source_ref {
+            Some(r) => format!("{} {r}", case.source),
+            None => case.source.clone(),
+        },
+        summary: case.summary.clone(),
+        claimed: money(case.claimed_minor, &currency),
+        risk: case.risk_score,
+        opened: when(case.opened_at),
+        first_response: match case.first_response_at {
+            Some(at) => format!("answered {}", when(at)),
+            None => arbiter_resolve::sla::countdown(case.first_response_due, now),
+        },
+        resolution: match case.resolved_at {
+            Some(at) => format!("resolved {}", when(at)),
+            None => arbiter_resolve::sla::countdown(case.resolution_due, now),
+        },
+        overdue: case.resolved_at.is_none() && case.resolution_due < now,
+        automated: case.automated,
+        eligibility_payable: detail
+            .eligibility
+            .as_ref()
+            .map(|e| money(Some(e.payable_minor), &e.currency))
+            .unwrap_or_default(),
+        eligibility: detail.eligibility.clone(),
+        playbook_title: playbook.2.clone(),
+        playbook_version: case.playbook_version,
+        steps: playbook.0,
+        outcomes: playbook.1,
+        allowed_steps: arbiter_resolve::allowed_steps(from)
+            .into_iter()
+            .filter(|s| *s != Step::Decide)
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        can_decide: arbiter_resolve::next_state(from, Step::Decide).is_ok(),
+        decisions: store
+            .case_decisions(number)
+            .await
+            .map_err(problem)?
+            .into_iter()
+            .map(|d| {
+                (
+                    when(d.decided_at),
+                    Outcome::parse(&d.decision.outcome)
+                        .map_or(d.decision.outcome.clone(), |o| o.label().into()),
+                    money(d.decision.amount_minor, &d.decision.currency),
+                    d.decision.clauses.join(", "),
+                    format!(
+                        "{}{}",
+                        d.decision.decided_by,
+                        if d.decision.automated {
+                            " (automatic)"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            })
+            .collect(),
+        ledger: store
+            .ledger(number)
+            .await
+            .map_err(problem)?
+            .into_iter()
+            .map(|r| LedgerRow {
+                id: r.id,
+                kind: EntryKind::parse(&r.entry.kind)
+                    .map_or(r.entry.kind.clone(), |k| k.label().into()),
+                counterparty: r.entry.counterparty.clone(),
+                amount: money(Some(r.entry.amount_minor), &r.entry.currency),
+                note: [
+                    r.entry.note.clone(),
+                    r.entry
+                        .override_reason
+                        .clone()
+                        .map(|o| format!("override: {o}"))
+                        .unwrap_or_default(),
+                    r.entry
+                        .reverses
+                        .map(|e| format!("reverses #{e}"))
+                        .unwrap_or_default(),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+                by: r.entry.recorded_by,
+                at: when(r.recorded_at),
+            })
+            .collect(),
+        totals: totals_rows(&detail),
+        limit_left: detail
+            .totals
+            .limit_left
+            .as_ref()
+            .map(|a| money(Some(a.minor), &a.currency))
+            .unwrap_or_default(),
+        entry_kinds: EntryKind::ALL.iter().map(|k| k.as_str()).collect(),
+        counterparties: Counterparty::ALL.iter().map(|c| c.as_str()).collect(),
+        messages: store
+            .case_messages(number)
+            .await
+            .map_err(problem)?
+            .into_iter()
+            .map(|m| MessageRow {
+                at: when(m.at),
+                direction: if m.message.direction == "out" {
+                    "to".into()
+                } else {
+                    "from".into()
+                },
+                party: m.message.party,
+                locale: m.message.locale,
+                template: m.message.template.unwrap_or_default(),
+                body: m.message.body,
+                by: m.message.sent_by,
+            })
+            .collect(),
+        templates,
+        timeline: timeline.into_iter().map(|(_, row)| row).collect(),
+        can_work: caller.role.allows(Permission::WorkCases),
+        message,
+        draft,
+    })
+}
+
+/// A case: parties, deadlines, eligibility and risk, the playbook and its steps, the decision
+/// form, the ledger, messages, and a timeline of its events and every change.
+#[utoipa::path(get, path = "/console/resolve/cases/{number}", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 404, description = "No such case")))]
+async fn case_page(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+) -> Response {
+    match case_view(&state, &caller, number, None, DecisionDraft::default()).await {
+        Ok(page) => render(&page),
+        Err(r) => r,
+    }
+}
+
+/// After a change: back to the case, or the case again with what went wrong.
+async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    number: i64,
+    result: Result<CaseRecord, CaseError>,
+    draft: DecisionDraft,
+) -> Response {
+    let error = match result {
+        Ok(_) => return Redirect::to(&format!("/console/resolve/cases/{number}")).into_response(),
+        Err(e) => e,
+    };
+    let status = match &error {
+        CaseError::NotFound(_) => StatusCode::NOT_FOUND,
+        CaseError::Illegal(_) | CaseError::Store(arbiter_store::StoreError::Stale(_)) => {
+            StatusCode::CONFLICT
+        }
+        CaseError::Store(_) => return problem(error),
+        _ => StatusCode::BAD_REQUEST,
+    };
+    match case_view(state, caller, number, Some(error.to_string()), draft).await {
+        Ok(page) => (status, render(&page)).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn forbidden(state: &AppState, caller: &Caller, number: i64, message: String) -> Response {
+    match case_view(
+        state,
+        caller,
+        number,
+        Some(message),
+        DecisionDraft::default(),
+    )
+    .await
+    {
+        Ok(page) => (StatusCode::FORBIDDEN, render(&page)).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct StepForm {
+    step: String,
+    #[serde(default)]
+    note: String,
+    version: i64,
+}
+
+/// Takes a lifecycle step.
+#[utoipa::path(post, path = "/console/resolve/cases/{number}/step", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 303, description = "To the case"), (status = 409, description = "HTML with the reason", content_type = "text/html")))]
+async fn step_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+    form: Result<Form<StepForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the step form sends step, note and version",
+        ));
+    };
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return forbidden(&state, &caller, number, m).await,
+    };
+    let result = match Step::parse(&form.step) {
+        Ok(step) => ops::step(&state, &actor, number, Some(form.version), step, &form.note).await,
+        Err(e) => Err(CaseError::Invalid(format!("step: {e}"))),
+    };
+    answer(&state, &caller, number, result, DecisionDraft::default()).await
+}
+
+/// Assigns, re-prioritises, moves to another queue, or marks playbook steps: `assign` is `me` or
+/// `nobody`; each playbook step is a checkbox `step.ID`, with `steps` set when they were shown.
+#[utoipa::path(post, path = "/console/resolve/cases/{number}/update", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html")))]
+async fn update_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return forbidden(&state, &caller, number, m).await,
+    };
+    let version = form.get("version").and_then(|v| v.parse().ok());
+    let mut update = ops::Update::default();
+    match form.get("assign").map(String::as_str) {
+        Some("me") => update.assignee = Some(Some(caller.label.clone())),
+        Some("nobody") => update.assignee = Some(None),
+        _ => {}
+    }
+    if let Some(p) = form.get("priority").filter(|p| !p.is_empty()) {
+        match Priority::parse(p) {
+            Ok(p) => update.priority = Some(p),
+            Err(e) => {
+                return answer(
+                    &state,
+                    &caller,
+                    number,
+                    Err(CaseError::Invalid(format!("priority: {e}"))),
+                    DecisionDraft::default(),
+                )
+                .await;
+            }
+        }
+    }
+    update.queue = form.get("queue").filter(|q| !q.is_empty()).cloned();
+    if form.contains_key("steps") {
+        let case_type = match state.store().case(number).await {
+            Ok(Some(c)) => CaseType::parse(&c.case_type).unwrap_or(CaseType::Other),
+            Ok(None) => {
+                return answer(
+                    &state,
+                    &caller,
+                    number,
+                    Err(CaseError::NotFound(case_id(number))),
+                    DecisionDraft::default(),
+                )
+                .await;
+            }
+            Err(e) => return problem(e),
+        };
+        if let Some(playbook) = state.resolution().playbook(case_type) {
+            for step in &playbook.steps {
+                if form.contains_key(&format!("step.{}", step.id)) {
+                    update.steps_done.push(step.id.clone());
+                } else {
+                    update.steps_undone.push(step.id.clone());
+                }
+            }
+        }
+    }
+    let result = ops::update(&state, &actor, number, version, update).await;
+    answer(&state, &caller, number, result, DecisionDraft::default()).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct DecisionForm {
+    outcome: String,
+    #[serde(default)]
+    amount: String,
+    /// Comma- or line-separated clause references.
+    #[serde(default)]
+    clauses: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    override_reason: String,
+    version: i64,
+}
+
+/// Decides the case; a refused decision comes back with everything typed still in the form.
+#[utoipa::path(post, path = "/console/resolve/cases/{number}/decision", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html"),
+        (status = 409, description = "HTML: decided meanwhile, or not decidable now", content_type = "text/html")))]
+async fn decision_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+    form: Result<Form<DecisionForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the decision form sends outcome, amount, clauses, text and version",
+        ));
+    };
+    let draft = DecisionDraft {
+        outcome: form.outcome.clone(),
+        amount: form.amount.clone(),
+        clauses: form.clauses.clone(),
+        text: form.text.clone(),
+        override_reason: form.override_reason.clone(),
+    };
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return forbidden(&state, &caller, number, m).await,
+    };
+    let result = async {
+        let outcome = Outcome::parse(&form.outcome)
+            .map_err(|e| CaseError::Invalid(format!("outcome: {e}")))?;
+        let amount = amount_in_case_currency(&state, number, &form.amount).await?;
+        let clauses = form
+            .clauses
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let request = crate::resolve::DecisionRequest {
+            outcome,
+            amount,
+            clauses,
+            text: form.text.trim().to_owned(),
+            override_reason: Some(form.override_reason.trim().to_owned()).filter(|r| !r.is_empty()),
+        };
+        ops::decide(&state, &actor, number, Some(form.version), request).await
+    }
+    .await;
+    answer(&state, &caller, number, result, draft).await
+}
+
+/// Reads a typed amount in the case's currency; empty is none.
+async fn amount_in_case_currency(
+    state: &AppState,
+    number: i64,
+    text: &str,
+) -> Result<Option<Money>, CaseError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let case = state
+        .store()
+        .case(number)
+        .await?
+        .ok_or_else(|| CaseError::NotFound(case_id(number)))?;
+    let currency = Currency::parse(&case.currency).map_err(CaseError::Invalid)?;
+    Money::parse_decimal(text, currency)
+        .map(Some)
+        .map_err(|e| CaseError::Invalid(format!("amount: {e}")))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct LedgerForm {
+    kind: String,
+    counterparty: String,
+    amount: String,
+    #[serde(default)]
+    reverses: String,
+    #[serde(default)]
+    override_reason: String,
+    #[serde(default)]
+    note: String,
+    version: i64,
+}
+
+/// Appends a ledger entry.
+#[utoipa::path(post, path = "/console/resolve/cases/{number}/ledger", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html")))]
+async fn ledger_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+    form: Result<Form<LedgerForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the ledger form sends kind, counterparty, amount and version",
+        ));
+    };
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return forbidden(&state, &caller, number, m).await,
+    };
+    let result = async {
+        let kind =
+            EntryKind::parse(&form.kind).map_err(|e| CaseError::Invalid(format!("kind: {e}")))?;
+        let counterparty = Counterparty::parse(&form.counterparty)
+            .map_err(|e| CaseError::Invalid(format!("counterparty: {e}")))?;
+        let amount = amount_in_case_currency(&state, number, &form.amount)
+            .await?
+            .ok_or_else(|| CaseError::Invalid("amount: say how much".into()))?;
+        let reverses = match form.reverses.trim().trim_start_matches('#') {
+            "" => None,
+            n => Some(n.parse().map_err(|_| {
+                CaseError::Invalid(format!("reverses: {n:?} is not an entry number"))
+            })?),
+        };
+        let entry = arbiter_resolve::NewEntry {
+            kind,
+            counterparty,
+            amount,
+            reverses,
+            override_reason: Some(form.override_reason.trim().to_owned()).filter(|r| !r.is_empty()),
+        };
+        ops::ledger_entry(
+            &state,
+            &actor,
+            number,
+            Some(form.version),
+            entry,
+            form.note.trim(),
+        )
+        .await
+    }
+    .await;
+    answer(&state, &caller, number, result, DecisionDraft::default()).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct MessageForm {
+    party: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    body: String,
+    /// For templates asking what is needed.
+    #[serde(default)]
+    requested: String,
+    version: i64,
+}
+
+/// Sends a message to a party from a template (in their market's language) or as typed.
+#[utoipa::path(post, path = "/console/resolve/cases/{number}/message", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html")))]
+async fn message_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+    form: Result<Form<MessageForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the message form sends party, template or body, and version",
+        ));
+    };
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return forbidden(&state, &caller, number, m).await,
+    };
+    let mut values = std::collections::BTreeMap::new();
+    if !form.requested.trim().is_empty() {
+        values.insert("requested".to_owned(), form.requested.trim().to_owned());
+    }
+    let draft = ops::MessageDraft {
+        party: form.party,
+        direction: "out".into(),
+        template: Some(form.template).filter(|t| !t.is_empty()),
+        values,
+        body: Some(form.body).filter(|b| !b.trim().is_empty()),
+    };
+    let result = ops::message(&state, &actor, number, Some(form.version), draft).await;
+    answer(&state, &caller, number, result, DecisionDraft::default()).await
+}
