@@ -124,8 +124,8 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
     chrome.click("nav a[href='/console']").await;
     chrome.wait_for_text("main h1", "Overview").await;
     assert!(chrome.text("main").await.contains("60"));
-    chrome.click("nav a[href='/console/areas/resolve']").await;
-    chrome.wait_for_text("main h1", "Resolve").await;
+    chrome.click("nav a[href='/console/areas/standards']").await;
+    chrome.wait_for_text("main h1", "Standards").await;
 
     // Signing out ends the session.
     chrome.click("header .who button").await;
@@ -632,6 +632,7 @@ async fn a_clause_is_found_edited_reviewed_published_and_announced() {
             .is_empty()
     );
     chrome.click("form.who button[type=submit]").await;
+    chrome.wait_for_url("/console/sign-in").await;
 
     // The reviewer finds it in the queue, reads the change, and publishes it.
     sign_in("lena", "reviewer's secret").await;
