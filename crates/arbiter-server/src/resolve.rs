@@ -794,10 +794,13 @@ fn changed_fields(
 }
 
 /// Takes a lifecycle step other than deciding (which [`decide`] takes).
+/// Closing releases whatever reserve the case still holds.
 pub fn apply_step(
     case: &mut CaseRecord,
+    additions: &mut CaseAdditions,
     step: Step,
     context: &CaseContext<'_>,
+    actor: &Actor,
 ) -> Result<(), CaseError> {
     if step == Step::Decide {
         return Err(CaseError::Invalid(
@@ -808,7 +811,20 @@ pub fn apply_step(
     let to = arbiter_resolve::next_state(from, step)?;
     case.state = to.as_str().into();
     match step {
-        Step::Close => case.closed_at = Some(context.now),
+        Step::Close => {
+            case.closed_at = Some(context.now);
+            let held = ledger::totals(&context.ledger).reserve;
+            if held > 0 {
+                additions.ledger.push(entry(
+                    case,
+                    EntryKind::ReserveRelease,
+                    "platform",
+                    held,
+                    actor,
+                    "released at close",
+                ));
+            }
+        }
         Step::Reopen => {
             case.reopened += 1;
             case.closed_at = None;
@@ -1098,7 +1114,7 @@ pub mod ops {
         note: &str,
     ) -> Result<CaseRecord, CaseError> {
         run(state, actor, number, version, |case, additions, context| {
-            apply_step(case, step, context)?;
+            apply_step(case, additions, step, context, actor)?;
             if !note.trim().is_empty() {
                 additions
                     .audit

@@ -150,6 +150,24 @@ pub async fn run(args: DemoArgs) -> Result<()> {
 
     decide_all(&store).await?;
 
+    // Cases from the history's claims, reports and rule hits, worked as a team would have.
+    let config = arbiter_resolve::Config::default_config();
+    crate::demo_cases::open_all(&store, &config).await?;
+    let end = store
+        .latest_occurrence(i64::MAX)
+        .await?
+        .unwrap_or_else(|| arbiter_model::to_micros(time::OffsetDateTime::now_utc()));
+    let worked = crate::demo_cases::work_all(&store, &config, args.seed, end).await?;
+    eprintln!(
+        "Opened {} cases: {} resolved automatically, {} decided by specialists ({} appealed, {} reopened), {} still open",
+        worked.opened,
+        worked.automated,
+        worked.decided,
+        worked.appealed,
+        worked.reopened,
+        worked.open
+    );
+
     let password = arbiter_server::access::random_hex(12)?;
     let hash = arbiter_server::access::hash_password(&password).map_err(anyhow::Error::msg)?;
     let now = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
@@ -191,6 +209,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         report.accepted
     );
     println!("  Console:   {base}/console");
+    println!("  Cases:     {base}/console/resolve");
     println!("  Policies:  {base}/console/policy  (help center: {base}/help)");
     println!("  Sign in:   admin / {password}");
     println!(

@@ -5,6 +5,7 @@
 mod backtest;
 mod config;
 mod demo;
+mod demo_cases;
 mod ingest;
 mod policy;
 mod rules;

@@ -374,6 +374,52 @@ fn demo_prepares_a_marketplace_and_an_admin() {
         assert!(list.contains(id), "{list}");
     }
     assert!(!list.contains("draft"), "{list}");
+    // Cases from the history, worked: automatic and human decisions, payouts, open work.
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("resolved automatically"), "{stderr}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = arbiter_store::Store::open(&url).await.unwrap();
+        let cases = store
+            .list_cases(&arbiter_store::CaseFilter::default(), None, 1_000)
+            .await
+            .unwrap();
+        assert!(cases.len() > 100, "{} cases", cases.len());
+        let count =
+            |f: &dyn Fn(&arbiter_store::CaseRecord) -> bool| cases.iter().filter(|c| f(c)).count();
+        assert!(count(&|c| c.automated) > 0);
+        assert!(count(&|c| !c.automated && c.state == "closed") > 50);
+        assert!(count(&|c| c.state != "closed" && c.state != "decided") > 0);
+        assert!(count(&|c| c.reopened > 0) > 0);
+        assert!(
+            count(&|c| c
+                .first_response_at
+                .is_some_and(|at| at > c.first_response_due))
+                > 0,
+            "some first responses are late"
+        );
+        assert!(count(&|c| c.touches > 0) > 50);
+        let paid: usize = cases_paid(&store, &cases).await;
+        assert!(paid > 10, "{paid} cases paid");
+        store.close().await;
+    });
+}
+
+/// How many of `cases` paid something out.
+async fn cases_paid(store: &arbiter_store::Store, cases: &[arbiter_store::CaseRecord]) -> usize {
+    let mut paid = 0;
+    for case in cases {
+        if store
+            .ledger(case.number)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.entry.kind == "payout")
+        {
+            paid += 1;
+        }
+    }
+    paid
 }
 
 #[test]
