@@ -7,6 +7,7 @@
 pub mod case;
 pub mod config;
 pub mod decision;
+pub mod evidence;
 pub mod guarantee;
 pub mod ledger;
 pub mod message;

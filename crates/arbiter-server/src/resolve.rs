@@ -1282,6 +1282,47 @@ pub mod ops {
         .await
     }
 
+    /// Adds an evidence file after checking it by content.
+    pub async fn add_evidence(
+        state: &AppState,
+        actor: &Actor,
+        number: i64,
+        version: Option<i64>,
+        filename: &str,
+        declared_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<CaseRecord, CaseError> {
+        let content_type =
+            arbiter_resolve::evidence::check_evidence(filename, declared_type, &bytes)
+                .map_err(|e| CaseError::Invalid(e.to_string()))?;
+        use sha2::Digest;
+        let sha256: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let filename = filename.trim().to_owned();
+        run(state, actor, number, version, |_, additions, _| {
+            additions.audit.push(actor.audit(
+                "evidence_added",
+                None,
+                Some(format!(
+                    "{filename} ({content_type}, {} bytes)",
+                    bytes.len()
+                )),
+                "",
+            ));
+            additions.evidence.push(arbiter_store::NewEvidence {
+                filename,
+                content_type: content_type.to_owned(),
+                sha256,
+                data: bytes,
+                uploaded_by: actor.name().to_owned(),
+            });
+            Ok(())
+        })
+        .await
+    }
+
     /// A message to write: from a template clause, or free text.
     #[derive(Debug, Clone)]
     pub struct MessageDraft {

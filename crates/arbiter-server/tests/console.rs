@@ -815,6 +815,22 @@ async fn a_claim_is_worked_from_intake_to_payout_in_the_console() {
         "{ledger:?}"
     );
 
+    // A photo of the damage, uploaded from the page.
+    let photo = std::env::temp_dir().join(format!("arbiter-table-{}.png", std::process::id()));
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\nnot really a picture").unwrap();
+    chrome.type_into("#file", photo.to_str().unwrap()).await;
+    chrome.click("form[aria-label=Evidence] button").await;
+    chrome
+        .wait_for_text_containing("#evidence-files tbody", "arbiter-table-")
+        .await;
+    assert!(
+        chrome
+            .text("#evidence-files tbody")
+            .await
+            .contains("image/png")
+    );
+    let _ = std::fs::remove_file(&photo);
+
     // The approval notice, then close.
     chrome
         .click("#template option[value='TPL-CLAIM-DECISION-EN §1']")

@@ -426,6 +426,76 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         "{delivered}"
     );
 
+    // Evidence: checked by content, at most 10 MiB, served back as a download.
+    let upload = |name: &str, content_type: &str, bytes: Vec<u8>| {
+        app.client
+            .post(app.url(&format!("/v1/cases/{id}/evidence?filename={name}")))
+            .bearer_auth(&agent)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+    };
+    let photo = [&[0xFF, 0xD8, 0xFF, 0xE0][..], b"a table, broken"].concat();
+    ok_json(
+        upload("table.jpg", "image/jpeg", photo.clone())
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let disguised = refused(
+        upload("table.jpg", "image/jpeg", b"<script>x</script>".to_vec())
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        disguised.contains("its content is not a JPEG photo"),
+        "{disguised}"
+    );
+    let html = refused(
+        upload("page.html", "text/html", b"<p>hi</p>".to_vec())
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(html.contains("\"text/html\" files are not taken"), "{html}");
+    refused(
+        upload("huge.txt", "text/plain", vec![b'a'; 10 * 1024 * 1024 + 1])
+            .await
+            .unwrap(),
+        413,
+    )
+    .await;
+    let detail = ok_json(
+        app.get(&format!("/v1/cases/{id}")).send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(
+        detail["evidence"].as_array().unwrap().len(),
+        1,
+        "only the photo is kept"
+    );
+    let file = app
+        .get(&format!(
+            "/v1/cases/{id}/evidence/{}",
+            detail["evidence"][0]["id"]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(file.bytes().await.unwrap().to_vec(), photo);
+
     // Closed, then reopened: the audit trail keeps each change with who, before and after.
     ok_json(
         post(format!("/v1/cases/{id}/steps"), json!({"step": "close"}))

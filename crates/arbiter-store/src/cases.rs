@@ -129,10 +129,34 @@ pub struct MessageRecord {
     pub message: NewMessage,
 }
 
+/// An evidence file to store, already checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvidence {
+    pub filename: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub data: Vec<u8>,
+    pub uploaded_by: String,
+}
+
+/// A stored evidence file, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRecord {
+    pub id: i64,
+    pub case_number: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: Micros,
+}
+
 /// What a change appends beside the case row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseAdditions {
     pub audit: Vec<NewAudit>,
+    pub evidence: Vec<NewEvidence>,
     pub decision: Option<NewCaseDecision>,
     pub ledger: Vec<NewLedgerEntry>,
     pub messages: Vec<NewMessage>,
@@ -420,6 +444,23 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
+        for file in &additions.evidence {
+            let sql = format!(
+                "INSERT INTO case_evidence (case_number, filename, content_type, size, sha256, data, uploaded_by, uploaded_at) VALUES ({})",
+                self.placeholders(8)
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(number)
+                .bind(file.filename.as_str())
+                .bind(file.content_type.as_str())
+                .bind(file.data.len() as i64)
+                .bind(file.sha256.as_str())
+                .bind(file.data.clone())
+                .bind(file.uploaded_by.as_str())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
         for m in &additions.messages {
             let sql = format!(
                 "INSERT INTO case_messages (case_number, direction, party, recipient, locale, template, body, sent_by, at) VALUES ({}) RETURNING id",
@@ -657,6 +698,39 @@ impl Store {
         rows.iter().map(message_record).collect()
     }
 
+    /// The evidence files of a case, oldest first, without their bytes.
+    pub async fn case_evidence(&self, number: i64) -> Result<Vec<EvidenceRecord>, StoreError> {
+        let sql = format!(
+            "SELECT id, case_number, filename, content_type, size, sha256, uploaded_by, uploaded_at FROM case_evidence WHERE case_number = {} ORDER BY id",
+            self.placeholders(1)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(number)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(evidence_record).collect()
+    }
+
+    /// One evidence file of a case, with its bytes.
+    pub async fn evidence_file(
+        &self,
+        number: i64,
+        id: i64,
+    ) -> Result<Option<(EvidenceRecord, Vec<u8>)>, StoreError> {
+        let sql = format!(
+            "SELECT id, case_number, filename, content_type, size, sha256, uploaded_by, uploaded_at, data FROM case_evidence WHERE case_number = {} AND id = {}",
+            crate::placeholder(self.backend, 1),
+            crate::placeholder(self.backend, 2)
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(number)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| Ok((evidence_record(&r)?, r.try_get::<Vec<u8>, _>("data")?)))
+            .transpose()
+    }
+
     /// The events linked to a case, oldest link first.
     pub async fn case_events(&self, number: i64) -> Result<Vec<String>, StoreError> {
         let sql = format!(
@@ -855,6 +929,19 @@ fn ledger_record(row: &AnyRow) -> Result<LedgerRecord, StoreError> {
             note: row.try_get("note")?,
             recorded_by: row.try_get("recorded_by")?,
         },
+    })
+}
+
+fn evidence_record(row: &AnyRow) -> Result<EvidenceRecord, StoreError> {
+    Ok(EvidenceRecord {
+        id: row.try_get("id")?,
+        case_number: row.try_get("case_number")?,
+        filename: row.try_get("filename")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_at: row.try_get("uploaded_at")?,
     })
 }
 

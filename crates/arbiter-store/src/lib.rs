@@ -22,8 +22,9 @@ mod protect;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
 pub use cases::{
-    AuditRecord, CaseAdditions, CaseDecisionRecord, CaseFilter, CaseRecord, Intake, LedgerRecord,
-    MessageRecord, NewAudit, NewCaseDecision, NewLedgerEntry, NewMessage,
+    AuditRecord, CaseAdditions, CaseDecisionRecord, CaseFilter, CaseRecord, EvidenceRecord, Intake,
+    LedgerRecord, MessageRecord, NewAudit, NewCaseDecision, NewEvidence, NewLedgerEntry,
+    NewMessage,
 };
 pub use effects::{
     AttemptOutcome, DeliveryRecord, DeliverySubject, DueDelivery, EffectFilter, EffectRecord,

@@ -486,6 +486,19 @@ pub(crate) struct CaseDetail {
     pub(crate) audit: Vec<AuditView>,
     /// Linked events, by id.
     pub(crate) events: Vec<String>,
+    pub(crate) evidence: Vec<EvidenceView>,
+}
+
+/// An evidence file on a case; its bytes are at `/v1/cases/{id}/evidence/{evidence_id}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvidenceView {
+    pub(crate) id: i64,
+    pub(crate) filename: String,
+    pub(crate) content_type: String,
+    pub(crate) size: i64,
+    pub(crate) sha256: String,
+    pub(crate) uploaded_by: String,
+    pub(crate) uploaded_at: String,
 }
 
 fn number_of(id: &str) -> Result<i64, Problem> {
@@ -635,6 +648,20 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
             })
             .collect(),
         events: store.case_events(number).await?,
+        evidence: store
+            .case_evidence(number)
+            .await?
+            .into_iter()
+            .map(|e| EvidenceView {
+                id: e.id,
+                filename: e.filename,
+                content_type: e.content_type,
+                size: e.size,
+                sha256: e.sha256,
+                uploaded_by: e.uploaded_by,
+                uploaded_at: crate::api::format_time(e.uploaded_at),
+            })
+            .collect(),
         case: CaseView::new(&case, now),
     })
 }
@@ -953,4 +980,103 @@ pub(crate) async fn list_queues(
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EvidenceQuery {
+    /// The file's name, e.g. `table.jpg`.
+    filename: String,
+    version: Option<i64>,
+}
+
+/// Adds an evidence file: the body is the file, `Content-Type` its type (JPEG, PNG or WebP
+/// photos, PDF, plain text), checked by content; at most 10 MiB.
+#[utoipa::path(post, path = "/v1/cases/{id}/evidence", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path), EvidenceQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 413, body = Problem)))]
+pub(crate) async fn post_evidence(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<EvidenceQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<CaseView>, Problem> {
+    let actor = worker(&caller)?;
+    let declared = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = crate::api::read_body(body, arbiter_resolve::evidence::MAX_EVIDENCE_BYTES).await?;
+    let case = resolve::ops::add_evidence(
+        &state,
+        &actor,
+        number_of(&id)?,
+        query.version,
+        &query.filename,
+        &declared,
+        bytes.to_vec(),
+    )
+    .await?;
+    Ok(view(case))
+}
+
+/// An evidence file, as uploaded.
+#[utoipa::path(get, path = "/v1/cases/{id}/evidence/{evidence_id}", tag = "cases", security(("bearer" = [])),
+    params(("id" = String, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+pub(crate) async fn get_evidence(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    Path((id, evidence_id)): Path<(String, i64)>,
+) -> Result<axum::response::Response, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    evidence_response(&state, number_of(&id)?, evidence_id).await
+}
+
+/// A stored file as a download: never shown inline, never sniffed as another type.
+pub(crate) async fn evidence_response(
+    state: &AppState,
+    number: i64,
+    evidence_id: i64,
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    let (record, data) = state
+        .store()
+        .evidence_file(number, evidence_id)
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(format!("{} has no evidence {evidence_id}", case_id(number)))
+        })?;
+    let safe_name: String = record
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, record.content_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe_name}\""),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+        ],
+        data,
+    )
+        .into_response())
 }

@@ -55,6 +55,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::decide_case))
         .routes(routes!(cases::record_ledger))
         .routes(routes!(cases::post_message))
+        .routes(routes!(cases::post_evidence))
+        .routes(routes!(cases::get_evidence))
         .routes(routes!(cases::list_queues))
         .routes(routes!(service::healthz))
         .routes(routes!(service::metrics))

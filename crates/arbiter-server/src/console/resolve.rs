@@ -31,6 +31,15 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger_submit))
         .routes(routes!(message_submit))
         .routes(routes!(queue_script))
+        .routes(routes!(evidence_download))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(evidence_submit))
+                // The file and the form around it.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    arbiter_resolve::evidence::MAX_EVIDENCE_BYTES + 64 * 1024,
+                )),
+        )
 }
 
 fn problem(e: impl Into<crate::problem::Problem>) -> Response {
@@ -400,6 +409,8 @@ struct CasePage {
     can_work: bool,
     message: Option<String>,
     draft: DecisionDraft,
+    /// `(id, filename, type, size, by, when)`
+    evidence: Vec<(i64, String, String, String, String, String)>,
 }
 
 /// The playbook's steps (with a link to each clause) and outcomes, and its title.
@@ -683,6 +694,25 @@ async fn case_view(
         can_work: caller.role.allows(Permission::WorkCases),
         message,
         draft,
+        evidence: detail
+            .evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.id,
+                    e.filename.clone(),
+                    e.content_type.clone(),
+                    format!("{:.1} KB", e.size as f64 / 1024.0),
+                    e.uploaded_by.clone(),
+                    e.uploaded_at
+                        .replace('T', " ")
+                        .trim_end_matches('Z')
+                        .chars()
+                        .take(19)
+                        .collect(),
+                )
+            })
+            .collect(),
     })
 }
 
@@ -1043,4 +1073,86 @@ async fn message_submit(
     };
     let result = ops::message(&state, &actor, number, Some(form.version), draft).await;
     answer(&state, &caller, number, result, DecisionDraft::default()).await
+}
+
+/// Adds an evidence file from the case page's upload form.
+#[utoipa::path(post, path = "/console/resolve/cases/{number}/evidence", tag = "console",
+    params(("number" = i64, Path)),
+    responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html"),
+        (status = 413, description = "Too large")))]
+async fn evidence_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Path(number): Path<i64>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return forbidden(&state, &caller, number, m).await,
+    };
+    let mut version = None;
+    let mut file = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return answer(
+                    &state,
+                    &caller,
+                    number,
+                    Err(CaseError::Invalid(format!(
+                        "the upload did not arrive whole: {e}"
+                    ))),
+                    DecisionDraft::default(),
+                )
+                .await;
+            }
+        };
+        match field.name() {
+            Some("version") => version = field.text().await.ok().and_then(|v| v.parse().ok()),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").to_owned();
+                let declared = field.content_type().unwrap_or("").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, declared, bytes.to_vec())),
+                    Err(e) => {
+                        return answer(
+                            &state,
+                            &caller,
+                            number,
+                            Err(CaseError::Invalid(format!(
+                                "the file did not arrive whole (at most 10 MiB): {e}"
+                            ))),
+                            DecisionDraft::default(),
+                        )
+                        .await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let result = match file {
+        Some((name, declared, bytes)) => {
+            ops::add_evidence(&state, &actor, number, version, &name, &declared, bytes).await
+        }
+        None => Err(CaseError::Invalid("choose a file to upload".into())),
+    };
+    answer(&state, &caller, number, result, DecisionDraft::default()).await
+}
+
+/// Downloads an evidence file.
+#[utoipa::path(get, path = "/console/resolve/cases/{number}/evidence/{evidence_id}", tag = "console",
+    params(("number" = i64, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, description = "No such file")))]
+async fn evidence_download(
+    AxumState(state): AxumState<AppState>,
+    Staff(_caller): Staff,
+    Path((number, evidence_id)): Path<(i64, i64)>,
+) -> Response {
+    match crate::api::cases::evidence_response(&state, number, evidence_id).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
 }

@@ -130,3 +130,17 @@ CREATE TABLE intake_progress (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     last_seq BIGINT NOT NULL
 );
+
+-- Evidence files, checked by content before they are stored; never changed once stored.
+CREATE TABLE case_evidence (
+    id           BIGSERIAL PRIMARY KEY,
+    case_number  BIGINT NOT NULL,
+    filename     TEXT   NOT NULL,
+    content_type TEXT   NOT NULL,
+    size         BIGINT NOT NULL,
+    sha256       TEXT   NOT NULL,
+    data         BYTEA  NOT NULL,
+    uploaded_by  TEXT   NOT NULL,
+    uploaded_at  BIGINT NOT NULL
+);
+CREATE INDEX case_evidence_by_case ON case_evidence (case_number, id);
