@@ -102,6 +102,67 @@ pub fn totals(entries: &[Entry]) -> Totals {
     t
 }
 
+/// Money moved in one market and currency in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeriodTotals {
+    pub market: String,
+    pub currency: String,
+    /// `YYYY-MM`, UTC.
+    pub month: String,
+    pub reserved: i64,
+    pub released: i64,
+    pub payouts: i64,
+    pub refunds: i64,
+    pub goodwill: i64,
+    pub recoveries: i64,
+}
+
+impl PeriodTotals {
+    /// Paid out (payouts, refunds, goodwill) less recovered.
+    pub fn net_loss(&self) -> i64 {
+        self.payouts + self.refunds + self.goodwill - self.recoveries
+    }
+}
+
+/// One entry for [`period_totals`]: where and when it was recorded, its kind (for a reversal,
+/// the kind it undoes, counted negative) and amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement<'a> {
+    pub market: &'a str,
+    pub currency: &'a str,
+    pub month: String,
+    pub kind: EntryKind,
+    pub reversal: bool,
+    pub minor: i64,
+}
+
+/// Totals by market, currency and month, sorted; a reversal counts in the month it was
+/// recorded, against the kind of the entry it undoes. Currencies are never added together.
+pub fn period_totals(movements: &[Movement<'_>]) -> Vec<PeriodTotals> {
+    let mut groups: std::collections::BTreeMap<(String, String, String), PeriodTotals> =
+        std::collections::BTreeMap::new();
+    for m in movements {
+        let key = (m.month.clone(), m.market.to_owned(), m.currency.to_owned());
+        let t = groups.entry(key).or_insert_with(|| PeriodTotals {
+            market: m.market.to_owned(),
+            currency: m.currency.to_owned(),
+            month: m.month.clone(),
+            ..PeriodTotals::default()
+        });
+        let amount = if m.reversal { -m.minor } else { m.minor };
+        match m.kind {
+            EntryKind::Reserve => t.reserved += amount,
+            EntryKind::ReserveRelease => t.released += amount,
+            EntryKind::Payout => t.payouts += amount,
+            EntryKind::Refund => t.refunds += amount,
+            EntryKind::Goodwill => t.goodwill += amount,
+            EntryKind::Recovery => t.recoveries += amount,
+            EntryKind::Reversal => {}
+        }
+    }
+    groups.into_values().collect()
+}
+
 /// Why an entry was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
@@ -245,6 +306,32 @@ mod tests {
         assert_eq!(t.reserve, 20_000);
         assert_eq!(t.payouts, 30_000);
         assert_eq!(t.net_loss(), 22_000);
+    }
+
+    #[test]
+    fn period_totals_keep_currencies_apart_and_net_reversals() {
+        let m = |market, currency, month: &str, kind, reversal, minor| Movement {
+            market,
+            currency,
+            month: month.into(),
+            kind,
+            reversal,
+            minor,
+        };
+        let totals = period_totals(&[
+            m("US", "USD", "2026-10", EntryKind::Payout, false, 500),
+            m("US", "USD", "2026-10", EntryKind::Payout, true, 100),
+            m("US", "USD", "2026-10", EntryKind::Recovery, false, 50),
+            m("FR", "EUR", "2026-10", EntryKind::Payout, false, 700),
+            m("US", "USD", "2026-11", EntryKind::Goodwill, false, 20),
+        ]);
+        assert_eq!(totals.len(), 3);
+        let us_october = totals
+            .iter()
+            .find(|t| t.market == "US" && t.month == "2026-10")
+            .unwrap();
+        assert_eq!((us_october.payouts, us_october.net_loss()), (400, 350));
+        assert_eq!(totals[0].currency, "EUR", "sorted by month, then market");
     }
 
     #[test]

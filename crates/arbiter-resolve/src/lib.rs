@@ -18,6 +18,9 @@ pub use case::{CaseType, IllegalStep, Priority, State, Step, allowed_steps, next
 pub use config::{Config, ConfigError, DEFAULT_CONFIG, Playbook, parse_config};
 pub use decision::{AutoRule, Decision, DecisionError, Outcome, auto_resolve};
 pub use guarantee::{ClaimFacts, Eligibility, GuaranteeTerms, eligibility};
-pub use ledger::{Counterparty, Entry, EntryKind, LedgerError, NewEntry, Totals};
+pub use ledger::{
+    Counterparty, Entry, EntryKind, LedgerError, Movement, NewEntry, PeriodTotals, Totals,
+    period_totals,
+};
 pub use routing::{Queue, RouteFacts, route};
 pub use sla::{Breaches, Deadlines, SlaTarget};

@@ -9,7 +9,7 @@
     if (at >= 0) rows[at].removeAttribute("aria-selected");
     at = Math.max(0, Math.min(rows.length - 1, next));
     rows[at].setAttribute("aria-selected", "true");
-    rows[at].querySelector("a").focus();
+    rows[at].querySelector("th a").focus();
   }
   document.addEventListener("keydown", function (e) {
     var tag = (e.target.tagName || "").toLowerCase();

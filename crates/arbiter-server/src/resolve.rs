@@ -1282,6 +1282,79 @@ pub mod ops {
         .await
     }
 
+    /// One action on many cases, each changed on its own: `assign` (a person, or empty to
+    /// unassign), `priority`, `queue` or `step`. Answers each case's id with `Ok` or the reason
+    /// it was left alone; an unknown action or value refuses the whole request.
+    pub async fn bulk(
+        state: &AppState,
+        actor: &Actor,
+        ids: &[String],
+        action: &str,
+        value: &str,
+    ) -> Result<Vec<(String, Result<(), String>)>, CaseError> {
+        if ids.is_empty() || ids.len() > 500 {
+            return Err(CaseError::Invalid("cases: name 1 to 500 cases".into()));
+        }
+        enum Action {
+            Update(Update),
+            Step(Step),
+        }
+        let action = match action {
+            "assign" => Action::Update(Update {
+                assignee: Some(Some(value.trim().to_owned()).filter(|v| !v.is_empty())),
+                ..Update::default()
+            }),
+            "priority" => Action::Update(Update {
+                priority: Some(
+                    Priority::parse(value)
+                        .map_err(|e| CaseError::Invalid(format!("value: {e}")))?,
+                ),
+                ..Update::default()
+            }),
+            "queue" => Action::Update(Update {
+                queue: Some(value.to_owned()),
+                ..Update::default()
+            }),
+            "step" => match Step::parse(value) {
+                Ok(Step::Decide) | Err(_) => {
+                    return Err(CaseError::Invalid(format!(
+                        "value: {value:?} is not a step taken in bulk (triage, investigate, request_information, information_received, close, appeal, reopen)"
+                    )));
+                }
+                Ok(step) => Action::Step(step),
+            },
+            other => {
+                return Err(CaseError::Invalid(format!(
+                    "action: {other:?} is not one of assign, priority, queue, step"
+                )));
+            }
+        };
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(number) = case_number(id) else {
+                outcomes.push((id.clone(), Err(format!("{id:?} is not a case id"))));
+                continue;
+            };
+            let result = match &action {
+                Action::Update(update) => {
+                    self::update(state, actor, number, None, update.clone()).await
+                }
+                Action::Step(step) => self::step(state, actor, number, None, *step, "").await,
+            };
+            outcomes.push((
+                id.clone(),
+                match result {
+                    Ok(_) => Ok(()),
+                    Err(CaseError::Store(e)) if !matches!(e, StoreError::Stale(_)) => {
+                        return Err(CaseError::Store(e));
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+            ));
+        }
+        Ok(outcomes)
+    }
+
     /// Adds an evidence file after checking it by content.
     pub async fn add_evidence(
         state: &AppState,

@@ -572,6 +572,63 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     .await;
     assert_eq!(late["decisions"].as_array().unwrap().len(), 1);
 
+    // Bulk: each case changed on its own, each answer says why not.
+    let bulk = ok_json(
+        post(
+            "/v1/cases/bulk".into(),
+            json!({"cases": [id, "case_999", "nonsense"], "action": "priority", "value": "high"}),
+        )
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(bulk[0]["ok"], true, "{bulk}");
+    assert_eq!(bulk[1]["error"], "there is no case case_999");
+    assert!(bulk[2]["error"].as_str().unwrap().contains("not a case id"));
+    refused(
+        post(
+            "/v1/cases/bulk".into(),
+            json!({"cases": [id], "action": "step", "value": "decide"}),
+        )
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+    let raised = ok_json(
+        app.get(&format!("/v1/cases/{id}")).send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(raised["case"]["priority"], "high");
+
+    // The ledger's totals by market, currency and month, from the entries alone.
+    let totals = ok_json(
+        app.get("/v1/ledger/totals?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let us = &totals.as_array().unwrap()[0];
+    assert_eq!(
+        (us["market"].as_str(), us["currency"].as_str()),
+        (Some("US"), Some("USD"))
+    );
+    assert_eq!(us["payouts"], 45_000 + 12_000);
+    assert_eq!(us["recoveries"], 10_000);
+    assert_eq!(us["net_loss"], 47_000);
+    refused(
+        app.get("/v1/ledger/totals?from=2026-12-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+
     // Queues count what is open and overdue; filters are checked.
     let queues = ok_json(app.get("/v1/queues").send().await.unwrap(), 200).await;
     assert!(

@@ -664,16 +664,19 @@ impl Store {
         rows.iter().map(ledger_record).collect()
     }
 
-    /// Every ledger entry recorded in `[from, to)`, of every case, oldest first: what totals by
-    /// market, currency and month are added up from.
+    /// Every ledger entry recorded in `[from, to)`, of every case, oldest first, each reversal
+    /// with the kind of the entry it undoes: what totals by market, currency and month are
+    /// added up from.
     pub async fn ledger_entries_between(
         &self,
         from: Micros,
         to: Micros,
-    ) -> Result<Vec<LedgerRecord>, StoreError> {
+    ) -> Result<Vec<(LedgerRecord, Option<String>)>, StoreError> {
         let sql = format!(
-            "SELECT id, case_number, kind, counterparty, amount_minor, currency, market, reverses, override_reason, note, recorded_by, recorded_at \
-             FROM ledger_entries WHERE recorded_at >= {} AND recorded_at < {} ORDER BY id",
+            "SELECT l.id, l.case_number, l.kind, l.counterparty, l.amount_minor, l.currency, l.market, l.reverses, \
+             l.override_reason, l.note, l.recorded_by, l.recorded_at, o.kind AS reversed_kind \
+             FROM ledger_entries l LEFT JOIN ledger_entries o ON o.id = l.reverses \
+             WHERE l.recorded_at >= {} AND l.recorded_at < {} ORDER BY l.id",
             crate::placeholder(self.backend, 1),
             crate::placeholder(self.backend, 2)
         );
@@ -682,7 +685,9 @@ impl Store {
             .bind(to)
             .fetch_all(&self.reader)
             .await?;
-        rows.iter().map(ledger_record).collect()
+        rows.iter()
+            .map(|r| Ok((ledger_record(r)?, r.try_get("reversed_kind")?)))
+            .collect()
     }
 
     pub async fn case_messages(&self, number: i64) -> Result<Vec<MessageRecord>, StoreError> {

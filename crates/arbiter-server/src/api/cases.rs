@@ -1080,3 +1080,151 @@ pub(crate) async fn evidence_response(
     )
         .into_response())
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LedgerTotalsQuery {
+    /// RFC 3339, inclusive.
+    from: String,
+    /// RFC 3339, exclusive.
+    to: String,
+    /// One market only.
+    market: Option<String>,
+}
+
+/// Money moved in one market and currency in one month.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PeriodTotalsView {
+    pub(crate) market: String,
+    pub(crate) currency: String,
+    /// `YYYY-MM`, UTC.
+    pub(crate) month: String,
+    pub(crate) reserved: i64,
+    pub(crate) released: i64,
+    pub(crate) payouts: i64,
+    pub(crate) refunds: i64,
+    pub(crate) goodwill: i64,
+    pub(crate) recoveries: i64,
+    /// Payouts, refunds and goodwill less recoveries, in minor units of `currency`.
+    pub(crate) net_loss: i64,
+}
+
+/// The loss ledger's totals by market, currency and month (amounts in minor units; currencies
+/// are never added together), from the entries alone.
+pub(crate) async fn period_totals(
+    state: &AppState,
+    from: i64,
+    to: i64,
+    market: Option<&str>,
+) -> Result<Vec<PeriodTotalsView>, Problem> {
+    let entries = state.store().ledger_entries_between(from, to).await?;
+    let movements: Vec<arbiter_resolve::Movement<'_>> = entries
+        .iter()
+        .filter(|(r, _)| market.is_none_or(|m| r.entry.market == m))
+        .filter_map(|(r, reversed)| {
+            let (kind, reversal) = match reversed {
+                Some(original) => (EntryKind::parse(original).ok()?, true),
+                None => (EntryKind::parse(&r.entry.kind).ok()?, false),
+            };
+            let month = arbiter_model::from_micros(r.recorded_at)
+                .map(|t| format!("{:04}-{:02}", t.year(), u8::from(t.month())))?;
+            Some(arbiter_resolve::Movement {
+                market: &r.entry.market,
+                currency: &r.entry.currency,
+                month,
+                kind,
+                reversal,
+                minor: r.entry.amount_minor,
+            })
+        })
+        .collect();
+    Ok(arbiter_resolve::period_totals(&movements)
+        .into_iter()
+        .map(|t| PeriodTotalsView {
+            net_loss: t.net_loss(),
+            market: t.market,
+            currency: t.currency,
+            month: t.month,
+            reserved: t.reserved,
+            released: t.released,
+            payouts: t.payouts,
+            refunds: t.refunds,
+            goodwill: t.goodwill,
+            recoveries: t.recoveries,
+        })
+        .collect())
+}
+
+/// Ledger totals by market, currency and month for a period.
+#[utoipa::path(get, path = "/v1/ledger/totals", tag = "cases", security(("bearer" = [])),
+    params(LedgerTotalsQuery),
+    responses((status = 200, body = Vec<PeriodTotalsView>), (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub(crate) async fn ledger_totals(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<LedgerTotalsQuery>,
+) -> Result<Json<Vec<PeriodTotalsView>>, Problem> {
+    caller.require(Permission::ReadEvents)?;
+    let from = crate::api::parse_time("from", &query.from)?;
+    let to = crate::api::parse_time("to", &query.to)?;
+    if to <= from {
+        return Err(Problem::bad_request("to: must be after from"));
+    }
+    Ok(Json(
+        period_totals(&state, from, to, query.market.as_deref()).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BulkRequest {
+    /// Case ids, at most 500.
+    cases: Vec<String>,
+    /// `assign` (value: a person, or empty to unassign), `priority`, `queue`, or `step`
+    /// (value: a lifecycle step other than decide).
+    action: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// What became of one case of a bulk action.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BulkOutcome {
+    id: String,
+    ok: bool,
+    /// Why this case was not changed.
+    error: Option<String>,
+}
+
+/// Applies one action to many cases; each case is changed on its own, and each answer says
+/// whether it was and, if not, why.
+#[utoipa::path(post, path = "/v1/cases/bulk", tag = "cases", security(("bearer" = [])),
+    request_body = BulkRequest,
+    responses((status = 200, body = Vec<BulkOutcome>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub(crate) async fn bulk_action(
+    AxumState(state): AxumState<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<BulkRequest>,
+) -> Result<Json<Vec<BulkOutcome>>, Problem> {
+    let actor = worker(&caller)?;
+    let outcomes = resolve::ops::bulk(
+        &state,
+        &actor,
+        &request.cases,
+        &request.action,
+        &request.value,
+    )
+    .await
+    .map_err(Problem::from)?;
+    Ok(Json(
+        outcomes
+            .into_iter()
+            .map(|(id, result)| BulkOutcome {
+                id,
+                ok: result.is_ok(),
+                error: result.err(),
+            })
+            .collect(),
+    ))
+}

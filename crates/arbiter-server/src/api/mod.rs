@@ -50,6 +50,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::diff_policy))
         .routes(routes!(cases::list_cases, cases::open_case))
         .routes(routes!(cases::pull_next))
+        .routes(routes!(cases::bulk_action))
+        .routes(routes!(cases::ledger_totals))
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::take_step))
         .routes(routes!(cases::decide_case))

@@ -24,6 +24,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(queue_page))
         .routes(routes!(next_submit))
+        .routes(routes!(bulk_submit))
         .routes(routes!(case_page))
         .routes(routes!(step_submit))
         .routes(routes!(update_submit))
@@ -114,6 +115,8 @@ struct QueuePage {
     rows: Vec<CaseRow>,
     can_work: bool,
     message: Option<String>,
+    /// Ledger totals of the last 90 days: `(month, market, paid, recovered, net, bar %)`.
+    losses: Vec<(String, String, String, String, String, u32)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -179,7 +182,9 @@ async fn queue_view(
         .list_cases(&filter, None, 200)
         .await
         .map_err(problem)?;
+    let losses = loss_rows(state, now).await?;
     Ok(QueuePage {
+        losses,
         signed_in: Some(SignedIn::from(caller)),
         area: "resolve",
         areas: AREAS,
@@ -195,6 +200,41 @@ async fn queue_view(
         can_work: caller.role.allows(Permission::WorkCases),
         message,
     })
+}
+
+/// Net losses by month, market and currency over the last 90 days, each with a bar scaled to
+/// the largest of its currency.
+async fn loss_rows(
+    state: &AppState,
+    now: i64,
+) -> Result<Vec<(String, String, String, String, String, u32)>, Response> {
+    let from = now - 90 * 86_400_000_000;
+    let totals = crate::api::cases::period_totals(state, from, now + 1, None)
+        .await
+        .map_err(problem)?;
+    let largest = |currency: &str| {
+        totals
+            .iter()
+            .filter(|t| t.currency == currency)
+            .map(|t| t.net_loss.max(0))
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    };
+    Ok(totals
+        .iter()
+        .map(|t| {
+            let bar = (t.net_loss.max(0) * 100 / largest(&t.currency)) as u32;
+            (
+                t.month.clone(),
+                t.market.clone(),
+                money(Some(t.payouts + t.refunds + t.goodwill), &t.currency),
+                money(Some(t.recoveries), &t.currency),
+                money(Some(t.net_loss), &t.currency),
+                bar,
+            )
+        })
+        .collect())
 }
 
 /// The queues: open cases most urgent first, each with what is due next and the time left.
@@ -1154,5 +1194,76 @@ async fn evidence_download(
     match crate::api::cases::evidence_response(&state, number, evidence_id).await {
         Ok(r) => r,
         Err(p) => p.into_response(),
+    }
+}
+
+/// Applies one action to the cases ticked in the queue: each row is a checkbox `case.NUMBER`.
+#[utoipa::path(post, path = "/console/resolve/bulk", tag = "console",
+    responses((status = 200, description = "The queue, with what was done", content_type = "text/html"), (status = 400, description = "HTML with the reason", content_type = "text/html")))]
+async fn bulk_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let queue = form.get("queue").cloned().unwrap_or_default();
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return refuse_queue(&state, &caller, &queue, StatusCode::FORBIDDEN, m).await,
+    };
+    let mut ids: Vec<String> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("case."))
+        .filter_map(|n| n.parse::<i64>().ok())
+        .map(case_id)
+        .collect();
+    ids.sort();
+    if ids.is_empty() {
+        return refuse_queue(
+            &state,
+            &caller,
+            &queue,
+            StatusCode::BAD_REQUEST,
+            "Tick the cases to change first.".into(),
+        )
+        .await;
+    }
+    let (action, value) = match form.get("bulk").map(String::as_str).unwrap_or("") {
+        "assign-me" => ("assign", caller.label.clone()),
+        "unassign" => ("assign", String::new()),
+        other => match other.split_once(':') {
+            Some((action, value)) => (action, value.to_owned()),
+            None => ("", String::new()),
+        },
+    };
+    match ops::bulk(&state, &actor, &ids, action, &value).await {
+        Ok(outcomes) => {
+            let changed = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
+            let refused: Vec<String> = outcomes
+                .into_iter()
+                .filter_map(|(id, r)| r.err().map(|e| format!("{id}: {e}")))
+                .collect();
+            let mut message = format!("{changed} case(s) changed.");
+            if !refused.is_empty() {
+                message.push_str(&format!(" Left alone: {}", refused.join("; ")));
+            }
+            let query = QueueQuery {
+                queue,
+                ..QueueQuery::default()
+            };
+            match queue_view(&state, &caller, query, Some(message)).await {
+                Ok(page) => render(&page),
+                Err(r) => r,
+            }
+        }
+        Err(e) => {
+            refuse_queue(
+                &state,
+                &caller,
+                &queue,
+                StatusCode::BAD_REQUEST,
+                e.to_string(),
+            )
+            .await
+        }
     }
 }
