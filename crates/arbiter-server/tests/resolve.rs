@@ -90,6 +90,28 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     )
     .await;
 
+    // The starter rules decide every event; their flags are the cases' fraud signals.
+    let list = app
+        .client
+        .put(app.url("/v1/lists/disposable_domains"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"entries": ["mailinator.com"], "note": "test"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(list, 200).await;
+    ok_json(
+        app.post_json(
+            "/v1/rulesets",
+            &json!({"source": arbiter_rules::STARTER_PACK, "note": "starter"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+
     // A claim a person must decide, a small one that decides itself, a late one, and the same
     // claim filed twice.
     let mut events = claim_history("t_1", "cl_1", 45_000, 3);
@@ -99,14 +121,20 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     again["id"] = json!("cl_1b");
     again["occurred_at"] = json!(day(4, 8));
     events.push(again);
+    // The Tasker of the late claim's Task asks to be paid outside the platform.
+    events.push(
+        json!({"id": "m_1", "type": "message.sent", "occurred_at": day(1, 12), "market": "US",
+        "actor": {"id": "k_t_3", "role": "tasker"}, "subject": {"id": "c_t_3", "role": "client"},
+        "data": {"text": "Pay me on Venmo and we skip the fee", "thread_id": "th_1"}}),
+    );
     let body: String = events.iter().map(|e| format!("{e}\n")).collect();
     let accepted = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
-    assert_eq!(accepted["accepted"], 10, "{accepted}");
+    assert_eq!(accepted["accepted"], 11, "{accepted}");
 
     let mut all = Vec::new();
     for _ in 0..200 {
         all = cases(app, "").await;
-        if all.len() >= 3 && app.store.intake_progress().await.unwrap() >= 10 {
+        if all.len() >= 3 && app.store.intake_progress().await.unwrap() >= 11 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -134,6 +162,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     assert_eq!(detail["playbook"]["version"], 1);
     assert_eq!(detail["playbook"]["steps"][0]["id"], "intake");
     assert_eq!(detail["audit"][0]["action"], "opened");
+    assert_eq!(detail["signals"], json!([]));
     assert_eq!(detail["audit"][0]["actor_kind"], "system");
 
     // The small claim was approved and paid with no person.
@@ -172,6 +201,16 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         late["eligibility"]["reasons"][0]["clause"],
         "POL-GUARANTEE §3.1"
     );
+    // Its Tasker asked for payment off the platform: a second reason, and the signal beside it.
+    assert_eq!(late["eligibility"]["reasons"][1]["code"], "off_platform");
+    assert_eq!(
+        late["eligibility"]["reasons"][1]["clause"],
+        "POL-GUARANTEE §5.1"
+    );
+    let signal = &late["signals"][0];
+    assert_eq!(signal["event_id"], "m_1", "{late}");
+    assert_eq!(signal["verdict"], "review");
+    assert_eq!(signal["rules"], json!(["OFFPLATFORM-PAYMENT"]));
 
     // A specialist pulls the most urgent case of the claims queue.
     let agent = TestApp::token_for(&app.store, Role::Agent).await;

@@ -487,6 +487,20 @@ pub(crate) struct CaseDetail {
     /// Linked events, by id.
     pub(crate) events: Vec<String>,
     pub(crate) evidence: Vec<EvidenceView>,
+    /// Decisions that flagged a party (review or block), newest first: the fraud signals to
+    /// read beside eligibility.
+    pub(crate) signals: Vec<SignalView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SignalView {
+    pub(crate) event_id: String,
+    pub(crate) event_type: String,
+    pub(crate) user: String,
+    pub(crate) verdict: String,
+    pub(crate) score: f64,
+    pub(crate) rules: Vec<String>,
+    pub(crate) occurred_at: String,
 }
 
 /// An evidence file on a case; its bytes are at `/v1/cases/{id}/evidence/{evidence_id}`.
@@ -647,6 +661,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
                 note: a.entry.note,
             })
             .collect(),
+        signals: signals(store, &case).await?,
         events: store.case_events(number).await?,
         evidence: store
             .case_evidence(number)
@@ -664,6 +679,45 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
             .collect(),
         case: CaseView::new(&case, now),
     })
+}
+
+/// Decisions on the parties' events that asked for review or blocked, newest first, at most ten.
+async fn signals(
+    store: &arbiter_store::Store,
+    case: &CaseRecord,
+) -> Result<Vec<SignalView>, Problem> {
+    let mut found: Vec<arbiter_store::DecisionRecord> = Vec::new();
+    let mut parties: Vec<&String> = [&case.claimant_id, &case.client_id, &case.tasker_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    parties.sort();
+    parties.dedup();
+    for user in parties {
+        let filter = arbiter_store::DecisionFilter {
+            user: Some(user.clone()),
+            ..Default::default()
+        };
+        for d in store.list_decisions(&filter, None, 50).await? {
+            if d.verdict != "allow" && !found.iter().any(|f| f.event_id == d.event_id) {
+                found.push(d);
+            }
+        }
+    }
+    found.sort_by_key(|d| std::cmp::Reverse(d.occurred_at));
+    found.truncate(10);
+    Ok(found
+        .into_iter()
+        .map(|d| SignalView {
+            user: d.actor_id,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            verdict: d.verdict,
+            score: d.score,
+            rules: d.fired,
+            occurred_at: crate::api::format_time(d.occurred_at),
+        })
+        .collect())
 }
 
 /// A case with its eligibility, playbook and the steps done, decisions, ledger and totals,

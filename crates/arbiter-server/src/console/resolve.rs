@@ -451,6 +451,8 @@ struct CasePage {
     draft: DecisionDraft,
     /// `(id, filename, type, size, by, when)`
     evidence: Vec<(i64, String, String, String, String, String)>,
+    /// `(event id, type, user, verdict, rules)`
+    signals: Vec<(String, String, String, String, String)>,
 }
 
 /// The playbook's steps (with a link to each clause) and outcomes, and its title.
@@ -734,6 +736,19 @@ async fn case_view(
         can_work: caller.role.allows(Permission::WorkCases),
         message,
         draft,
+        signals: detail
+            .signals
+            .iter()
+            .map(|g| {
+                (
+                    g.event_id.clone(),
+                    g.event_type.clone(),
+                    g.user.clone(),
+                    g.verdict.clone(),
+                    g.rules.join(", "),
+                )
+            })
+            .collect(),
         evidence: detail
             .evidence
             .iter()
