@@ -8,11 +8,13 @@
 //! target/release/arbiter-bench decisions --rate 2000 --seconds 30
 //! target/release/arbiter-bench backtest --events 10000000
 //! target/release/arbiter-bench search --documents 10000
+//! target/release/arbiter-bench cases --claims 100000
 //! ```
 
 mod ingest;
 mod policy;
 mod protect;
+mod resolve;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
@@ -37,6 +39,8 @@ enum Scenario {
     Backtest(protect::BacktestArgs),
     /// Policy search over a generated library: index build and query latency.
     Search(policy::SearchArgs),
+    /// Cases opened from 100,000 claims, and their queues listed with filters over HTTP.
+    Cases(resolve::CasesArgs),
 }
 
 fn main() -> Result<()> {
@@ -46,6 +50,7 @@ fn main() -> Result<()> {
         Scenario::Decisions(args) => protect::decisions(args),
         Scenario::Backtest(args) => protect::backtest(args),
         Scenario::Search(args) => policy::search(args),
+        Scenario::Cases(args) => resolve::cases(args),
     }
 }
 

@@ -239,7 +239,7 @@ fn prepared_database(binary: &Path, dir: &Path, events: u64) -> Result<String> {
     Ok(url)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
