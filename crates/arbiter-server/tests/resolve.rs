@@ -611,6 +611,41 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     .await;
     assert_eq!(late["decisions"].as_array().unwrap().len(), 1);
 
+    // By hand: a safety incident goes to its queue; the same again links; bad input is named.
+    let incident = json!({"type": "safety_incident", "market": "FR", "priority": "urgent", "task_id": "t_9",
+        "claimant_id": "c_9", "summary": "Threatened by the Tasker at the door."});
+    let opened = ok_json(
+        post("/v1/cases".into(), incident.clone()).await.unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(opened["result"], "opened");
+    assert_eq!(opened["case"]["queue"], "safety");
+    assert_eq!(opened["case"]["currency"], "EUR");
+    let linked = ok_json(post("/v1/cases".into(), incident).await.unwrap(), 200).await;
+    assert_eq!(
+        (linked["result"].as_str(), &linked["case"]["id"]),
+        (Some("linked"), &opened["case"]["id"])
+    );
+    let wrong = json!({"type": "theft_claim", "market": "FR", "summary": "x", "amount": {"minor": 100, "currency": "USD"}});
+    assert!(
+        refused(post("/v1/cases".into(), wrong).await.unwrap(), 400)
+            .await
+            .contains("is not FR's currency (EUR)")
+    );
+    let unknown = json!({"type": "burglary", "market": "FR", "summary": "x"});
+    assert!(
+        refused(post("/v1/cases".into(), unknown).await.unwrap(), 400)
+            .await
+            .starts_with("type: \"burglary\" is not one of")
+    );
+    let nowhere = json!({"type": "other", "market": "JP", "summary": "x"});
+    assert!(
+        refused(post("/v1/cases".into(), nowhere).await.unwrap(), 400)
+            .await
+            .contains("JP has no Guarantee terms")
+    );
+
     // Bulk: each case changed on its own, each answer says why not.
     let bulk = ok_json(
         post(
@@ -678,6 +713,13 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
             .any(|q| q["id"] == "claims" && q["open"] == 1),
         "{queues}"
     );
+    let safety = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "safety")
+        .unwrap();
+    assert_eq!(safety["open"], 1, "{queues}");
     assert_eq!(cases(app, "state=closed").await.len(), 1);
     refused(app.get("/v1/cases?state=shut").send().await.unwrap(), 400).await;
     refused(app.get("/v1/cases/case_999").send().await.unwrap(), 404).await;
