@@ -30,7 +30,7 @@ const DAY: i64 = 86_400;
 
 fn stamp(seconds: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(seconds)
-        .map(|t| arbiter_model::format_rfc3339(t))
+        .map(arbiter_model::format_rfc3339)
         .unwrap_or_default()
 }
 
