@@ -1282,6 +1282,110 @@ pub mod ops {
         .await
     }
 
+    /// A case as a person opens it.
+    #[derive(Debug, Clone)]
+    pub struct ByHand {
+        pub case_type: CaseType,
+        pub priority: Priority,
+        pub market: String,
+        pub claimant_id: Option<String>,
+        pub client_id: Option<String>,
+        pub tasker_id: Option<String>,
+        pub task_id: Option<String>,
+        pub claimed: Option<Money>,
+        pub summary: String,
+        pub events: Vec<String>,
+        /// `api` or `console`.
+        pub source: &'static str,
+    }
+
+    /// Opens a case by hand, with eligibility for a claim, or links the request to the open
+    /// case of the same Task and type. Answers the case and whether it was linked.
+    pub async fn open_by_hand(
+        state: &AppState,
+        actor: &Actor,
+        by_hand: ByHand,
+    ) -> Result<(CaseRecord, bool), CaseError> {
+        if by_hand.summary.trim().is_empty() {
+            return Err(CaseError::Invalid(
+                "summary: say what the case is about".into(),
+            ));
+        }
+        let config = state.resolution();
+        let now = crate::now();
+        let eligibility = match (
+            by_hand.case_type.is_claim(),
+            by_hand.claimed,
+            config.terms(&by_hand.market),
+        ) {
+            (true, Some(claimed), Some(terms)) if claimed.currency == terms.currency => {
+                let booked = match &by_hand.task_id {
+                    Some(task) => {
+                        let today = now.div_euclid(DAY);
+                        state
+                            .store()
+                            .task_has_event(task, "task.booked", today - 120, today)
+                            .await?
+                    }
+                    None => false,
+                };
+                Some(arbiter_resolve::eligibility(
+                    &arbiter_resolve::ClaimFacts {
+                        case_type: by_hand.case_type,
+                        claimed,
+                        incident_at: None,
+                        filed_at: now,
+                        booked_on_platform: booked,
+                        off_platform: false,
+                        items: Vec::new(),
+                        paid_minor: 0,
+                    },
+                    terms,
+                ))
+            }
+            _ => None,
+        };
+        let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let opening = Opening {
+            case_type: by_hand.case_type,
+            priority: by_hand.priority,
+            market: by_hand.market.trim().to_ascii_uppercase(),
+            claimant_id: blank(by_hand.claimant_id),
+            client_id: blank(by_hand.client_id),
+            tasker_id: blank(by_hand.tasker_id),
+            task_id: blank(by_hand.task_id),
+            claimed: by_hand.claimed,
+            summary: by_hand.summary.trim().to_owned(),
+            source: by_hand.source,
+            source_ref: None,
+            risk_score: 0,
+            // A person opened it: automatic resolution is for intake, not for a case someone
+            // chose to open by hand.
+            fraud_signal: true,
+            good_standing: false,
+            eligibility,
+            opened_at: now,
+            events: by_hand.events,
+        };
+        let (mut case, mut additions) = open(config, opening, actor)?;
+        case.first_response_at = Some(now);
+        additions.audit[0].note = "opened by hand".into();
+        let taken = state
+            .store()
+            .intake_cases(&[(case, additions)], None, now)
+            .await?;
+        let (number, linked) = match taken[0] {
+            Intake::Opened(n) => (n, false),
+            Intake::Linked(n) => (n, true),
+        };
+        let case = state
+            .store()
+            .case(number)
+            .await?
+            .ok_or_else(|| CaseError::NotFound(case_id(number)))?;
+        Ok((case, linked))
+    }
+
     /// One action on many cases, each changed on its own: `assign` (a person, or empty to
     /// unassign), `priority`, `queue` or `step`. Answers each case's id with `Ok` or the reason
     /// it was left alone; an unknown action or value refuses the whole request.

@@ -861,3 +861,72 @@ async fn a_claim_is_worked_from_intake_to_payout_in_the_console() {
     assert_eq!(paid, 45_000);
     app.stop().await;
 }
+
+/// Cases open by hand from the Resolve page, and the form says what is missing.
+#[tokio::test]
+async fn a_case_is_opened_by_hand_in_the_console() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let signed_in = app
+        .client
+        .post(app.url("/console/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "token={}&next=%2Fconsole%2Fresolve",
+            app.admin_token
+        ))
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let open = |body: &'static str| {
+        app.client
+            .post(app.url("/console/resolve/open"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let opened = open("case_type=safety_incident&market=FR&priority=urgent&claimant=c_1&client=c_1&tasker=k_1&task=t_1&amount=&summary=Threatened+at+the+door").await.unwrap();
+    assert_eq!(opened.status(), 303);
+    assert_eq!(opened.headers()["location"], "/console/resolve/cases/1");
+    let page = app
+        .client
+        .get(app.url("/console/resolve/cases/1"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("case_1: Safety incident"), "{page}");
+    assert!(page.contains("Threatened at the door"));
+    let refused = open("case_type=theft_claim&market=FR&amount=12.345&summary=x")
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Not opened: amount:"), "{page}");
+    assert!(page.contains("more decimals than EUR has"), "{page}");
+    let queue = app
+        .client
+        .get(app.url("/console/resolve?queue=safety"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains(r#"<a href="/console/resolve/cases/1">case_1</a>"#),
+        "{queue}"
+    );
+    app.stop().await;
+}

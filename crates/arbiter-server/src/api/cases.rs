@@ -291,7 +291,7 @@ pub(crate) async fn open_case(
     caller: Caller,
     ApiJson(request): ApiJson<OpenCaseRequest>,
 ) -> Result<(StatusCode, Json<Opened>), Problem> {
-    caller.require(Permission::WorkCases)?;
+    let actor = worker(&caller)?;
     let case_type = CaseType::parse(&request.case_type)
         .map_err(|e| Problem::bad_request(format!("type: {e}")))?;
     let priority = match &request.priority {
@@ -300,82 +300,29 @@ pub(crate) async fn open_case(
         }
         None => Priority::Normal,
     };
-    if request.summary.trim().is_empty() {
-        return Err(Problem::bad_request("summary: say what the case is about"));
-    }
-    let claimed = request.amount.map(|a| a.money("amount")).transpose()?;
-    let config = state.resolution();
-    let now = crate::now();
-    let eligibility = match (case_type.is_claim(), claimed, config.terms(&request.market)) {
-        (true, Some(claimed), Some(terms)) if claimed.currency == terms.currency => {
-            let booked = match &request.task_id {
-                Some(task) => {
-                    let today = now.div_euclid(86_400_000_000);
-                    state
-                        .store()
-                        .task_has_event(task, "task.booked", today - 120, today)
-                        .await?
-                }
-                None => false,
-            };
-            Some(arbiter_resolve::eligibility(
-                &arbiter_resolve::ClaimFacts {
-                    case_type,
-                    claimed,
-                    incident_at: None,
-                    filed_at: now,
-                    booked_on_platform: booked,
-                    off_platform: false,
-                    items: Vec::new(),
-                    paid_minor: 0,
-                },
-                terms,
-            ))
-        }
-        _ => None,
-    };
-    let actor = Actor::Person(caller.label.clone());
-    let opening = resolve::Opening {
+    let by_hand = resolve::ops::ByHand {
         case_type,
         priority,
-        market: request.market.clone(),
+        market: request.market,
         claimant_id: request.claimant_id,
         client_id: request.client_id,
         tasker_id: request.tasker_id,
         task_id: request.task_id,
-        claimed,
-        summary: request.summary.trim().to_owned(),
-        source: "api",
-        source_ref: None,
-        risk_score: 0,
-        // A person opened it: automatic resolution is for intake, not for a case someone
-        // chose to open by hand.
-        fraud_signal: true,
-        good_standing: false,
-        eligibility,
-        opened_at: now,
+        claimed: request.amount.map(|a| a.money("amount")).transpose()?,
+        summary: request.summary,
         events: request.events,
+        source: "api",
     };
-    let (mut case, mut additions) = resolve::open(config, opening, &actor)?;
-    case.first_response_at = Some(now);
-    additions.audit[0].note = "opened by hand".into();
-    let taken = state
-        .store()
-        .intake_cases(&[(case, additions)], None, now)
-        .await?;
-    let (number, result, status) = match taken[0] {
-        arbiter_store::Intake::Opened(n) => (n, "opened", StatusCode::CREATED),
-        arbiter_store::Intake::Linked(n) => (n, "linked", StatusCode::OK),
+    let (case, linked) = resolve::ops::open_by_hand(&state, &actor, by_hand).await?;
+    let (result, status) = if linked {
+        ("linked", StatusCode::OK)
+    } else {
+        ("opened", StatusCode::CREATED)
     };
-    let case = state
-        .store()
-        .case(number)
-        .await?
-        .ok_or_else(|| Problem::internal(&"an opened case is not there"))?;
     Ok((
         status,
         Json(Opened {
-            case: CaseView::new(&case, now),
+            case: CaseView::new(&case, crate::now()),
             result,
         }),
     ))

@@ -25,6 +25,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_page))
         .routes(routes!(next_submit))
         .routes(routes!(bulk_submit))
+        .routes(routes!(open_submit))
         .routes(routes!(case_page))
         .routes(routes!(step_submit))
         .routes(routes!(update_submit))
@@ -117,6 +118,8 @@ struct QueuePage {
     message: Option<String>,
     /// Ledger totals of the last 90 days: `(month, market, paid, recovered, net, bar %)`.
     losses: Vec<(String, String, String, String, String, u32)>,
+    case_types: Vec<(&'static str, &'static str)>,
+    markets: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -184,6 +187,16 @@ async fn queue_view(
         .map_err(problem)?;
     let losses = loss_rows(state, now).await?;
     Ok(QueuePage {
+        case_types: CaseType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
+        markets: state
+            .resolution()
+            .markets
+            .iter()
+            .map(|t| t.market.clone())
+            .collect(),
         losses,
         signed_in: Some(SignedIn::from(caller)),
         area: "resolve",
@@ -1277,6 +1290,94 @@ async fn bulk_submit(
                 &queue,
                 StatusCode::BAD_REQUEST,
                 e.to_string(),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct OpenForm {
+    case_type: String,
+    market: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    claimant: String,
+    #[serde(default)]
+    client: String,
+    #[serde(default)]
+    tasker: String,
+    #[serde(default)]
+    task: String,
+    /// For a claim, in the market's currency.
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    summary: String,
+}
+
+/// Opens a case by hand from the Resolve page, or finds the open one for the same Task and type.
+#[utoipa::path(post, path = "/console/resolve/open", tag = "console",
+    responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html")))]
+async fn open_submit(
+    AxumState(state): AxumState<AppState>,
+    Staff(caller): Staff,
+    form: Result<Form<OpenForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(crate::problem::Problem::bad_request(
+            "the form sends case_type, market and summary",
+        ));
+    };
+    let actor = match worker(&caller) {
+        Ok(a) => a,
+        Err(m) => return refuse_queue(&state, &caller, "", StatusCode::FORBIDDEN, m).await,
+    };
+    let opened = async {
+        let case_type = CaseType::parse(&form.case_type)
+            .map_err(|e| CaseError::Invalid(format!("type: {e}")))?;
+        let priority = match form.priority.as_str() {
+            "" => Priority::Normal,
+            p => Priority::parse(p).map_err(|e| CaseError::Invalid(format!("priority: {e}")))?,
+        };
+        let market = form.market.trim().to_ascii_uppercase();
+        let claimed = match (form.amount.trim(), state.resolution().terms(&market)) {
+            ("", _) => None,
+            (text, Some(terms)) => Some(
+                Money::parse_decimal(text, terms.currency)
+                    .map_err(|e| CaseError::Invalid(format!("amount: {e}")))?,
+            ),
+            (_, None) => None,
+        };
+        let by_hand = ops::ByHand {
+            case_type,
+            priority,
+            market,
+            claimant_id: Some(form.claimant),
+            client_id: Some(form.client),
+            tasker_id: Some(form.tasker),
+            task_id: Some(form.task),
+            claimed,
+            summary: form.summary,
+            events: Vec::new(),
+            source: "console",
+        };
+        ops::open_by_hand(&state, &actor, by_hand).await
+    }
+    .await;
+    match opened {
+        Ok((case, _)) => {
+            Redirect::to(&format!("/console/resolve/cases/{}", case.number)).into_response()
+        }
+        Err(CaseError::Store(e)) => problem(e),
+        Err(e) => {
+            refuse_queue(
+                &state,
+                &caller,
+                "",
+                StatusCode::BAD_REQUEST,
+                format!("Not opened: {e}"),
             )
             .await
         }
