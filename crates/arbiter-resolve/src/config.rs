@@ -258,6 +258,9 @@ pub fn parse_config(text: &str) -> Result<Config, Vec<ConfigError>> {
         markets.push(terms);
     }
 
+    if file.markets.is_empty() {
+        errors.push(locate.at(0, "configure at least one [[market]] with its currency: cases open only in configured markets".into()));
+    }
     let mut queues = Vec::new();
     for section in &file.queues {
         let at = section.span().start;

@@ -65,8 +65,18 @@ impl AppState {
     }
 
     pub fn with_webhooks(store: Store, settings: webhooks::WebhookSettings) -> AppState {
+        AppState::with_settings(store, settings, arbiter_resolve::Config::default_config())
+    }
+
+    /// Starts the decider, the webhook sender and case intake, with the resolution center
+    /// configured by `resolution` (markets, queues, SLAs, automation, playbooks).
+    pub fn with_settings(
+        store: Store,
+        settings: webhooks::WebhookSettings,
+        resolution: arbiter_resolve::Config,
+    ) -> AppState {
         let effects_recorded = Arc::new(tokio::sync::Notify::new());
-        let resolution = Arc::new(arbiter_resolve::Config::default_config());
+        let resolution = Arc::new(resolution);
         AppState {
             inner: Arc::new(Inner {
                 protect: protect::Protect::start(store.clone(), effects_recorded.clone()),

@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub log: Option<String>,
     /// `text` or `json`.
     pub log_format: Option<String>,
+    /// The resolution center's configuration file (markets, queues, SLAs, playbooks).
+    pub resolution: Option<std::path::PathBuf>,
 }
 
 impl FileConfig {
@@ -39,6 +41,8 @@ pub struct Settings {
     pub listen: String,
     pub log: String,
     pub log_format: LogFormat,
+    /// `None` for the built-in configuration.
+    pub resolution: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +59,7 @@ impl Settings {
         listen: Option<String>,
         log: Option<String>,
         log_format: Option<String>,
+        resolution: Option<std::path::PathBuf>,
     ) -> Result<Settings> {
         let log_format = match log_format.or(file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
@@ -68,6 +73,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
             log: log.or(file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
+            resolution: resolution.or(file.resolution),
         })
     }
 }
@@ -80,7 +86,8 @@ mod tests {
     fn flags_beat_the_file_which_beats_defaults() {
         let file: FileConfig =
             toml::from_str("db = \"postgres://x/y\"\nlisten = \"0.0.0.0:9\"").unwrap();
-        let s = Settings::resolve(file, None, Some("127.0.0.1:1".into()), None, None).unwrap();
+        let s =
+            Settings::resolve(file, None, Some("127.0.0.1:1".into()), None, None, None).unwrap();
         assert_eq!(s.db, "postgres://x/y");
         assert_eq!(s.listen, "127.0.0.1:1");
         assert_eq!(s.log, "info");
@@ -93,7 +100,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("dbb"), "{err}");
-        let err = Settings::resolve(FileConfig::default(), None, None, None, Some("xml".into()));
+        let err = Settings::resolve(
+            FileConfig::default(),
+            None,
+            None,
+            None,
+            Some("xml".into()),
+            None,
+        );
         assert!(err.unwrap_err().to_string().contains("xml"));
     }
 }

@@ -34,7 +34,7 @@ struct Cli {
 
 #[derive(Args)]
 struct Global {
-    /// TOML file with any of: db, listen, log, log_format.
+    /// TOML file with any of: db, listen, log, log_format, resolution.
     #[arg(long, env = "ARBITER_CONFIG", global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (embedded, the default: sqlite://arbiter.db) or postgres://USER@HOST/DB.
@@ -55,6 +55,10 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:8080].
         #[arg(long, env = "ARBITER_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
+        /// The resolution center's configuration (markets' Guarantee terms, queues, SLAs,
+        /// automatic resolution, playbooks) [default: the built-in one, `arbiter resolution default`].
+        #[arg(long, env = "ARBITER_RESOLUTION", value_name = "FILE")]
+        resolution: Option<PathBuf>,
     },
     /// Store events from a JSON Lines file (or - for standard input). Exits 1 if any line is refused.
     Ingest {
@@ -98,8 +102,22 @@ enum Command {
     /// The policy library: import and export Markdown files, list, show and compare versions.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// The resolution center's configuration: check a file, or print the built-in one.
+    #[command(subcommand)]
+    Resolution(ResolutionCommand),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum ResolutionCommand {
+    /// Check a configuration file: every problem with its line and column. Exits 1 if any.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
+    /// Print the built-in configuration, a starting point for your own.
+    Default,
 }
 
 #[derive(Subcommand)]
@@ -169,9 +187,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
-        _ => None,
+    let (listen, resolution) = match &cli.command {
+        Command::Serve { listen, resolution } => (listen.clone(), resolution.clone()),
+        _ => (None, None),
     };
     let settings = Settings::resolve(
         file,
@@ -179,8 +197,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         listen,
         cli.global.log.clone(),
         cli.global.log_format.clone(),
+        resolution,
     )?;
     match cli.command {
+        Command::Resolution(ResolutionCommand::Default) => {
+            print!("{}", arbiter_resolve::DEFAULT_CONFIG);
+        }
+        Command::Resolution(ResolutionCommand::Check { file }) => {
+            return match load_resolution(&file) {
+                Ok(config) => {
+                    println!(
+                        "ok — {} markets, {} queues, {} SLA targets, {} automatic rules, {} playbooks",
+                        config.markets.len(),
+                        config.queues.len(),
+                        config.slas.len(),
+                        config.auto_rules.len(),
+                        config.playbooks.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(ExitCode::from(1))
+                }
+            };
+        }
         Command::Serve { .. } => {
             init_logs(&settings);
             serve(&settings).await?;
@@ -295,7 +336,33 @@ pub(crate) async fn shutdown_signal() {
     }
 }
 
+/// Reads and checks a resolution configuration; the error lists every problem as
+/// `FILE:LINE:COLUMN: message`.
+fn load_resolution(path: &std::path::Path) -> Result<arbiter_resolve::Config> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the resolution configuration {}",
+            path.display()
+        )
+    })?;
+    arbiter_resolve::parse_config(&text).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
+            .collect();
+        anyhow::anyhow!(
+            "{}\n{} problem(s) in the resolution configuration",
+            lines.join("\n"),
+            errors.len()
+        )
+    })
+}
+
 async fn serve(settings: &Settings) -> Result<()> {
+    let resolution = match &settings.resolution {
+        Some(path) => load_resolution(path)?,
+        None => arbiter_resolve::Config::default_config(),
+    };
     let store = open(&settings.db).await?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
@@ -305,7 +372,11 @@ async fn serve(settings: &Settings) -> Result<()> {
     eprintln!("Arbiter is serving on http://{address} (console: http://{address}/console)");
     arbiter_server::serve(
         listener,
-        arbiter_server::AppState::new(store.clone()),
+        arbiter_server::AppState::with_settings(
+            store.clone(),
+            arbiter_server::webhooks::WebhookSettings::default(),
+            resolution,
+        ),
         shutdown_signal(),
     )
     .await

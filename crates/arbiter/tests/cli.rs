@@ -283,11 +283,53 @@ fn every_command_has_help() {
         vec!["policy", "search", "--help"],
         vec!["policy", "packet", "--help"],
         vec!["policy", "bulletin", "--help"],
+        vec!["resolution", "--help"],
+        vec!["resolution", "check", "--help"],
+        vec!["resolution", "default", "--help"],
     ] {
         let out = arbiter(&command);
         assert!(out.status.success(), "{command:?}");
         assert!(text(&out.stdout).contains("Usage:"), "{command:?}");
     }
+}
+
+#[test]
+fn resolution_configurations_are_checked_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let built_in = arbiter(&["resolution", "default"]);
+    assert!(built_in.status.success());
+    let good = dir.path().join("resolution.toml");
+    std::fs::write(&good, &built_in.stdout).unwrap();
+    let checked = arbiter(&["resolution", "check", good.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert!(text(&checked.stdout).contains("ok — 6 markets, 6 queues"));
+    // A limit written as words, and a queue type that does not exist: each located.
+    let bad = dir.path().join("bad.toml");
+    let edited = text(&built_in.stdout).replace(
+        "types = [\"safety_incident\"]\n\n[[queue]]",
+        "types = [\"safety\"]\n\n[[queue]]",
+    );
+    std::fs::write(&bad, edited).unwrap();
+    let refused = arbiter(&["resolution", "check", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("bad.toml:"), "{stderr}");
+    assert!(
+        stderr.contains("case type \"safety\" is not one of"),
+        "{stderr}"
+    );
+    // The server refuses to start on it, saying why.
+    let serve = arbiter(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--resolution",
+        bad.to_str().unwrap(),
+        "--db",
+        &format!("sqlite://{}", dir.path().join("x.db").display()),
+    ]);
+    assert_eq!(serve.status.code(), Some(2));
+    assert!(text(&serve.stderr).contains("problem(s) in the resolution configuration"));
 }
 
 #[test]
