@@ -928,5 +928,34 @@ async fn a_case_is_opened_by_hand_in_the_console() {
         queue.contains(r#"<a href="/console/resolve/cases/1">case_1</a>"#),
         "{queue}"
     );
+    // Assigned to a colleague by name; the change is in the timeline.
+    let assigned = app
+        .client
+        .post(app.url("/console/resolve/cases/1/update"))
+        .header("cookie", &session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("version=1&priority=urgent&queue=safety&assignee=dev.patel")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assigned.status(), 303);
+    let page = app
+        .client
+        .get(app.url("/console/resolve/cases/1"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<dd id="case-assignee">dev.patel</dd>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>assignee</td><td> → dev.patel</td>") || page.contains("dev.patel</td>"),
+        "{page}"
+    );
     app.stop().await;
 }

@@ -876,7 +876,7 @@ async fn step_submit(
 }
 
 /// Assigns, re-prioritises, moves to another queue, or marks playbook steps: `assign` is `me` or
-/// `nobody`; each playbook step is a checkbox `step.ID`, with `steps` set when they were shown.
+/// `nobody`, `assignee` names someone; each playbook step is a checkbox `step.ID`, with `steps` set when they were shown.
 #[utoipa::path(post, path = "/console/resolve/cases/{number}/update", tag = "console",
     params(("number" = i64, Path)),
     responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html")))]
@@ -896,6 +896,13 @@ async fn update_submit(
         Some("me") => update.assignee = Some(Some(caller.label.clone())),
         Some("nobody") => update.assignee = Some(None),
         _ => {}
+    }
+    if let Some(person) = form
+        .get("assignee")
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+    {
+        update.assignee = Some(Some(person.to_owned()));
     }
     if let Some(p) = form.get("priority").filter(|p| !p.is_empty()) {
         match Priority::parse(p) {
