@@ -269,14 +269,18 @@ pub fn open(
     };
     let money = |minor| Money::new(minor, terms.currency);
     if eligibility.payable.minor > 0 {
-        additions.ledger.push(entry(
+        let reserve = entry(
             &case,
             EntryKind::Reserve,
             "platform",
             eligibility.payable.minor,
             actor,
             "reserve for the eligible amount",
-        ));
+        );
+        additions
+            .audit
+            .push(ledger_audit(actor, &reserve, terms.currency));
+        additions.ledger.push(reserve);
     }
     let Some(claimed) = opening.claimed else {
         return Ok((case, additions));
@@ -300,10 +304,10 @@ pub fn open(
         case.closed_at = Some(case.opened_at);
         case.automated = true;
         additions.audit.push(automation.audit(
-            "decided",
+            "state",
             Some("new".into()),
-            Some(format!("approved, {amount}")),
-            &decision.text,
+            Some("decided".into()),
+            "",
         ));
         additions.decision = Some(NewCaseDecision {
             outcome: decision.outcome.as_str().into(),
@@ -315,17 +319,26 @@ pub fn open(
             automated: true,
             playbook_version,
         });
+        if let Some(d) = &additions.decision {
+            additions
+                .audit
+                .push(decision_audit(&automation, d, terms.currency));
+        }
         let claimant_role = party_role(&case, case.claimant_id.as_deref());
-        additions.ledger.push(entry(
+        let payout = entry(
             &case,
             EntryKind::Payout,
             claimant_role,
             amount.minor,
             &automation,
             "approved automatically",
-        ));
+        );
+        additions
+            .audit
+            .push(ledger_audit(&automation, &payout, terms.currency));
+        additions.ledger.push(payout);
         additions.audit.push(automation.audit(
-            "closed",
+            "state",
             Some("decided".into()),
             Some("closed".into()),
             "",
@@ -739,6 +752,7 @@ where
     for (field, old, new) in changed_fields(&before, &case) {
         additions.audit.push(actor.audit(field, old, new, ""));
     }
+    audit_records(&mut additions, actor, currency);
     if matches!(actor, Actor::Person(_)) && case.first_response_at.is_none() {
         case.first_response_at = Some(now);
     }
@@ -747,6 +761,55 @@ where
         .await?;
     case.version = version;
     Ok(case)
+}
+
+/// Puts the decision and every ledger entry of a change in the audit trail beside the fields
+/// it changed, so the trail alone tells the case's story.
+fn audit_records(additions: &mut CaseAdditions, actor: &Actor, currency: Currency) {
+    let mut lines: Vec<NewAudit> = additions
+        .decision
+        .iter()
+        .map(|d| decision_audit(actor, d, currency))
+        .collect();
+    lines.extend(
+        additions
+            .ledger
+            .iter()
+            .map(|e| ledger_audit(actor, e, currency)),
+    );
+    additions.audit.extend(lines);
+}
+
+fn decision_audit(actor: &Actor, d: &NewCaseDecision, currency: Currency) -> NewAudit {
+    let amount = d
+        .amount_minor
+        .map(|m| format!(", {}", Money::new(m, currency)))
+        .unwrap_or_default();
+    let clauses = if d.clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", d.clauses.join(", "))
+    };
+    actor.audit(
+        "decision",
+        None,
+        Some(format!("{}{amount}{clauses}", d.outcome)),
+        &d.text,
+    )
+}
+
+fn ledger_audit(actor: &Actor, e: &NewLedgerEntry, currency: Currency) -> NewAudit {
+    let amount = Money::new(e.amount_minor, currency);
+    let what = match e.reverses {
+        Some(id) => format!("reversal of #{id}, {amount}"),
+        None => format!("{} {amount}, {}", e.kind, e.counterparty),
+    };
+    actor.audit(
+        "ledger",
+        None,
+        Some(what),
+        e.override_reason.as_deref().unwrap_or(&e.note),
+    )
 }
 
 fn domain_entry(record: &LedgerRecord, currency: Currency) -> Result<ledger::Entry, StoreError> {

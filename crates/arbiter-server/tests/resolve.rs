@@ -589,6 +589,32 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
             .iter()
             .any(|a| a["action"] == "note" && a["note"] == "new photos")
     );
+    // Money and decisions are in the trail too, with who did them.
+    let trail = detail["audit"].as_array().unwrap();
+    assert!(
+        trail.iter().any(|a| a["action"] == "ledger"
+            && a["after"] == "payout 450.00 USD, client"
+            && a["actor_kind"] == "person"),
+        "{trail:?}"
+    );
+    assert!(
+        trail.iter().any(|a| a["action"] == "decision"
+            && a["after"] == "approved, 450.00 USD (POL-GUARANTEE §1)"),
+        "{trail:?}"
+    );
+    let automatic = small["audit"].as_array().unwrap();
+    assert!(
+        automatic.iter().any(|a| a["action"] == "state"
+            && a["after"] == "decided"
+            && a["actor_kind"] == "automation"),
+        "{automatic:?}"
+    );
+    assert!(
+        automatic
+            .iter()
+            .any(|a| a["action"] == "ledger" && a["actor"] == "small property damage"),
+        "{automatic:?}"
+    );
 
     // Two specialists deny the late claim at once: one decision stands, the other is told.
     let late_id = late["case"]["id"].as_str().unwrap().to_owned();
