@@ -72,24 +72,90 @@ pub async fn issue_token(
     Ok(IssuedToken { id, secret, role })
 }
 
-/// The live token behind a secret, if any.
-pub async fn authenticate(
-    store: &Store,
-    secret: &str,
-    now: Micros,
-) -> Result<Option<Caller>, StoreError> {
-    if !secret.starts_with(SECRET_PREFIX) {
-        return Ok(None);
+/// Recently checked tokens, so that a busy integration does not read the token table on every
+/// request. An entry is trusted for [`TokenCache::TRUST_FOR`]; a token revoked through this
+/// server is forgotten at once, one revoked by another process (`arbiter token revoke`) within
+/// that time.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedToken>>,
+}
+
+struct CachedToken {
+    caller: Caller,
+    expires_at: Option<Micros>,
+    checked_at: Micros,
+}
+
+impl TokenCache {
+    /// How long a checked token is trusted without reading it again: 5 s.
+    pub const TRUST_FOR: Micros = 5_000_000;
+    /// Most entries kept; past it the cache starts over.
+    const CAPACITY: usize = 10_000;
+
+    /// The live token behind `secret`, from the cache or the store.
+    pub async fn authenticate(
+        &self,
+        store: &Store,
+        secret: &str,
+        now: Micros,
+    ) -> Result<Option<Caller>, StoreError> {
+        if !secret.starts_with(SECRET_PREFIX) {
+            return Ok(None);
+        }
+        let key = digest(secret);
+        if let Ok(entries) = self.entries.lock()
+            && let Some(hit) = entries.get(&key)
+            && now - hit.checked_at < Self::TRUST_FOR
+            && hit.expires_at.is_none_or(|e| now < e)
+        {
+            return Ok(Some(hit.caller.clone()));
+        }
+        let token = store
+            .token_by_secret_hash(&key)
+            .await?
+            .filter(|t| t.is_live(now));
+        let Ok(mut entries) = self.entries.lock() else {
+            return Ok(token.map(caller_of));
+        };
+        match token {
+            Some(t) => {
+                if entries.len() >= Self::CAPACITY {
+                    entries.clear();
+                }
+                let expires_at = t.expires_at;
+                let caller = caller_of(t);
+                entries.insert(
+                    key,
+                    CachedToken {
+                        caller: caller.clone(),
+                        expires_at,
+                        checked_at: now,
+                    },
+                );
+                Ok(Some(caller))
+            }
+            None => {
+                entries.remove(&key);
+                Ok(None)
+            }
+        }
     }
-    Ok(store
-        .token_by_secret_hash(&digest(secret))
-        .await?
-        .filter(|t| t.is_live(now))
-        .map(|t| Caller {
-            token_id: t.id,
-            role: t.role,
-            label: t.label,
-        }))
+
+    /// Forgets a token at once: after a revocation or a sign-out.
+    pub fn forget(&self, token_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, cached| cached.caller.token_id != token_id);
+        }
+    }
+}
+
+fn caller_of(t: arbiter_store::TokenRecord) -> Caller {
+    Caller {
+        token_id: t.id,
+        role: t.role,
+        label: t.label,
+    }
 }
 
 /// Hashes a password with argon2id and a random salt.
@@ -189,7 +255,9 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 Problem::unauthorized("the Authorization header must be `Bearer TOKEN`")
             })?;
-        authenticate(state.store(), secret, crate::now())
+        state
+            .tokens()
+            .authenticate(state.store(), secret, crate::now())
             .await?
             .ok_or_else(|| Problem::unauthorized("the token is unknown, expired or revoked"))
     }

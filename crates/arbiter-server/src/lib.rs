@@ -49,6 +49,7 @@ struct Inner {
     policy_search: policy::SearchCache,
     resolution: Arc<arbiter_resolve::Config>,
     case_intake: tokio::task::JoinHandle<()>,
+    tokens: access::TokenCache,
 }
 
 impl Drop for Inner {
@@ -83,6 +84,7 @@ impl AppState {
                 webhook_sender: webhooks::start(store.clone(), settings, effects_recorded),
                 policy_search: policy::SearchCache::default(),
                 resolution: resolution.clone(),
+                tokens: access::TokenCache::default(),
                 case_intake: resolve::start_intake(store.clone(), resolution),
                 store,
             }),
@@ -95,6 +97,11 @@ impl AppState {
 
     pub fn protect(&self) -> &protect::Protect {
         &self.inner.protect
+    }
+
+    /// Recently checked API tokens and sessions.
+    pub fn tokens(&self) -> &access::TokenCache {
+        &self.inner.tokens
     }
 
     /// The resolution center's configuration: markets, queues, SLAs, automation, playbooks.

@@ -21,6 +21,7 @@ on_both_backends!(
     listing_parameters_are_validated,
     access_is_checked_on_every_v1_route,
     tokens_can_be_created_listed_and_revoked,
+    checked_tokens_are_trusted_for_five_seconds,
     oversized_requests_get_413_problems,
     malformed_requests_get_problems_and_nothing_is_stored,
     service_routes_answer,
@@ -613,4 +614,77 @@ async fn chunked_bodies_over_the_limit_get_413() {
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(response.contains("application/problem+json"), "{response}");
     app.stop().await;
+}
+
+/// A checked token is trusted for five seconds without another read; a revocation through the
+/// server takes effect at once, one made elsewhere (another process) within those seconds.
+async fn checked_tokens_are_trusted_for_five_seconds(app: &TestApp) {
+    use arbiter_server::access::{TokenCache, issue_token};
+    let cache = TokenCache::default();
+    let issued = issue_token(
+        &app.store,
+        arbiter_store::TokenKind::Api,
+        Role::Agent,
+        "cache test",
+        1,
+    )
+    .await
+    .unwrap();
+    let at = |seconds: i64| 1_000_000_000 + seconds * 1_000_000;
+    assert!(
+        cache
+            .authenticate(&app.store, &issued.secret, at(0))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Revoked behind the server's back: trusted until the five seconds are up.
+    app.store.revoke_token(&issued.id, at(1)).await.unwrap();
+    assert!(
+        cache
+            .authenticate(&app.store, &issued.secret, at(4))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        cache
+            .authenticate(&app.store, &issued.secret, at(6))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Forgotten at once when the server itself revokes.
+    let other = issue_token(
+        &app.store,
+        arbiter_store::TokenKind::Api,
+        Role::Agent,
+        "cache test",
+        1,
+    )
+    .await
+    .unwrap();
+    assert!(
+        cache
+            .authenticate(&app.store, &other.secret, at(10))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    app.store.revoke_token(&other.id, at(10)).await.unwrap();
+    cache.forget(&other.id);
+    assert!(
+        cache
+            .authenticate(&app.store, &other.secret, at(11))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        cache
+            .authenticate(&app.store, "not a token", at(11))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -123,6 +123,7 @@ pub(crate) async fn revoke_token(
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ManageAccess)?;
     if state.store().revoke_token(&id, crate::now()).await? {
+        state.tokens().forget(&id);
         tracing::info!(by = %caller.token_id, token = %id, "token revoked");
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -5,8 +5,7 @@
 
 use crate::AppState;
 use crate::access::{
-    Caller, SESSION_COOKIE, SESSION_HOURS, authenticate, issue_token, session_secret,
-    verify_password,
+    Caller, SESSION_COOKIE, SESSION_HOURS, issue_token, session_secret, verify_password,
 };
 use crate::api::events::EventQuery;
 use arbiter_store::{StoredEvent, TokenKind};
@@ -71,7 +70,9 @@ impl FromRequestParts<AppState> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let caller = match session_secret(parts) {
-            Some(secret) => authenticate(state.store(), secret, crate::now())
+            Some(secret) => state
+                .tokens()
+                .authenticate(state.store(), secret, crate::now())
                 .await
                 .map_err(|e| crate::problem::Problem::from(e).into_response())?,
             None => None,
@@ -273,7 +274,9 @@ async fn sign_in(
         username.as_str(),
         form.password.as_deref(),
     ) {
-        (Some(token), _, _) if !token.trim().is_empty() => authenticate(store, token.trim(), now)
+        (Some(token), _, _) if !token.trim().is_empty() => state
+            .tokens()
+            .authenticate(store, token.trim(), now)
             .await
             .map(|c| c.map(|c| (c.role, format!("token {}", c.token_id)))),
         (_, name, Some(password)) if !name.is_empty() => verify_password(store, name, password)
@@ -314,13 +317,15 @@ async fn sign_in(
 #[utoipa::path(post, path = "/console/sign-out", tag = "console",
     responses((status = 303, description = "To the sign-in page")))]
 async fn sign_out(State(state): State<AppState>, staff: Result<Staff, Response>) -> Response {
-    if let Ok(Staff(caller)) = staff
-        && let Err(e) = state
+    if let Ok(Staff(caller)) = staff {
+        if let Err(e) = state
             .store()
             .revoke_token(&caller.token_id, crate::now())
             .await
-    {
-        return crate::problem::Problem::from(e).into_response();
+        {
+            return crate::problem::Problem::from(e).into_response();
+        }
+        state.tokens().forget(&caller.token_id);
     }
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     (
