@@ -592,13 +592,33 @@ pub fn start_intake(store: Store, config: Arc<Config>) -> tokio::task::JoinHandl
                 tracing::error!(%error, case_type = %playbook.case_type, "playbook not registered");
             }
         }
+        // Progress is kept in memory and written with every batch that opens a case, else
+        // every ten seconds: a batch of events that open nothing needs no transaction of its
+        // own (after a crash it is read again, and links already made are not repeated).
+        let mut cursor = None;
+        let mut persisted_at = std::time::Instant::now();
         loop {
-            match intake_once(&store, &config, 500).await {
-                Ok(0) => tokio::time::sleep(Duration::from_millis(200)).await,
-                Ok(_) => {}
+            let from = match cursor {
+                Some(seq) => seq,
+                None => match store.intake_progress().await {
+                    Ok(seq) => seq,
+                    Err(StoreError::Closed) => return,
+                    Err(_) => 0,
+                },
+            };
+            let persist_quiet = persisted_at.elapsed() >= Duration::from_secs(10);
+            match intake_from(&store, &config, from, 500, persist_quiet).await {
+                Ok(Taken { read: 0, .. }) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(taken) => {
+                    cursor = Some(taken.last_seq);
+                    if taken.persisted {
+                        persisted_at = std::time::Instant::now();
+                    }
+                }
                 Err(StoreError::Closed) => return,
                 Err(error) => {
                     tracing::warn!(%error, "case intake: the store failed; trying again shortly");
+                    cursor = None;
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
@@ -606,18 +626,42 @@ pub fn start_intake(store: Store, config: Arc<Config>) -> tokio::task::JoinHandl
     })
 }
 
-/// Takes in the decided events after intake's progress, up to `limit`; answers how many it read.
+/// What one intake batch did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Taken {
+    /// Events read.
+    pub read: usize,
+    /// The last event read.
+    pub last_seq: i64,
+    /// Whether intake's progress was written.
+    pub persisted: bool,
+}
+
+/// Takes in the decided events after intake's stored progress, up to `limit`, and stores the
+/// progress; answers how many it read.
 pub async fn intake_once(store: &Store, config: &Config, limit: i64) -> Result<usize, StoreError> {
     let from = store.intake_progress().await?;
+    Ok(intake_from(store, config, from, limit, true).await?.read)
+}
+
+/// Takes in the decided events after `from`, up to `limit`. Progress is written with the
+/// cases a batch opens, and with a batch that opens none only when `persist_quiet`.
+pub async fn intake_from(
+    store: &Store,
+    config: &Config,
+    from: i64,
+    limit: i64,
+    persist_quiet: bool,
+) -> Result<Taken, StoreError> {
     let Some((decided, _)) = store.decider_progress().await? else {
-        return Ok(0);
+        return Ok(Taken::default());
     };
     if decided <= from {
-        return Ok(0);
+        return Ok(Taken::default());
     }
     let events = store.events_after(from, limit.min(decided - from)).await?;
     let Some(last) = events.last().map(|e| e.seq) else {
-        return Ok(0);
+        return Ok(Taken::default());
     };
     let rule_cases = store.effects_of_events(from, last, "open_case").await?;
     let mut batch = Vec::new();
@@ -669,6 +713,14 @@ pub async fn intake_once(store: &Store, config: &Config, limit: i64) -> Result<u
             }
         }
     }
+    let persisted = !batch.is_empty() || persist_quiet;
+    if !persisted {
+        return Ok(Taken {
+            read: events.len(),
+            last_seq: last,
+            persisted,
+        });
+    }
     let taken = store.intake_cases(&batch, Some(last), crate::now()).await?;
     let opened = taken
         .iter()
@@ -677,7 +729,11 @@ pub async fn intake_once(store: &Store, config: &Config, limit: i64) -> Result<u
     if opened > 0 {
         metrics::counter!("arbiter_cases_opened_total").increment(opened as u64);
     }
-    Ok(events.len())
+    Ok(Taken {
+        read: events.len(),
+        last_seq: last,
+        persisted,
+    })
 }
 
 fn push_opening(

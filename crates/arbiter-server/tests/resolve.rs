@@ -121,6 +121,11 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     again["id"] = json!("cl_1b");
     again["occurred_at"] = json!(day(4, 8));
     events.push(again);
+    // A third claim by the same Client in a quarter: the serial-claimant rule opens a fraud case.
+    let mut third = events[2].clone();
+    third["id"] = json!("cl_1c");
+    third["occurred_at"] = json!(day(5, 8));
+    events.push(third);
     // The Tasker of the late claim's Task asks to be paid outside the platform.
     events.push(
         json!({"id": "m_1", "type": "message.sent", "occurred_at": day(1, 12), "market": "US",
@@ -129,18 +134,39 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     );
     let body: String = events.iter().map(|e| format!("{e}\n")).collect();
     let accepted = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
-    assert_eq!(accepted["accepted"], 11, "{accepted}");
+    assert_eq!(accepted["accepted"], 12, "{accepted}");
 
     let mut all = Vec::new();
     for _ in 0..200 {
         all = cases(app, "").await;
-        if all.len() >= 3 && app.store.intake_progress().await.unwrap() >= 11 {
+        if all.len() >= 4 && app.store.intake_progress().await.unwrap() >= 12 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert_eq!(all.len(), 3, "{all:?}");
-    let by_task = |task: &str| all.iter().find(|c| c["task_id"] == task).unwrap().clone();
+    assert_eq!(all.len(), 4, "{all:?}");
+    let by_task = |task: &str| {
+        all.iter()
+            .find(|c| c["task_id"] == task && c["type"] != "fraud")
+            .unwrap()
+            .clone()
+    };
+    let fraud = all.iter().find(|c| c["type"] == "fraud").unwrap();
+    assert_eq!(
+        (
+            &fraud["source"],
+            &fraud["source_ref"],
+            &fraud["priority"],
+            &fraud["queue"]
+        ),
+        (
+            &json!("rule"),
+            &json!("CLAIM-SERIAL"),
+            &json!("high"),
+            &json!("trust")
+        ),
+        "{fraud}"
+    );
     let first = by_task("t_1");
     let id = first["id"].as_str().unwrap().to_owned();
     let detail = ok_json(
@@ -155,14 +181,16 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     assert_eq!(detail["eligibility"]["payable_minor"], 45_000);
     assert_eq!(
         detail["events"],
-        json!(["cl_1", "cl_1b"]),
-        "the second filing is linked"
+        json!(["cl_1", "cl_1b", "cl_1c"]),
+        "later filings are linked"
     );
     assert_eq!(detail["totals"]["reserve"]["minor"], 45_000);
     assert_eq!(detail["playbook"]["version"], 1);
     assert_eq!(detail["playbook"]["steps"][0]["id"], "intake");
     assert_eq!(detail["audit"][0]["action"], "opened");
-    assert_eq!(detail["signals"], json!([]));
+    // The third filing flagged the Client as a serial claimant: the signal beside eligibility.
+    assert_eq!(detail["signals"][0]["event_id"], "cl_1c");
+    assert_eq!(detail["signals"][0]["rules"], json!(["CLAIM-SERIAL"]));
     assert_eq!(detail["audit"][0]["actor_kind"], "system");
 
     // The small claim was approved and paid with no person.

@@ -244,14 +244,19 @@ impl Store {
         additions: &CaseAdditions,
         now: Micros,
     ) -> Result<Intake, StoreError> {
-        // An event already linked to a case was taken in before (a repeated batch).
+        // An event already linked to a case of this type was taken in before (a repeated
+        // batch). One event may open cases of several types: a claim, and the fraud case a
+        // rule opens on it.
         for event in &additions.events {
             let sql = format!(
-                "SELECT case_number FROM case_links WHERE kind = 'event' AND ref = {}",
-                self.placeholders(1)
+                "SELECT l.case_number FROM case_links l JOIN cases c ON c.number = l.case_number \
+                 WHERE l.kind = 'event' AND l.ref = {} AND c.case_type = {}",
+                crate::placeholder(self.backend, 1),
+                crate::placeholder(self.backend, 2)
             );
             if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(event.as_str())
+                .bind(case.case_type.as_str())
                 .fetch_optional(&mut **tx)
                 .await?
             {
