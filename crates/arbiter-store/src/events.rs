@@ -245,6 +245,11 @@ async fn commit_group(
     hand_on: bool,
 ) -> Result<GroupOutcome, StoreError> {
     let mut tx = writer.begin().await?;
+    if hand_on {
+        let outcome = commit_small_group(&mut tx, backend, group).await?;
+        tx.commit().await?;
+        return Ok(outcome);
+    }
     let mut counts = Vec::with_capacity(group.len());
     let mut new_rows = Vec::with_capacity(group.len());
     for write in group {
@@ -307,6 +312,73 @@ async fn commit_group(
     }
     tx.commit().await?;
     Ok((counts, hand_on.then_some(new_rows)))
+}
+
+/// A small group's writes: the events of all its requests in shared statements of up to
+/// [`ROWS_PER_STATEMENT`] rows, each returning the seq and id of what it inserted, so that a
+/// group of single-event requests costs one round trip to SQLite's thread, not one per request.
+/// Each new event is credited to the first request that sent its id.
+async fn commit_small_group(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    group: &[Write],
+) -> Result<GroupOutcome, StoreError> {
+    let mut counts = vec![0u64; group.len()];
+    let mut new_rows: Vec<Vec<(i64, usize)>> = vec![Vec::new(); group.len()];
+    // (write, index in its request, event, received at)
+    let mut rows: Vec<(usize, usize, &Event, Micros)> = Vec::new();
+    for (w, write) in group.iter().enumerate() {
+        match write {
+            Write::Events {
+                events,
+                received_at,
+                ..
+            } => rows.extend(
+                events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (w, i, e, *received_at)),
+            ),
+            Write::Decisions { batch, .. } => {
+                crate::protect::write_decisions(tx, backend, batch).await?;
+            }
+        }
+    }
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = if chunk.len() == ROWS_PER_STATEMENT {
+            full_insert_statement(backend, true).to_owned()
+        } else {
+            insert_statement(backend, chunk.len(), true)
+        };
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (_, _, event, received_at) in chunk {
+            query = query
+                .bind(event.id.as_str())
+                .bind(event.event_type.as_str())
+                .bind(arbiter_model::to_micros(event.occurred_at))
+                .bind(arbiter_model::to_micros(event.occurred_at).div_euclid(DAY_MICROS))
+                .bind(event.market.as_str())
+                .bind(event.actor.id.as_str())
+                .bind(event.actor.role.as_str())
+                .bind(event.subject.as_ref().map(|s| s.id.as_str()))
+                .bind(event.subject.as_ref().map(|s| s.role.as_str()))
+                .bind(event.task_id.as_deref())
+                .bind(event.amount.map(|a| a.minor))
+                .bind(event.amount.as_ref().map(|a| a.currency.as_str()))
+                .bind(*received_at)
+                .bind(event.raw.as_str());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let seq: i64 = row.try_get(0)?;
+            let id: &str = row.try_get(1)?;
+            // A repeated id is stored once, from its first occurrence in the statement.
+            if let Some((w, i, _, _)) = chunk.iter().find(|(_, _, e, _)| e.id.as_str() == id) {
+                counts[*w] += 1;
+                new_rows[*w].push((seq, *i));
+            }
+        }
+    }
+    Ok((counts, Some(new_rows)))
 }
 
 impl Store {

@@ -23,6 +23,7 @@ on_both_backends!(
     concurrent_appends_each_get_their_own_count,
     party_listings_page_across_days,
     committed_events_are_handed_on_with_their_seqs,
+    small_concurrent_appends_share_statements_and_keep_their_counts,
     a_schema_4_database_upgrades_keeping_its_webhook_deliveries,
 );
 
@@ -418,6 +419,61 @@ async fn concurrent_appends_each_get_their_own_count(store: Store, _db: TestData
     }
     assert_eq!(total, 8 * 300 + 100, "the shared events are stored once");
     assert_eq!(store.count_events().await.unwrap(), 2_500);
+}
+
+/// Small requests share statements when the decider follows the log: each is still credited
+/// with exactly its own new events, and every new event is handed on once.
+async fn small_concurrent_appends_share_statements_and_keep_their_counts(
+    store: Store,
+    _db: TestDatabase,
+) {
+    let mut follower = store.appended();
+    let mut tasks = Vec::new();
+    for caller in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut events: Vec<Event> = (0..2)
+                .map(|i| {
+                    event(
+                        &format!("own{caller}_{i}"),
+                        "task.posted",
+                        "2026-10-01T10:00:00Z",
+                        "c1",
+                        "US",
+                    )
+                })
+                .collect();
+            events.push(event(
+                &format!("shared_{}", caller % 5),
+                "task.posted",
+                "2026-10-01T10:00:00Z",
+                "c1",
+                "US",
+            ));
+            // The same id twice in one request is one event.
+            events.push(events[0].clone());
+            store.append_events(events, caller).await.unwrap()
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        let count = task.await.unwrap();
+        assert!((2..=3).contains(&count), "{count}");
+        total += count;
+    }
+    assert_eq!(total, 40 * 2 + 5, "each shared event is credited once");
+    assert_eq!(store.count_events().await.unwrap(), 85);
+    let mut seqs = Vec::new();
+    while seqs.len() < 85 {
+        let batch = tokio::time::timeout(std::time::Duration::from_secs(5), follower.recv())
+            .await
+            .expect("every commit is handed on")
+            .unwrap();
+        seqs.extend(batch.iter().map(|e| e.seq));
+    }
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 85, "every new event handed on once");
 }
 
 #[tokio::test]
