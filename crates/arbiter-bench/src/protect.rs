@@ -239,6 +239,35 @@ fn prepared_database(binary: &Path, dir: &Path, events: u64) -> Result<String> {
     Ok(url)
 }
 
+/// The p50, p90, p99 and p99.9 of the server's answers to `endpoint` with status 200, in
+/// seconds, as its Prometheus summary reports them.
+async fn server_quantiles(base: &str, endpoint: &str) -> Result<Option<(f64, f64, f64, f64)>> {
+    let text = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let quantile = |q: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("arbiter_http_request_duration_seconds{"))
+            .filter(|l| {
+                l.contains(&format!("route=\"{endpoint}\"")) && l.contains("status=\"200\"")
+            })
+            .find(|l| l.contains(&format!("quantile=\"{q}\"")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Ok((|| {
+        Some((
+            quantile("0.5")?,
+            quantile("0.9")?,
+            quantile("0.99")?,
+            quantile("0.999")?,
+        ))
+    })())
+}
+
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -366,11 +395,14 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
             }
         }
         let wall = started.elapsed();
-        anyhow::Ok((latencies, errors, wall))
+        // The server's own view of the same requests, from its /metrics, to tell time spent
+        // inside it from time spent reaching it.
+        let inside = server_quantiles(&base, &args.endpoint).await.ok().flatten();
+        anyhow::Ok((latencies, errors, wall, inside))
     });
     let _ = server.kill();
     let _ = server.wait();
-    let (mut latencies, errors, wall) = result?;
+    let (mut latencies, errors, wall, inside) = result?;
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
@@ -391,6 +423,15 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
         ms(percentile(&latencies, 0.999)),
         ms(latencies.last().copied().unwrap_or_default())
     );
+    if let Some((p50, p90, p99, p999)) = inside {
+        println!(
+            "  inside the server (its /metrics, from the request's arrival to its answer): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms",
+            p50 * 1e3,
+            p90 * 1e3,
+            p99 * 1e3,
+            p999 * 1e3
+        );
+    }
     println!(
         "  floor: a synchronous commit waits for the disk, here fdatasync p50 {:.2} ms, p99 {:.2} ms",
         ms(sync_p50),
