@@ -578,19 +578,27 @@ pub async fn opening_for_event(
     }))
 }
 
+/// Keeps each configured playbook version in the store the first time it is seen; a version
+/// seen before with other content is refused, since the cases worked
+/// under it must keep meaning what they meant. `arbiter serve` checks this before it starts.
+pub async fn register_playbooks(store: &Store, config: &Config) -> Result<(), StoreError> {
+    let now = crate::now();
+    for playbook in &config.playbooks {
+        let body = serde_json::to_string(playbook)
+            .map_err(|e| StoreError::Failed(format!("playbook {}: {e}", playbook.case_type)))?;
+        store
+            .register_playbook(&playbook.case_type, playbook.version, &body, now)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Follows the event log behind the decider and opens cases from claims, reports and rules'
 /// `open_case` actions, a batch per transaction with its progress. Runs until the store closes.
 pub fn start_intake(store: Store, config: Arc<Config>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let now = crate::now();
-        for playbook in &config.playbooks {
-            let body = serde_json::to_string(playbook).unwrap_or_default();
-            if let Err(error) = store
-                .register_playbook(&playbook.case_type, playbook.version, &body, now)
-                .await
-            {
-                tracing::error!(%error, case_type = %playbook.case_type, "playbook not registered");
-            }
+        if let Err(error) = register_playbooks(&store, &config).await {
+            tracing::error!(%error, "playbooks not registered");
         }
         // Progress is kept in memory and written with every batch that opens a case, else
         // every ten seconds: a batch of events that open nothing needs no transaction of its

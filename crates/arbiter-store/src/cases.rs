@@ -775,8 +775,8 @@ impl Store {
             .await?;
         match known {
             Some(row) if row.try_get::<String, _>(0)? == body => Ok(()),
-            Some(_) => Err(StoreError::Conflict(format!(
-                "a different playbook {case_type} version {version}: raise its version when a playbook changes"
+            Some(_) => Err(StoreError::Failed(format!(
+                "playbook {case_type} version {version} was stored with other content: raise its version when a playbook changes"
             ))),
             None => {
                 let sql = format!(

@@ -364,6 +364,9 @@ async fn serve(settings: &Settings) -> Result<()> {
         None => arbiter_resolve::Config::default_config(),
     };
     let store = open(&settings.db).await?;
+    arbiter_server::resolve::register_playbooks(&store, &resolution)
+        .await
+        .context("the resolution configuration's playbooks")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

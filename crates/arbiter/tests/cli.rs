@@ -318,6 +318,42 @@ fn resolution_configurations_are_checked_and_located() {
         stderr.contains("case type \"safety\" is not one of"),
         "{stderr}"
     );
+    // A playbook changed without a new version: refused once the old one is stored.
+    let db = format!("sqlite://{}", dir.path().join("playbooks.db").display());
+    let changed = dir.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        text(&built_in.stdout).replace(
+            "Check the claim names the Task, the damage and the amount",
+            "Check the claim",
+        ),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = arbiter_store::Store::open(&db).await.unwrap();
+        let config = arbiter_resolve::Config::default_config();
+        arbiter_server::resolve::register_playbooks(&store, &config)
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let refused_start = arbiter(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--resolution",
+        changed.to_str().unwrap(),
+        "--db",
+        &db,
+    ]);
+    assert_eq!(refused_start.status.code(), Some(2));
+    assert!(
+        text(&refused_start.stderr)
+            .contains("playbook property_damage_claim version 1 was stored with other content"),
+        "{}",
+        text(&refused_start.stderr)
+    );
     // The server refuses to start on it, saying why.
     let serve = arbiter(&[
         "serve",
