@@ -2,7 +2,7 @@
 //! decisions, the loss ledger and messages. The case row is the only thing ever updated, and
 //! only by a writer that names the version it read; everything else is appended.
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, framed, unframed};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -197,17 +197,6 @@ pub struct CaseFilter {
 }
 
 const CASE_COLUMNS: &str = "number, case_type, state, priority, queue, assignee, market, currency, claimant_id, client_id, tasker_id, task_id, intake_key, source, source_ref, claimed_minor, risk_score, eligibility, summary, playbook_version, steps_done, opened_at, first_response_due, resolution_due, first_response_at, resolved_at, closed_at, reopened, touches, automated, version, updated_at";
-
-fn framed(items: &[String]) -> String {
-    format!(",{},", items.join(","))
-}
-
-fn unframed(text: &str) -> Vec<String> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 

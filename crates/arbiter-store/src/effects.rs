@@ -132,7 +132,7 @@ pub(crate) async fn insert_effect(
         .bind(effect.user_id.as_deref())
         .bind(effect.action.as_str())
         .bind(effect.detail.as_str())
-        .bind(format!(",{},", effect.rules.join(",")))
+        .bind(crate::framed(&effect.rules))
         .bind(effect.ruleset_version)
         .bind(effect.created_at)
         .fetch_optional(&mut **tx)
@@ -217,11 +217,11 @@ impl Store {
             .bind(webhook.id.as_str())
             .bind(webhook.url.as_str())
             .bind(webhook.secret.as_str())
-            .bind(format!(",{},", webhook.topics.join(",")))
+            .bind(crate::framed(&webhook.topics))
             .bind(if webhook.actions.is_empty() {
                 String::new()
             } else {
-                format!(",{},", webhook.actions.join(","))
+                crate::framed(&webhook.actions)
             })
             .bind(webhook.description.as_str())
             .bind(webhook.created_by.as_str())
@@ -389,13 +389,6 @@ pub enum AttemptOutcome {
 
 use crate::placeholder as p;
 
-fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn effect_record(row: &AnyRow) -> Result<EffectRecord, StoreError> {
     let rules: String = row.try_get("rules")?;
     Ok(EffectRecord {
@@ -405,7 +398,7 @@ fn effect_record(row: &AnyRow) -> Result<EffectRecord, StoreError> {
         user_id: row.try_get("user_id")?,
         action: row.try_get("action")?,
         detail: row.try_get("detail")?,
-        rules: split_list(&rules),
+        rules: crate::unframed(&rules),
         ruleset_version: row.try_get("ruleset_version")?,
         created_at: row.try_get("created_at")?,
     })
@@ -466,8 +459,8 @@ fn webhook_record(row: &AnyRow) -> Result<WebhookRecord, StoreError> {
         id: row.try_get("id")?,
         url: row.try_get("url")?,
         secret: row.try_get("secret")?,
-        topics: split_list(&topics),
-        actions: split_list(&actions),
+        topics: crate::unframed(&topics),
+        actions: crate::unframed(&actions),
         description: row.try_get("description")?,
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,

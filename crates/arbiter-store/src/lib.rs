@@ -252,6 +252,19 @@ async fn run_checkpointer(pool: AnyPool, mut commits: tokio::sync::watch::Receiv
     }
 }
 
+/// A list stored in one text column as `,a,b,`: a member is found with `LIKE '%,a,%'`.
+pub(crate) fn framed(items: &[String]) -> String {
+    format!(",{},", items.join(","))
+}
+
+/// The members of a list stored by [`framed`] (an empty column is an empty list).
+pub(crate) fn unframed(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The first `count` bind placeholders of a statement, comma-separated.
 pub(crate) fn placeholders(backend: Backend, count: usize) -> String {
     (1..=count)

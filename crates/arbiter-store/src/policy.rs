@@ -1,6 +1,6 @@
 //! The policy library's storage: documents and every version of each.
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, framed, unframed};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -60,17 +60,6 @@ pub struct PolicyVersionRecord {
 const DOCUMENT_COLUMNS: &str = "id, kind, title, status, locale, audience, markets, tags, owner, variant_of, next_review, version, updated_at";
 const VERSION_COLUMNS: &str =
     "document_id, version, source, status, author, reviewed_by, summary, created_at";
-
-fn framed(items: &[String]) -> String {
-    format!(",{},", items.join(","))
-}
-
-fn unframed(text: &str) -> Vec<String> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 impl Store {
     /// Stores each document whose file differs from its newest version as a new version, all

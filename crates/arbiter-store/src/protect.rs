@@ -625,11 +625,7 @@ fn decision_record(row: &AnyRow) -> Result<DecisionRecord, StoreError> {
         ruleset_version: row.try_get("ruleset_version")?,
         verdict: row.try_get("verdict")?,
         score: row.try_get("score")?,
-        fired: fired
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        fired: crate::unframed(&fired),
         decided_at: row.try_get("decided_at")?,
         body: row.try_get("body")?,
     })
@@ -683,7 +679,7 @@ pub(crate) async fn write_decisions(
                 .bind(d.ruleset_version)
                 .bind(d.verdict.as_str())
                 .bind(d.score)
-                .bind(format!(",{},", d.fired.join(",")))
+                .bind(crate::framed(&d.fired))
                 .bind(d.decided_at)
                 .bind(d.body.as_str());
         }

@@ -67,6 +67,25 @@ impl TestApp {
             .secret
     }
 
+    /// Signs in to the console with the admin token; the session cookie, as a `Cookie` header.
+    pub async fn console_session(&self) -> String {
+        let signed_in = self
+            .client
+            .post(self.url("/console/sign-in"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={}&next=%2Fconsole", self.admin_token))
+            .send()
+            .await
+            .expect("sign-in");
+        signed_in.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("cookie value")
+            .to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -8,6 +8,21 @@ use std::time::Duration;
 /// The key WebDriver uses for element references.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The browser and its driver for a test, or `None` after saying why the test is skipped; when
+/// `ARBITER_REQUIRE_BROWSER` is set (as `.ci/run` sets it) a missing browser fails the test.
+pub fn browser_or_skip() -> Option<(String, String)> {
+    match locate() {
+        Ok(found) => Some(found),
+        Err(why) if std::env::var_os("ARBITER_REQUIRE_BROWSER").is_some() => {
+            panic!("ARBITER_REQUIRE_BROWSER is set but {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
 /// Where to find the browser and its driver, or why not.
 pub fn locate() -> Result<(String, String), String> {
     let find = |var: &str, names: &[&str]| -> Option<String> {
