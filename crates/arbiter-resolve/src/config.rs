@@ -71,12 +71,6 @@ pub struct PlaybookOutcome {
     pub path: String,
 }
 
-impl Playbook {
-    pub fn case_type(&self) -> CaseType {
-        CaseType::parse(&self.case_type).unwrap_or(CaseType::Other)
-    }
-}
-
 /// A problem in a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]

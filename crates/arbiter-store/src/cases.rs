@@ -172,14 +172,6 @@ pub enum Intake {
     Linked(i64),
 }
 
-impl Intake {
-    pub fn number(self) -> i64 {
-        match self {
-            Intake::Opened(n) | Intake::Linked(n) => n,
-        }
-    }
-}
-
 /// Which cases to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
