@@ -24,6 +24,14 @@ pub(crate) fn handle() -> &'static PrometheusHandle {
             "arbiter_events_total",
             "Events received, by outcome (accepted, duplicate, rejected)"
         );
+        metrics::describe_histogram!(
+            "arbiter_store_commit_seconds",
+            "Time of each group commit of the store's writer, from its start to the disk's answer"
+        );
+        metrics::describe_counter!(
+            "arbiter_store_committed_writes_total",
+            "Writes (event appends, decided batches) that shared the group commits"
+        );
         handle
     })
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use arbiter_model::{Event, Micros};
 use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset, compile};
-use arbiter_store::{DecisionBatch, DecisionRecord, NewEffect, Store, StoreError};
+use arbiter_store::{Committing, DecisionBatch, DecisionRecord, NewEffect, Store, StoreError};
 use tokio::sync::{Notify, watch};
 
 /// Events read from the log per batch.
@@ -40,6 +40,7 @@ struct Shared {
     /// after a change is decided with it.
     stale: std::sync::atomic::AtomicBool,
     changed: Notify,
+    /// The last event (by seq) decided with whatever its decision stored committed.
     progress: watch::Sender<i64>,
     /// Decisions just made, by event id, before they are committed: a synchronous caller is
     /// answered from here as soon as its event is decided. Bounded; oldest first out.
@@ -163,7 +164,7 @@ impl Protect {
         self.wait_for(seq, Duration::from_secs(2)).await
     }
 
-    /// The last event (by seq) decided and committed.
+    /// The last event (by seq) decided, with whatever its decision stored committed.
     pub fn progress(&self) -> i64 {
         *self.shared.progress.borrow()
     }
@@ -205,9 +206,11 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
     let store = &shared.store;
     let mut appended = store.appended();
     let mut in_memory = InMemory::new();
+    // The last event decided; its decisions may still be on their way to the store.
     let (mut last_seq, _) = store.decider_progress().await?.unwrap_or((0, 0));
-    shared.progress.send_replace(last_seq);
+    advance(shared, last_seq);
     let mut decider = load(shared, last_seq).await?;
+    let mut writes = Writes::default();
     let mut checked = Instant::now();
     loop {
         if shared
@@ -222,6 +225,14 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
             if store.configuration_stamp().await? != decider.stamp {
                 decider = load(shared, last_seq).await?;
             }
+        }
+        // Decided batches wait for the one being committed; past a bound, deciding waits too.
+        if writes.unsent_events >= BATCH
+            && let Some(mut pending) = writes.committing.take()
+        {
+            let outcome = (&mut pending.commit).await;
+            pending.finish(shared, outcome)?;
+            writes.send(shared).await?;
         }
         // The events this process commits arrive in memory; the log is read only to catch up
         // (on start, after missing a commit, or for events another process appended).
@@ -242,6 +253,7 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
             Next::Wait => Vec::new(),
         };
         let Some(last) = batch.last() else {
+            let due = writes.due();
             tokio::select! {
                 received = appended.recv() => match received {
                     Ok(events) => in_memory.push(events),
@@ -251,7 +263,21 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 // The change is picked up at the top of the loop.
                 _ = shared.changed.notified() => {}
                 _ = tokio::time::sleep(POLL) => in_memory.read_log = true,
+                outcome = async {
+                    match writes.committing.as_mut() {
+                        Some(pending) => (&mut pending.commit).await,
+                        None => std::future::pending().await,
+                    }
+                }, if writes.committing.is_some() => {
+                    if let Some(pending) = writes.committing.take() {
+                        pending.finish(shared, outcome)?;
+                    }
+                }
+                // A quiet batch's progress is due to be stored.
+                _ = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)),
+                    if due.is_some() => {}
             }
+            writes.send(shared).await?;
             continue;
         };
         let batch_end = last.seq;
@@ -309,7 +335,6 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
             }
         }
         shared.decided.send_replace(batch_end);
-        let recorded_effects = !effects.is_empty();
         let mut verdicts: Vec<(String, u64)> = Vec::new();
         for r in &records {
             match verdicts.iter_mut().find(|(v, _)| *v == r.verdict) {
@@ -317,23 +342,140 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 None => verdicts.push((r.verdict.clone(), 1)),
             }
         }
-        store
-            .record_decisions(DecisionBatch {
-                decisions: records,
-                effects,
-                last_seq: batch_end,
-                ruleset_version: decider.version,
-            })
-            .await?;
-        if recorded_effects {
-            shared.effects_recorded.notify_one();
-        }
         metrics::counter!("arbiter_events_decided_total").increment(batch.len() as u64);
         for (verdict, n) in verdicts {
             metrics::counter!("arbiter_decisions_total", "verdict" => verdict).increment(n);
         }
+        writes.add(
+            DecisionBatch {
+                decisions: records,
+                effects,
+                last_seq: batch_end,
+                ruleset_version: decider.version,
+            },
+            batch.len(),
+        );
+        if let Some(pending) = &mut writes.committing
+            && let Some(outcome) = futures_util::FutureExt::now_or_never(&mut pending.commit)
+            && let Some(pending) = writes.committing.take()
+        {
+            pending.finish(shared, outcome)?;
+        }
+        writes.send(shared).await?;
         last_seq = batch_end;
-        shared.progress.send_replace(last_seq);
+    }
+}
+
+/// The decider's writes: the batch being committed, and the batches decided since, merged
+/// into one to follow it. Deciding goes on while a commit is under way, so that events
+/// committed meanwhile are decided (and their callers answered) without waiting for it.
+///
+/// Quiet batches (no rule fired or failed) store nothing but the decider's progress, which only
+/// tells a restarted decider where to begin (deciding an event again changes nothing stored).
+/// So their progress is stored with the next batch that has decisions, or [`QUIET_PROGRESS`]
+/// after it was made, never in a commit of its own per batch: at a steady rate of single
+/// events that halves the commits, and the disk waits, that the events' answers queue behind.
+#[derive(Default)]
+struct Writes {
+    committing: Option<Pending>,
+    unsent: Option<DecisionBatch>,
+    /// Events decided in the unsent batches, and when the first of them was.
+    unsent_events: i64,
+    unsent_since: Option<tokio::time::Instant>,
+}
+
+/// How long the progress of quiet batches may wait for a batch with decisions to ride with.
+const QUIET_PROGRESS: Duration = Duration::from_millis(50);
+
+/// A batch of the decider's on its way to the store.
+struct Pending {
+    commit: Committing,
+    last_seq: i64,
+    effects: bool,
+}
+
+impl Pending {
+    /// Takes in the commit's outcome: the decider's progress moves on, and the webhook sender
+    /// is woken for new effects.
+    fn finish(self, shared: &Shared, outcome: Result<(), StoreError>) -> Result<(), StoreError> {
+        outcome?;
+        advance(shared, self.last_seq);
+        if self.effects {
+            shared.effects_recorded.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// Moves the progress readers see: every decision up to `seq` can be read from the store.
+fn advance(shared: &Shared, seq: i64) {
+    shared.progress.send_if_modified(|progress| {
+        let moved = seq > *progress;
+        *progress = (*progress).max(seq);
+        moved
+    });
+}
+
+impl Writes {
+    fn add(&mut self, batch: DecisionBatch, events: usize) {
+        self.unsent_events += events as i64;
+        self.unsent_since
+            .get_or_insert_with(tokio::time::Instant::now);
+        match &mut self.unsent {
+            Some(unsent) => {
+                unsent.decisions.extend(batch.decisions);
+                unsent.effects.extend(batch.effects);
+                unsent.last_seq = batch.last_seq;
+                unsent.ruleset_version = batch.ruleset_version;
+            }
+            None => self.unsent = Some(batch),
+        }
+    }
+
+    /// When the unsent batches, all quiet, must be stored even if nothing else comes.
+    fn due(&self) -> Option<tokio::time::Instant> {
+        if self.committing.is_some() {
+            return None;
+        }
+        self.unsent
+            .as_ref()
+            .and(self.unsent_since)
+            .map(|since| since + QUIET_PROGRESS)
+    }
+
+    /// Hands the decided batches to the store when nothing of the decider's is being
+    /// committed: at once when they hold decisions, otherwise once they are due.
+    async fn send(&mut self, shared: &Shared) -> Result<(), StoreError> {
+        if self.committing.is_some() {
+            return Ok(());
+        }
+        let Some(unsent) = &self.unsent else {
+            return Ok(());
+        };
+        if unsent.decisions.is_empty() && unsent.effects.is_empty() {
+            // Nothing to read: readers may go past these events now.
+            advance(shared, unsent.last_seq);
+            if self
+                .due()
+                .is_some_and(|due| due > tokio::time::Instant::now())
+                && self.unsent_events < BATCH
+            {
+                return Ok(());
+            }
+        }
+        let Some(batch) = self.unsent.take() else {
+            return Ok(());
+        };
+        self.unsent_events = 0;
+        self.unsent_since = None;
+        let (last_seq, effects) = (batch.last_seq, !batch.effects.is_empty());
+        let commit = shared.store.record_decisions(batch).await?;
+        self.committing = Some(Pending {
+            commit,
+            last_seq,
+            effects,
+        });
+        Ok(())
     }
 }
 

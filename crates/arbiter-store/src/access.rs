@@ -96,7 +96,7 @@ impl Store {
         .bind(token.label)
         .bind(token.created_at)
         .bind(token.expires_at)
-        .execute(&self.writer)
+        .execute(self.writer().await?.conn())
         .await?;
         Ok(())
     }
@@ -137,7 +137,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.writer)
+        .execute(self.writer().await?.conn())
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -156,7 +156,7 @@ impl Store {
         .bind(user.password_hash.as_str())
         .bind(user.role.as_str())
         .bind(created_at)
-        .execute(&self.writer)
+        .execute(self.writer().await?.conn())
         .await?;
         if result.rows_affected() == 0 {
             return Err(StoreError::Conflict(format!("user {:?}", user.username)));

@@ -201,7 +201,8 @@ impl Store {
         last_seq: Option<i64>,
         now: Micros,
     ) -> Result<Vec<Intake>, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let mut done = Vec::with_capacity(cases.len());
         for (case, additions) in cases {
             done.push(self.intake_one(&mut tx, case, additions, now).await?);
@@ -310,7 +311,8 @@ impl Store {
         additions: &CaseAdditions,
         now: Micros,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let assignments: Vec<String> = CASE_COLUMNS["number, ".len()..]
             .split(", ")
             .enumerate()
@@ -769,7 +771,7 @@ impl Store {
                     .bind(version)
                     .bind(body)
                     .bind(now)
-                    .execute(&self.writer)
+                    .execute(self.writer().await?.conn())
                     .await?;
                 Ok(())
             }

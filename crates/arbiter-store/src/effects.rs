@@ -115,47 +115,51 @@ const DELIVERY_JOINS: &str = "LEFT JOIN effects e ON e.id = d.effect_id \
     LEFT JOIN policy_documents pd ON pd.id = d.policy_document \
     LEFT JOIN case_messages m ON m.id = d.message_id";
 
-/// Stores one effect and a pending webhook delivery for each subscriber to its action.
-pub(crate) async fn insert_effect(
+/// Adds to `script` the statements that store one effect and a pending webhook delivery for
+/// each subscriber to its action. Deliveries find their effect by its key, and an effect
+/// stored before (its batch decided again after a crash) gets none it already has.
+pub(crate) fn insert_effect<'a>(
     backend: Backend,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    effect: &NewEffect,
-) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO effects (event_seq, event_id, user_id, action, detail, rules, ruleset_version, created_at) \
-         VALUES ({}) ON CONFLICT (event_seq, detail) DO NOTHING RETURNING id",
-        crate::placeholders(backend, 8)
+    script: &mut crate::script::Script<'a>,
+    effect: &'a NewEffect,
+) {
+    script.push(
+        format!(
+            "INSERT INTO effects (event_seq, event_id, user_id, action, detail, rules, ruleset_version, created_at) \
+             VALUES ({}) ON CONFLICT (event_seq, detail) DO NOTHING",
+            crate::placeholders(backend, 8)
+        ),
+        vec![
+            effect.event_seq.into(),
+            effect.event_id.as_str().into(),
+            effect.user_id.as_deref().into(),
+            effect.action.as_str().into(),
+            effect.detail.as_str().into(),
+            crate::framed(&effect.rules).into(),
+            effect.ruleset_version.into(),
+            effect.created_at.into(),
+        ],
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(effect.event_seq)
-        .bind(effect.event_id.as_str())
-        .bind(effect.user_id.as_deref())
-        .bind(effect.action.as_str())
-        .bind(effect.detail.as_str())
-        .bind(crate::framed(&effect.rules))
-        .bind(effect.ruleset_version)
-        .bind(effect.created_at)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(row) = row else { return Ok(()) };
-    let id: i64 = row.try_get(0)?;
-    let sql = format!(
-        "INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, created_at) \
-         SELECT id, {}, 'pending', 0, {}, {} FROM webhooks \
-         WHERE disabled_at IS NULL AND topics LIKE '%,effects,%' AND (actions = '' OR actions LIKE {})",
-        p(backend, 1),
-        p(backend, 2),
-        p(backend, 3),
-        p(backend, 4)
+    script.push(
+        format!(
+            "INSERT INTO webhook_deliveries (webhook_id, effect_id, state, attempts, next_attempt_at, created_at) \
+             SELECT w.id, e.id, 'pending', 0, {}, {} FROM webhooks w JOIN effects e ON e.event_seq = {} AND e.detail = {} \
+             WHERE w.disabled_at IS NULL AND w.topics LIKE '%,effects,%' AND (w.actions = '' OR w.actions LIKE {}) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.effect_id = e.id AND d.webhook_id = w.id)",
+            p(backend, 1),
+            p(backend, 2),
+            p(backend, 3),
+            p(backend, 4),
+            p(backend, 5)
+        ),
+        vec![
+            effect.created_at.into(),
+            effect.created_at.into(),
+            effect.event_seq.into(),
+            effect.detail.as_str().into(),
+            format!("%,{},%", effect.action).into(),
+        ],
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(effect.created_at)
-        .bind(effect.created_at)
-        .bind(format!("%,{},%", effect.action))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 impl Store {
@@ -226,7 +230,7 @@ impl Store {
             .bind(webhook.description.as_str())
             .bind(webhook.created_by.as_str())
             .bind(webhook.created_at)
-            .execute(&self.writer)
+            .execute(self.writer().await?.conn())
             .await?;
         Ok(())
     }
@@ -242,7 +246,8 @@ impl Store {
 
     /// Stops deliveries to a webhook; pending ones are dropped as failed. False when unknown.
     pub async fn disable_webhook(&self, id: &str, at: Micros) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let sql = format!(
             "UPDATE webhooks SET disabled_at = {} WHERE id = {} AND disabled_at IS NULL",
             p(self.backend, 1),
@@ -307,7 +312,8 @@ impl Store {
         duration_ms: i64,
         next: AttemptOutcome,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let sql = format!(
             "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES ({}) \
              ON CONFLICT (delivery_id, attempt) DO NOTHING",

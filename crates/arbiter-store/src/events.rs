@@ -2,22 +2,21 @@
 
 use crate::{Backend, Store, StoreError};
 use arbiter_model::{Event, Micros};
-use sqlx::AnyPool;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Columns written per event.
 const INSERT_COLUMNS: &str = "id, type, occurred_at, day, market, actor_id, actor_role, \
      subject_id, subject_role, task_id, amount_minor, currency, received_at, body";
-const COLUMNS_PER_ROW: usize = 14;
+pub(crate) const COLUMNS_PER_ROW: usize = 14;
 /// Microseconds in a day: `day` is `occurred_at` divided by this, rounded down.
-const DAY_MICROS: i64 = 86_400_000_000;
+pub(crate) const DAY_MICROS: i64 = 86_400_000_000;
 /// Rows per INSERT statement: large enough to amortise the round trip, small enough to stay far
 /// below both databases' limits on bound parameters.
-const ROWS_PER_STATEMENT: usize = 64;
+pub(crate) const ROWS_PER_STATEMENT: usize = 64;
 
 /// A stored event: the event as received and where it sits in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +79,7 @@ pub struct EventPage {
 /// A multi-row upsert; `returning` makes it answer with the seq and id of each new row. SQLite
 /// gets anonymous `?` placeholders: it looks named ones (`$1`) up by a linear scan, which makes
 /// binding a large statement quadratic.
-fn insert_statement(backend: Backend, rows: usize, returning: bool) -> String {
+pub(crate) fn insert_statement(backend: Backend, rows: usize, returning: bool) -> String {
     let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -105,280 +104,13 @@ fn insert_statement(backend: Backend, rows: usize, returning: bool) -> String {
 }
 
 /// The full-size statement for a backend, built once.
-fn full_insert_statement(backend: Backend, returning: bool) -> &'static str {
+pub(crate) fn full_insert_statement(backend: Backend, returning: bool) -> &'static str {
     static STATEMENTS: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
     let index = match backend {
         Backend::Sqlite => 0,
         Backend::Postgres => 2,
     } + usize::from(returning);
     STATEMENTS[index].get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT, returning))
-}
-
-/// Groups of up to this many events are handed to a follower of the log in memory; larger
-/// ones (bulk loads) are not, so that they pay neither for returning every row nor for holding
-/// copies: the follower reads them from the log.
-const HAND_ON_EVENTS: usize = 512;
-
-/// A write waiting for the group commit, and where to send its outcome.
-pub(crate) enum Write {
-    /// Events to append; the reply counts the new ones.
-    Events {
-        events: Vec<Event>,
-        received_at: Micros,
-        reply: oneshot::Sender<Result<u64, StoreError>>,
-    },
-    /// A batch of decisions, with the decider's progress.
-    Decisions {
-        batch: crate::DecisionBatch,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-    },
-}
-
-impl Write {
-    fn event_count(&self) -> usize {
-        match self {
-            Write::Events { events, .. } => events.len(),
-            Write::Decisions { batch, .. } => batch.decisions.len(),
-        }
-    }
-}
-
-/// Most events (or decisions) committed in one transaction by the group commit.
-const MAX_GROUP_EVENTS: usize = 50_000;
-
-/// The group committer: writes that arrive while a commit is under way wait, then share the
-/// next transaction. Every commit rewrites the index pages it touched and waits for the disk,
-/// and event ids and parties are spread across their indexes, so fewer, larger commits write
-/// far less; the decider's writes share the commits of the events too, so that a synchronous
-/// decision waits for one commit, not two. Each caller learns its outcome only after the commit.
-pub(crate) async fn run_appender(
-    writer: AnyPool,
-    backend: Backend,
-    mut requests: mpsc::Receiver<Write>,
-    committed: tokio::sync::watch::Sender<u64>,
-    appended: tokio::sync::broadcast::Sender<Appended>,
-) {
-    while let Some(first) = requests.recv().await {
-        let mut size = first.event_count();
-        let mut group = vec![first];
-        while size < MAX_GROUP_EVENTS {
-            match requests.try_recv() {
-                Ok(next) => {
-                    size += next.event_count();
-                    group.push(next);
-                }
-                Err(_) => break,
-            }
-        }
-        let hand_on = appended.receiver_count() > 0 && size <= HAND_ON_EVENTS;
-        match commit_group(&writer, backend, &group, hand_on).await {
-            Ok((counts, new_rows)) => {
-                if counts.iter().any(|c| *c > 0) {
-                    if appended.receiver_count() > 0 {
-                        // An empty hand-off tells the follower to read the log.
-                        let events = new_rows
-                            .map(|rows| appended_events(&group, rows))
-                            .unwrap_or_else(|| Vec::new().into());
-                        let _ = appended.send(events);
-                    }
-                    committed.send_modify(|n| *n += 1);
-                }
-                for (write, count) in group.into_iter().zip(counts) {
-                    match write {
-                        Write::Events { reply, .. } => {
-                            let _ = reply.send(Ok(count));
-                        }
-                        Write::Decisions { reply, .. } => {
-                            let _ = reply.send(Ok(()));
-                        }
-                    }
-                }
-            }
-            Err(error) => {
-                // Every caller of the group learns of the failure; none was acknowledged.
-                let message = error.to_string();
-                for write in group {
-                    let failed = StoreError::Failed(message.clone());
-                    match write {
-                        Write::Events { reply, .. } => {
-                            let _ = reply.send(Err(failed));
-                        }
-                        Write::Decisions { reply, .. } => {
-                            let _ = reply.send(Err(failed));
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Events just committed, in log order, as the decider reads them.
-pub type Appended = std::sync::Arc<[crate::LoggedEvent]>;
-
-/// The new events of a committed group, in seq order.
-fn appended_events(group: &[Write], new_rows: Vec<Vec<(i64, usize)>>) -> Appended {
-    let mut logged = Vec::new();
-    for (write, rows) in group.iter().zip(new_rows) {
-        let Write::Events { events, .. } = write else {
-            continue;
-        };
-        logged.extend(rows.into_iter().map(|(seq, index)| crate::LoggedEvent {
-            seq,
-            occurred_at: arbiter_model::to_micros(events[index].occurred_at),
-            body: events[index].raw.clone(),
-        }));
-    }
-    logged.sort_unstable_by_key(|e| e.seq);
-    logged.into()
-}
-
-/// The count of new events of each write of a group (0 for decisions) and, when asked for,
-/// the seq and index in its request of each new event.
-type GroupOutcome = (Vec<u64>, Option<Vec<Vec<(i64, usize)>>>);
-
-/// Applies every write of the group in one transaction.
-async fn commit_group(
-    writer: &AnyPool,
-    backend: Backend,
-    group: &[Write],
-    hand_on: bool,
-) -> Result<GroupOutcome, StoreError> {
-    let mut tx = writer.begin().await?;
-    if hand_on {
-        let outcome = commit_small_group(&mut tx, backend, group).await?;
-        tx.commit().await?;
-        return Ok(outcome);
-    }
-    let mut counts = Vec::with_capacity(group.len());
-    let mut new_rows = Vec::with_capacity(group.len());
-    for write in group {
-        let (events, received_at) = match write {
-            Write::Events {
-                events,
-                received_at,
-                ..
-            } => (events, *received_at),
-            Write::Decisions { batch, .. } => {
-                crate::protect::write_decisions(&mut tx, backend, batch).await?;
-                counts.push(0);
-                new_rows.push(Vec::new());
-                continue;
-            }
-        };
-        let mut count = 0;
-        let mut inserted = Vec::new();
-        for (chunk_number, chunk) in events.chunks(ROWS_PER_STATEMENT).enumerate() {
-            let sql = if chunk.len() == ROWS_PER_STATEMENT {
-                full_insert_statement(backend, hand_on).to_owned()
-            } else {
-                insert_statement(backend, chunk.len(), hand_on)
-            };
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for event in chunk {
-                query = query
-                    .bind(event.id.as_str())
-                    .bind(event.event_type.as_str())
-                    .bind(arbiter_model::to_micros(event.occurred_at))
-                    .bind(arbiter_model::to_micros(event.occurred_at).div_euclid(DAY_MICROS))
-                    .bind(event.market.as_str())
-                    .bind(event.actor.id.as_str())
-                    .bind(event.actor.role.as_str())
-                    .bind(event.subject.as_ref().map(|s| s.id.as_str()))
-                    .bind(event.subject.as_ref().map(|s| s.role.as_str()))
-                    .bind(event.task_id.as_deref())
-                    .bind(event.amount.map(|a| a.minor))
-                    .bind(event.amount.as_ref().map(|a| a.currency.as_str()))
-                    .bind(received_at)
-                    .bind(event.raw.as_str());
-            }
-            if !hand_on {
-                count += query.execute(&mut *tx).await?.rows_affected();
-                continue;
-            }
-            let offset = chunk_number * ROWS_PER_STATEMENT;
-            for row in query.fetch_all(&mut *tx).await? {
-                let seq: i64 = row.try_get(0)?;
-                let id: &str = row.try_get(1)?;
-                count += 1;
-                // An id repeated within one request is stored once, from its first occurrence.
-                if let Some(index) = chunk.iter().position(|e| e.id.as_str() == id) {
-                    inserted.push((seq, offset + index));
-                }
-            }
-        }
-        counts.push(count);
-        new_rows.push(inserted);
-    }
-    tx.commit().await?;
-    Ok((counts, hand_on.then_some(new_rows)))
-}
-
-/// A small group's writes: the events of all its requests in shared statements of up to
-/// [`ROWS_PER_STATEMENT`] rows, each returning the seq and id of what it inserted, so that a
-/// group of single-event requests costs one round trip to SQLite's thread, not one per request.
-/// Each new event is credited to the first request that sent its id.
-async fn commit_small_group(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: Backend,
-    group: &[Write],
-) -> Result<GroupOutcome, StoreError> {
-    let mut counts = vec![0u64; group.len()];
-    let mut new_rows: Vec<Vec<(i64, usize)>> = vec![Vec::new(); group.len()];
-    // (write, index in its request, event, received at)
-    let mut rows: Vec<(usize, usize, &Event, Micros)> = Vec::new();
-    for (w, write) in group.iter().enumerate() {
-        match write {
-            Write::Events {
-                events,
-                received_at,
-                ..
-            } => rows.extend(
-                events
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (w, i, e, *received_at)),
-            ),
-            Write::Decisions { batch, .. } => {
-                crate::protect::write_decisions(tx, backend, batch).await?;
-            }
-        }
-    }
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = if chunk.len() == ROWS_PER_STATEMENT {
-            full_insert_statement(backend, true).to_owned()
-        } else {
-            insert_statement(backend, chunk.len(), true)
-        };
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (_, _, event, received_at) in chunk {
-            query = query
-                .bind(event.id.as_str())
-                .bind(event.event_type.as_str())
-                .bind(arbiter_model::to_micros(event.occurred_at))
-                .bind(arbiter_model::to_micros(event.occurred_at).div_euclid(DAY_MICROS))
-                .bind(event.market.as_str())
-                .bind(event.actor.id.as_str())
-                .bind(event.actor.role.as_str())
-                .bind(event.subject.as_ref().map(|s| s.id.as_str()))
-                .bind(event.subject.as_ref().map(|s| s.role.as_str()))
-                .bind(event.task_id.as_deref())
-                .bind(event.amount.map(|a| a.minor))
-                .bind(event.amount.as_ref().map(|a| a.currency.as_str()))
-                .bind(*received_at)
-                .bind(event.raw.as_str());
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            let seq: i64 = row.try_get(0)?;
-            let id: &str = row.try_get(1)?;
-            // A repeated id is stored once, from its first occurrence in the statement.
-            if let Some((w, i, _, _)) = chunk.iter().find(|(_, _, e, _)| e.id.as_str() == id) {
-                counts[*w] += 1;
-                new_rows[*w].push((seq, *i));
-            }
-        }
-    }
-    Ok((counts, Some(new_rows)))
 }
 
 impl Store {
@@ -395,7 +127,7 @@ impl Store {
         }
         let (reply, outcome) = oneshot::channel();
         self.appender
-            .send(Write::Events {
+            .send(crate::commit::Write::Events {
                 events,
                 received_at,
                 reply,

@@ -7,18 +7,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Architecture invariant: only this crate writes SQL. Both backends go through sqlx's `Any`
-//! driver with the same statements (`$1` placeholders and `ON CONFLICT` work in both); the
-//! dialects differ only in the migration files under `migrations/` and in the placeholders of
-//! the bulk insert (see `events::insert_statement`).
+//! Architecture invariant: only this crate writes SQL. Both backends run the same statements
+//! (`ON CONFLICT` works in both) through sqlx's `Any` driver; the dialects differ only in the
+//! migration files under `migrations/` and in placeholders (`?` for SQLite, `$n` for
+//! PostgreSQL, see `placeholder`). The one exception to the driver is the SQLite group
+//! committer, which runs the same statements through a connection of its own (see `commit`).
 
 mod access;
 mod cases;
+mod commit;
 mod effects;
 mod events;
 mod migrate;
 mod policy;
 mod protect;
+mod script;
 
 pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
 pub use cases::{
@@ -26,19 +29,23 @@ pub use cases::{
     LedgerRecord, MessageRecord, NewAudit, NewCaseDecision, NewEvidence, NewLedgerEntry,
     NewMessage,
 };
+pub use commit::Appended;
 pub use effects::{
     AttemptOutcome, DeliveryRecord, DeliverySubject, DueDelivery, EffectFilter, EffectRecord,
     NewEffect, TOPIC_CASE_MESSAGES, TOPIC_EFFECTS, TOPIC_POLICY_CHANGES, TOPICS, WebhookRecord,
 };
-pub use events::{Appended, Cursor, EventFilter, EventPage, StoredEvent};
+pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
 pub use policy::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
 pub use protect::{
-    DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary, LoggedEvent,
-    RulesetRecord,
+    Committing, DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary,
+    LoggedEvent, RulesetRecord,
 };
 
+use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Which database a [`Store`] talks to.
@@ -65,6 +72,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite group committer's own connection.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration {
         version: i64,
@@ -99,12 +109,15 @@ pub struct Store {
     writer: AnyPool,
     /// Reads; for PostgreSQL the same pool as the writer.
     reader: AnyPool,
-    /// Appends and decided batches go through the group committer (see `events::run_appender`).
-    appender: tokio::sync::mpsc::Sender<events::Write>,
+    /// Appends and decided batches go through the group committer (see `commit`).
+    appender: tokio::sync::mpsc::Sender<commit::Write>,
+    /// Turns at writing a SQLite file between the group committer's thread and `writer`;
+    /// `None` where the committer writes through `writer` itself.
+    write_turn: Option<commit::WriteTurn>,
     /// Counts the appender's commits: readers of the log wait on it for new events.
     commits: tokio::sync::watch::Receiver<u64>,
     /// The events of each commit, for a follower of the log that need not read them back.
-    appended: tokio::sync::broadcast::Sender<events::Appended>,
+    appended: tokio::sync::broadcast::Sender<commit::Appended>,
 }
 
 /// Commits a receiver of [`Store::appended`] may fall behind before it misses some.
@@ -126,7 +139,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Store::assemble(Backend::Postgres, pool.clone(), pool)
+            Store::assemble(Backend::Postgres, pool.clone(), pool, None)?
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
@@ -159,9 +172,12 @@ impl Store {
                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                  PRAGMA wal_autocheckpoint = {autocheckpoint}; PRAGMA cache_size = -{cache_kib};"
             );
+            // A local file does not drop connections: testing one before each use would cost
+            // every transaction another round trip to its thread.
             AnyPoolOptions::new()
                 .max_connections(connections)
                 .acquire_timeout(Duration::from_secs(30))
+                .test_before_acquire(false)
                 .after_connect(move |conn, _| {
                     let pragmas = pragmas.clone();
                     Box::pin(async move {
@@ -173,41 +189,84 @@ impl Store {
         // An in-memory database exists once per connection: one connection serves all.
         if in_memory {
             let writer = options(1, 65_536, 1000).connect(&url).await?;
-            return Ok(Store::assemble(Backend::Sqlite, writer.clone(), writer));
+            return Store::assemble(Backend::Sqlite, writer.clone(), writer, None);
         }
         let writer = options(1, 65_536, 0).connect(&url).await?;
         let reader = options(4, 16_384, 0).connect(&url).await?;
-        let store = Store::assemble(Backend::Sqlite, writer, reader.clone());
-        tokio::spawn(run_checkpointer(reader, store.commits()));
+        // The same file (created by now) for the group committer's own connection.
+        let file = path.split_once('?').map_or(path, |(file, _)| file);
+        let committer = commit::open_sqlite_writer(file)?;
+        let backfilled = Arc::new(AtomicBool::new(false));
+        let store = Store::assemble(
+            Backend::Sqlite,
+            writer,
+            reader.clone(),
+            Some((committer, backfilled.clone())),
+        )?;
+        tokio::spawn(run_checkpointer(reader, store.commits(), backfilled));
         Ok(store)
     }
 
-    /// Builds the handle and starts its group committer.
-    fn assemble(backend: Backend, writer: AnyPool, reader: AnyPool) -> Store {
+    /// Builds the handle and starts its group committer: on a thread of its own with
+    /// `committer` (a SQLite file), otherwise on the runtime through `writer`.
+    fn assemble(
+        backend: Backend,
+        writer: AnyPool,
+        reader: AnyPool,
+        committer: Option<(rusqlite::Connection, Arc<AtomicBool>)>,
+    ) -> Result<Store, StoreError> {
         let (appender, requests) = tokio::sync::mpsc::channel(64);
         let (committed, commits) = tokio::sync::watch::channel(0);
         let (appended, _) = tokio::sync::broadcast::channel(APPENDED_BACKLOG);
-        tokio::spawn(events::run_appender(
-            writer.clone(),
-            backend,
-            requests,
+        let announce = commit::Announce {
             committed,
-            appended.clone(),
-        ));
-        Store {
+            appended: appended.clone(),
+        };
+        let write_turn = match committer {
+            Some((conn, backfilled)) => {
+                let turn = commit::WriteTurn::default();
+                commit::start_sqlite_writer(conn, requests, announce, turn.clone(), backfilled)
+                    .map_err(|e| StoreError::Failed(format!("starting the SQLite writer: {e}")))?;
+                Some(turn)
+            }
+            None => {
+                tokio::spawn(commit::run_on_pool(
+                    writer.clone(),
+                    backend,
+                    requests,
+                    announce,
+                ));
+                None
+            }
+        };
+        Ok(Store {
             backend,
             writer,
             reader,
             appender,
+            write_turn,
             commits,
             appended,
-        }
+        })
+    }
+
+    /// The writer connection, for a write of one's own; on a SQLite file, in turn with the
+    /// group committer, for as long as the answer is held.
+    pub(crate) async fn writer(&self) -> Result<Writer, StoreError> {
+        let turn = match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(Writer {
+            conn: self.writer.acquire().await?,
+            _turn: turn,
+        })
     }
 
     /// The new events of every later commit in this process, in seq order. An empty hand-off
     /// stands for a commit too large to hand on (a bulk load), and a receiver that falls more
     /// than a backlog behind misses commits (it learns so): either way it reads the log.
-    pub fn appended(&self) -> tokio::sync::broadcast::Receiver<events::Appended> {
+    pub fn appended(&self) -> tokio::sync::broadcast::Receiver<commit::Appended> {
         self.appended.subscribe()
     }
 
@@ -233,21 +292,49 @@ impl Store {
     }
 }
 
+/// The writer connection, held in turn with the group committer (see [`Store::writer`]).
+pub(crate) struct Writer {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Writer {
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// Copies the WAL of a SQLite database into the database file, in the background, shortly
-/// after commits. Passive: it never waits for, or blocks, the writer or readers.
-async fn run_checkpointer(pool: AnyPool, mut commits: tokio::sync::watch::Receiver<u64>) {
-    /// Commits gather for this long between checkpoints.
-    const EVERY: Duration = Duration::from_millis(500);
+/// after commits. Passive: it never waits for, or blocks, the writer or readers. Once it has
+/// copied everything it saw, the group committer copies what was committed meanwhile and so
+/// lets the WAL rewind (see `commit::finish_checkpoint`).
+async fn run_checkpointer(
+    pool: AnyPool,
+    mut commits: tokio::sync::watch::Receiver<u64>,
+    backfilled: Arc<AtomicBool>,
+) {
+    /// Commits gather for this long between checkpoints: long enough to copy each page once
+    /// for many commits, short enough to keep the WAL to a few megabytes at a steady load.
+    const EVERY: Duration = Duration::from_millis(100);
     while commits.changed().await.is_ok() {
         tokio::time::sleep(EVERY).await;
-        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
             .await
         {
-            if pool.is_closed() {
-                return;
+            // (busy, frames in the WAL, frames copied)
+            Ok(row) => {
+                let busy: i64 = row.try_get(0).unwrap_or(1);
+                if busy == 0 {
+                    backfilled.store(true, Ordering::Release);
+                }
             }
-            tracing::warn!(%error, "a WAL checkpoint failed; trying again after the next commit");
+            Err(error) => {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(%error, "a WAL checkpoint failed; trying again after the next commit");
+            }
         }
     }
 }

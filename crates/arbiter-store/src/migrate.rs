@@ -47,18 +47,25 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_cases.sql"),
         postgres: include_str!("../migrations/postgres/0006_cases.sql"),
     },
+    Migration {
+        version: 7,
+        name: "deliveries by effect",
+        sqlite: include_str!("../migrations/sqlite/0007_deliveries_by_effect.sql"),
+        postgres: include_str!("../migrations/postgres/0007_deliveries_by_effect.sql"),
+    },
 ];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an
 /// advisory lock makes the others wait; SQLite's single writer does the same for a file.
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
-    let mut conn = store.writer.acquire().await?;
+    let mut writer = store.writer().await?;
+    let conn = writer.conn();
     if store.backend == Backend::Postgres {
         // 280552950100 (0x4152424954) is "ARBIT": a fixed key so that every Arbiter instance contends for it.
         conn.execute("SELECT pg_advisory_lock(280552950100)")
             .await?;
     }
-    let result = apply_pending(store.backend, &mut conn).await;
+    let result = apply_pending(store.backend, conn).await;
     if store.backend == Backend::Postgres {
         conn.execute("SELECT pg_advisory_unlock(280552950100)")
             .await?;
@@ -66,17 +73,14 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     result
 }
 
-async fn apply_pending(
-    backend: Backend,
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
-) -> Result<(), StoreError> {
+async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS arbiter_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
     .await?;
     let applied: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM arbiter_migrations")
-        .fetch_one(&mut **conn)
+        .fetch_one(&mut *conn)
         .await?
         .try_get("v")?;
     let known = MIGRATIONS.last().map_or(0, |m| m.version);

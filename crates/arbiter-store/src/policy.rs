@@ -71,7 +71,8 @@ impl Store {
         now: Micros,
     ) -> Result<Vec<Option<i64>>, StoreError> {
         let p = |n: usize| crate::placeholder(self.backend, n);
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let mut saved = Vec::with_capacity(versions.len());
         for new in versions {
             let newest = sqlx::query(sqlx::AssertSqlSafe(format!(

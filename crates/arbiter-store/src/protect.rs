@@ -95,7 +95,8 @@ impl Store {
         published_at: Micros,
         restores: Option<i64>,
     ) -> Result<RulesetRecord, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 FROM rulesets")
             .fetch_one(&mut *tx)
             .await?
@@ -167,7 +168,8 @@ impl Store {
         changed_at: Micros,
         note: &str,
     ) -> Result<ListVersionSummary, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let sql = format!(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM list_versions WHERE name = {}",
             self.placeholders(1)
@@ -417,17 +419,19 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
-    /// Stores a batch of decisions, their effects (with a webhook delivery for each subscriber)
-    /// and the decider's progress, in one transaction: a crash leaves all as they were, and the
-    /// batch is decided again. The batch rides on the group commit with the events appended
-    /// meanwhile, so the decider never holds the writer for a commit of its own.
-    pub async fn record_decisions(&self, batch: DecisionBatch) -> Result<(), StoreError> {
+    /// Hands a batch of decisions, their effects (with a webhook delivery for each subscriber)
+    /// and the decider's progress to the group committer, to be stored in one transaction: a
+    /// crash leaves all as they were, and the batch is decided again. The batch rides on the
+    /// group commit with the events appended meanwhile, so the decider never holds the writer
+    /// for a commit of its own, and need not wait for it before deciding the next events: the
+    /// answer resolves once the batch is committed.
+    pub async fn record_decisions(&self, batch: DecisionBatch) -> Result<Committing, StoreError> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         self.appender
-            .send(crate::events::Write::Decisions { batch, reply })
+            .send(crate::commit::Write::Decisions { batch, reply })
             .await
             .map_err(|_| StoreError::Closed)?;
-        outcome.await.map_err(|_| StoreError::Closed)?
+        Ok(Committing(outcome))
     }
 
     /// The decision on an event, when a rule fired or failed on it.
@@ -631,6 +635,23 @@ fn decision_record(row: &AnyRow) -> Result<DecisionRecord, StoreError> {
     })
 }
 
+/// A write handed to the group committer: resolves once it is committed, or failed.
+#[derive(Debug)]
+pub struct Committing(tokio::sync::oneshot::Receiver<Result<(), StoreError>>);
+
+impl std::future::Future for Committing {
+    type Output = Result<(), StoreError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|outcome| outcome.unwrap_or(Err(StoreError::Closed)))
+    }
+}
+
 /// What the decider writes after deciding a batch of events.
 #[derive(Debug, Default)]
 pub struct DecisionBatch {
@@ -642,16 +663,17 @@ pub struct DecisionBatch {
     pub ruleset_version: i64,
 }
 
-/// Writes a decided batch inside the group committer's transaction.
-pub(crate) async fn write_decisions(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+/// Adds to `script` the statements that store a decided batch: its effects, its decisions and
+/// the decider's progress.
+pub(crate) fn write_decisions<'a>(
     backend: Backend,
-    batch: &DecisionBatch,
-) -> Result<(), StoreError> {
+    script: &mut crate::script::Script<'a>,
+    batch: &'a DecisionBatch,
+) {
     for effect in &batch.effects {
-        crate::effects::insert_effect(backend, tx, effect).await?;
+        crate::effects::insert_effect(backend, script, effect);
     }
-    // Many rows a statement: each statement is a round trip to the database.
+    // Many rows a statement: fewer statements to prepare and to run.
     const ROWS: usize = 64;
     const COLUMNS: usize = 12;
     for chunk in batch.decisions.chunks(ROWS) {
@@ -667,33 +689,31 @@ pub(crate) async fn write_decisions(
             "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {} ON CONFLICT (event_seq) DO NOTHING",
             rows.join(", ")
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+        let mut binds = Vec::with_capacity(chunk.len() * COLUMNS);
         for d in chunk {
-            query = query
-                .bind(d.event_seq)
-                .bind(d.event_id.as_str())
-                .bind(d.event_type.as_str())
-                .bind(d.occurred_at)
-                .bind(d.actor_id.as_str())
-                .bind(d.subject_id.as_deref())
-                .bind(d.ruleset_version)
-                .bind(d.verdict.as_str())
-                .bind(d.score)
-                .bind(crate::framed(&d.fired))
-                .bind(d.decided_at)
-                .bind(d.body.as_str());
+            binds.extend([
+                d.event_seq.into(),
+                d.event_id.as_str().into(),
+                d.event_type.as_str().into(),
+                d.occurred_at.into(),
+                d.actor_id.as_str().into(),
+                d.subject_id.as_deref().into(),
+                d.ruleset_version.into(),
+                d.verdict.as_str().into(),
+                d.score.into(),
+                crate::framed(&d.fired).into(),
+                d.decided_at.into(),
+                d.body.as_str().into(),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        script.push(insert, binds);
     }
-    let progress = format!(
-        "INSERT INTO decider_progress (id, last_seq, ruleset_version) VALUES (1, {}) \
-         ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, ruleset_version = excluded.ruleset_version",
-        crate::placeholders(backend, 2)
+    script.push(
+        format!(
+            "INSERT INTO decider_progress (id, last_seq, ruleset_version) VALUES (1, {}) \
+             ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, ruleset_version = excluded.ruleset_version",
+            crate::placeholders(backend, 2)
+        ),
+        vec![batch.last_seq.into(), batch.ruleset_version.into()],
     );
-    sqlx::query(sqlx::AssertSqlSafe(progress))
-        .bind(batch.last_seq)
-        .bind(batch.ruleset_version)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

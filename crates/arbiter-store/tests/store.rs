@@ -25,6 +25,8 @@ on_both_backends!(
     committed_events_are_handed_on_with_their_seqs,
     small_concurrent_appends_share_statements_and_keep_their_counts,
     a_schema_4_database_upgrades_keeping_its_webhook_deliveries,
+    writes_of_their_own_take_turns_with_the_group_commit,
+    a_decided_batch_stored_twice_delivers_each_effect_once,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -474,6 +476,140 @@ async fn small_concurrent_appends_share_statements_and_keep_their_counts(
     seqs.sort_unstable();
     seqs.dedup();
     assert_eq!(seqs.len(), 85, "every new event handed on once");
+}
+
+/// Appends (through the group committer, on SQLite a thread with a connection of its own)
+/// and writes of their own (tokens) run side by side: none meets the other's lock.
+async fn writes_of_their_own_take_turns_with_the_group_commit(store: Store, _db: TestDatabase) {
+    let mut tasks = Vec::new();
+    for n in 0..120 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 4 == 0 {
+                let (id, hash) = (format!("tok_{n}"), format!("hash_{n}"));
+                store
+                    .create_token(NewToken {
+                        id: &id,
+                        secret_hash: &hash,
+                        kind: TokenKind::Api,
+                        role: Role::Analyst,
+                        label: "turns",
+                        created_at: n,
+                        expires_at: None,
+                    })
+                    .await
+                    .map(|()| 0)
+            } else {
+                let e = event(
+                    &format!("turn_{n}"),
+                    "task.posted",
+                    "2026-10-01T10:00:00Z",
+                    "c1",
+                    "US",
+                );
+                store.append_events(vec![e], n).await
+            }
+        }));
+    }
+    let mut appended = 0;
+    for task in tasks {
+        appended += task.await.unwrap().expect("every write succeeds");
+    }
+    assert_eq!(appended, 90);
+    assert_eq!(store.count_events().await.unwrap(), 90);
+    for n in (0..120).step_by(4) {
+        let hash = format!("hash_{n}");
+        assert!(store.token_by_secret_hash(&hash).await.unwrap().is_some());
+    }
+}
+
+/// A batch decided again (after a crash, before its progress was stored) writes its effect
+/// once and gives each subscriber one delivery of it.
+async fn a_decided_batch_stored_twice_delivers_each_effect_once(store: Store, _db: TestDatabase) {
+    use arbiter_store::{DecisionBatch, NewEffect, WebhookRecord};
+    store
+        .append_events(
+            vec![event(
+                "e_1",
+                "task.posted",
+                "2026-10-01T10:00:00Z",
+                "c1",
+                "US",
+            )],
+            1,
+        )
+        .await
+        .unwrap();
+    let seq = store.event_seq("e_1").await.unwrap().unwrap();
+    store
+        .create_webhook(&WebhookRecord {
+            id: "wh_1".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: "s".into(),
+            topics: vec!["effects".into()],
+            actions: Vec::new(),
+            description: "all effects".into(),
+            created_by: "ana".into(),
+            created_at: 1,
+            disabled_at: None,
+        })
+        .await
+        .unwrap();
+    let batch = |decided_at| DecisionBatch {
+        decisions: Vec::new(),
+        effects: vec![NewEffect {
+            event_seq: seq,
+            event_id: "e_1".into(),
+            user_id: Some("c1".into()),
+            action: "review".into(),
+            detail: r#"{"type":"review","queue":"fraud"}"#.into(),
+            rules: vec!["R-1".into()],
+            ruleset_version: 1,
+            created_at: decided_at,
+        }],
+        last_seq: seq,
+        ruleset_version: 1,
+    };
+    for decided_at in [10, 20] {
+        store
+            .record_decisions(batch(decided_at))
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let deliveries = store.deliveries("wh_1", None, 10).await.unwrap();
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(store.decider_progress().await.unwrap(), Some((seq, 1)));
+}
+
+/// Under a steady stream of single-event commits the WAL keeps rewinding: without it, each
+/// commit's pages would be appended to an ever larger file (here over 40 MB).
+#[tokio::test]
+async fn a_steady_stream_of_commits_keeps_the_wal_small() {
+    let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
+    let store = db.open().await;
+    // A follower of the log, as the server's decider is, makes every commit a small one.
+    let _follower = store.appended();
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    while n < 1_500 || started.elapsed() < std::time::Duration::from_millis(600) {
+        let e = event(
+            &format!("steady_{n}"),
+            "task.posted",
+            "2026-10-01T10:00:00Z",
+            &format!("c{}", n % 97),
+            "US",
+        );
+        store.append_events(vec![e], n).await.unwrap();
+        n += 1;
+    }
+    let path = db.url.trim_start_matches("sqlite://").to_owned() + "-wal";
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(
+        size < 16 * 1024 * 1024,
+        "the WAL holds {size} bytes after {n} commits"
+    );
 }
 
 #[tokio::test]
