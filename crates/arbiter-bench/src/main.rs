@@ -12,6 +12,7 @@
 //! ```
 
 mod ingest;
+mod load;
 mod policy;
 mod protect;
 mod resolve;

@@ -175,6 +175,15 @@ pub struct DecisionsArgs {
     /// alone costs, without the decision.
     #[arg(long, default_value = "/v1/decisions")]
     endpoint: String,
+    /// Seconds of load at the same rate before the measured run.
+    #[arg(long, default_value_t = 3)]
+    warm_up: u64,
+    /// Connections the load is spread over, each with a thread of its own.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Writes each request's due time and latency to this file (milliseconds).
+    #[arg(long)]
+    trace: Option<PathBuf>,
 }
 
 /// Runs `arbiter` with `args`, failing with its output when it fails.
@@ -241,31 +250,40 @@ fn prepared_database(binary: &Path, dir: &Path, events: u64) -> Result<String> {
 
 /// The p50, p90, p99 and p99.9 of the server's answers to `endpoint` with status 200, in
 /// seconds, as its Prometheus summary reports them.
-async fn server_quantiles(base: &str, endpoint: &str) -> Result<Option<(f64, f64, f64, f64)>> {
+/// Totals read from the server's `/metrics`: the requests to `endpoint` (count, seconds) and
+/// the store's group commits (count, seconds, writes).
+#[derive(Clone, Copy, Default)]
+struct ServerTotals {
+    requests: f64,
+    request_seconds: f64,
+    commits: f64,
+    commit_seconds: f64,
+    writes: f64,
+}
+
+async fn server_totals(base: &str, endpoint: &str) -> Result<ServerTotals> {
     let text = reqwest::Client::new()
         .get(format!("{base}/metrics"))
         .send()
         .await?
         .text()
         .await?;
-    let quantile = |q: &str| {
+    let value = |name: &str, labels: &[&str]| -> f64 {
         text.lines()
-            .filter(|l| l.starts_with("arbiter_http_request_duration_seconds{"))
-            .filter(|l| {
-                l.contains(&format!("route=\"{endpoint}\"")) && l.contains("status=\"200\"")
-            })
-            .find(|l| l.contains(&format!("quantile=\"{q}\"")))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+            .filter(|l| labels.iter().all(|label| l.contains(label)))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
     };
-    Ok((|| {
-        Some((
-            quantile("0.5")?,
-            quantile("0.9")?,
-            quantile("0.99")?,
-            quantile("0.999")?,
-        ))
-    })())
+    let route = format!("route=\"{endpoint}\"");
+    let labels = [route.as_str(), "status=\"200\""];
+    Ok(ServerTotals {
+        requests: value("arbiter_http_request_duration_seconds_count", &labels),
+        request_seconds: value("arbiter_http_request_duration_seconds_sum", &labels),
+        commits: value("arbiter_store_commit_seconds_count", &[]),
+        commit_seconds: value("arbiter_store_commit_seconds_sum", &[]),
+        writes: value("arbiter_store_committed_writes_total", &[]),
+    })
 }
 
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -299,15 +317,17 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
     let address = format!("127.0.0.1:{port}");
     let mut server = Command::new(&binary)
         .args(["serve", "--db", &url, "--listen", &address, "--log", "warn"])
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create("/tmp/server.err")?)
         .spawn()?;
     let total = args.rate * args.seconds;
-    // Later events of the same marketplace, with ids of their own.
-    let bodies: Vec<String> = history(args.history + total, 1)
+    let warm = args.rate * args.warm_up;
+    // Later events of the same marketplace, with ids of their own: first those of the warm-up.
+    let mut warm_bodies: Vec<String> = history(args.history + warm + total, 1)
         .into_iter()
         .skip(args.history as usize)
         .map(|e| e.replacen(r#""id":"evt_"#, r#""id":"lat_"#, 1))
         .collect();
+    let bodies = warm_bodies.split_off(warm as usize);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -327,77 +347,62 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        // Warm up the connections and the decider.
-        for body in bodies.iter().take(200) {
-            let warm = body.replacen(r#""id":"lat_"#, r#""id":"warm_"#, 1);
-            client
-                .post(format!("{base}/v1/decisions"))
-                .bearer_auth(&token)
-                .header("content-type", "application/json")
-                .body(warm)
-                .send()
-                .await?;
-        }
-        let interval = Duration::from_secs_f64(1.0 / args.rate as f64);
-        let url = format!("{base}{}", args.endpoint);
         // `/v1/events` takes a batch: one event as one line of JSON Lines.
         let content_type = if args.endpoint.ends_with("/events") {
             "application/x-ndjson"
         } else {
             "application/json"
         };
-        // Requests leave on schedule from a thread of their own: the runtime's timer ticks by
-        // the millisecond, which would add up to a millisecond of lateness to every request.
-        // Latency counts from when a request was due, so a late start counts against it.
-        let runtime = tokio::runtime::Handle::current();
-        let (sent, mut tasks_rx) = tokio::sync::mpsc::unbounded_channel();
-        let token = token.clone();
-        let dispatcher = std::thread::spawn(move || {
-            let started = std::time::Instant::now();
-            for (n, body) in bodies.into_iter().enumerate() {
-                let due = started + interval * n as u32;
-                if let Some(wait) = due.checked_duration_since(std::time::Instant::now()) {
-                    std::thread::sleep(wait);
-                }
-                let request = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("content-type", content_type)
-                    .body(body);
-                let task = runtime.spawn(async move {
-                    let ok = match request.send().await {
-                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                        Err(_) => false,
-                    };
-                    (due.elapsed(), ok)
-                });
-                if sent.send(task).is_err() {
-                    return started;
-                }
+        // Warm up at the same rate (the server's caches, the decider, the disk), unmeasured.
+        tokio::task::block_in_place(|| {
+            crate::load::run(crate::load::Load {
+                address: &address,
+                path: &args.endpoint,
+                token: &token,
+                content_type,
+                bodies: warm_bodies,
+                rate: args.rate,
+                connections: args.connections,
+            })
+        })?;
+        let before = server_totals(&base, &args.endpoint).await?;
+        let (samples, wall) = tokio::task::block_in_place(|| {
+            crate::load::run(crate::load::Load {
+                address: &address,
+                path: &args.endpoint,
+                token: &token,
+                content_type,
+                bodies,
+                rate: args.rate,
+                connections: args.connections,
+            })
+        })?;
+        if let Some(path) = &args.trace {
+            let mut trace = String::from("due_ms latency_ms ok\n");
+            for s in &samples {
+                use std::fmt::Write as _;
+                let _ = writeln!(
+                    trace,
+                    "{:.3} {:.3} {}",
+                    s.due.as_secs_f64() * 1e3,
+                    s.latency.as_secs_f64() * 1e3,
+                    u8::from(s.ok)
+                );
             }
-            started
-        });
-        let mut tasks = Vec::new();
-        while let Some(task) = tasks_rx.recv().await {
-            tasks.push(task);
+            std::fs::write(path, trace)?;
         }
-        let started = dispatcher
-            .join()
-            .map_err(|_| anyhow::anyhow!("the request dispatcher panicked"))?;
-        let mut latencies = Vec::with_capacity(tasks.len());
-        let mut errors = 0;
-        for task in tasks {
-            let (latency, ok) = task.await?;
-            if ok {
-                latencies.push(latency);
-            } else {
-                errors += 1;
-            }
-        }
-        let wall = started.elapsed();
+        let errors = samples.iter().filter(|s| !s.ok).count();
+        let latencies: Vec<Duration> = samples.iter().filter(|s| s.ok).map(|s| s.latency).collect();
         // The server's own view of the same requests, from its /metrics, to tell time spent
         // inside it from time spent reaching it.
-        let inside = server_quantiles(&base, &args.endpoint).await.ok().flatten();
+        let after = server_totals(&base, &args.endpoint).await?;
+        let inside = ServerTotals {
+            requests: after.requests - before.requests,
+            request_seconds: after.request_seconds - before.request_seconds,
+            commits: after.commits - before.commits,
+            commit_seconds: after.commit_seconds - before.commit_seconds,
+            writes: after.writes - before.writes,
+        };
         anyhow::Ok((latencies, errors, wall, inside))
     });
     let _ = server.kill();
@@ -423,15 +428,13 @@ pub fn decisions(args: DecisionsArgs) -> Result<()> {
         ms(percentile(&latencies, 0.999)),
         ms(latencies.last().copied().unwrap_or_default())
     );
-    if let Some((p50, p90, p99, p999)) = inside {
-        println!(
-            "  inside the server (its /metrics, from the request's arrival to its answer): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms",
-            p50 * 1e3,
-            p90 * 1e3,
-            p99 * 1e3,
-            p999 * 1e3
-        );
-    }
+    println!(
+        "  inside the server (its /metrics): answers took {:.2} ms on average; {:.0} group commits a second of {:.2} ms on average, {:.2} writes each",
+        inside.request_seconds / inside.requests.max(1.0) * 1e3,
+        inside.commits / wall.as_secs_f64(),
+        inside.commit_seconds / inside.commits.max(1.0) * 1e3,
+        inside.writes / inside.commits.max(1.0)
+    );
     println!(
         "  floor: a synchronous commit waits for the disk, here fdatasync p50 {:.2} ms, p99 {:.2} ms",
         ms(sync_p50),
