@@ -154,7 +154,10 @@ impl Store {
         }
         let in_memory = path.starts_with(":memory:");
         // `mode=rwc` creates the file on first use.
-        let url = if in_memory || path.contains("mode=") {
+        let url = if in_memory {
+            // sqlx reads `sqlite://:memory:` as a host name; `sqlite::memory:` is its form.
+            format!("sqlite:{path}")
+        } else if path.contains("mode=") {
             format!("sqlite://{path}")
         } else if path.contains('?') {
             format!("sqlite://{path}&mode=rwc")

@@ -612,6 +612,30 @@ async fn a_steady_stream_of_commits_keeps_the_wal_small() {
     );
 }
 
+/// A database in memory lives in one connection, so its group commits go through that
+/// connection rather than a thread of their own; it behaves the same.
+#[tokio::test]
+async fn an_in_memory_database_stores_and_hands_on_events() {
+    let store = Store::open("sqlite::memory:").await.unwrap();
+    let mut follower = store.appended();
+    let events: Vec<Event> = (0..3)
+        .map(|i| {
+            event(
+                &format!("m_{i}"),
+                "task.posted",
+                "2026-10-01T10:00:00Z",
+                "c1",
+                "US",
+            )
+        })
+        .collect();
+    assert_eq!(store.append_events(events.clone(), 1).await.unwrap(), 3);
+    assert_eq!(store.append_events(events, 2).await.unwrap(), 0);
+    let handed_on = follower.recv().await.unwrap();
+    assert_eq!(handed_on.len(), 3);
+    assert_eq!(store.count_events().await.unwrap(), 3);
+}
+
 #[tokio::test]
 async fn unsupported_urls_are_refused_with_the_accepted_forms() {
     let err = Store::open("mysql://localhost/x")
