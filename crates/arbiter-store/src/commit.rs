@@ -37,8 +37,9 @@ const MAX_GROUP_EVENTS: usize = 50_000;
 pub type Appended = Arc<[crate::LoggedEvent]>;
 
 /// Turns at writing a SQLite file: the committer's thread and the sqlx writer connection
-/// each hold it for the length of a transaction.
-pub(crate) type WriteTurn = Arc<tokio::sync::Mutex<()>>;
+/// each hold it for the length of a transaction. It keeps the committer's connection, so that
+/// closing the store can take it out (and close it) between two commits.
+pub(crate) type WriteTurn = Arc<tokio::sync::Mutex<Option<rusqlite::Connection>>>;
 
 /// A write waiting for the group commit, and where to send its outcome.
 pub(crate) enum Write {
@@ -297,7 +298,9 @@ pub(crate) async fn run_on_pool(
 /// Opens the SQLite writer's own connection with the settings of the store's others: WAL,
 /// full synchronous commits, no automatic checkpoints (see `run_checkpointer`); a WAL grown
 /// past 64 MiB by a bulk load is cut back when it rewinds.
-pub(crate) fn open_sqlite_writer(path: &str) -> Result<rusqlite::Connection, StoreError> {
+pub(crate) fn open_sqlite_writer(
+    path: &std::path::Path,
+) -> Result<rusqlite::Connection, StoreError> {
     use rusqlite::OpenFlags;
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -313,11 +316,12 @@ pub(crate) fn open_sqlite_writer(path: &str) -> Result<rusqlite::Connection, Sto
     Ok(conn)
 }
 
-/// Starts the committer of a SQLite file on a thread of its own; it ends when every sender of
-/// `requests` is gone. `backfilled` is set by the background checkpointer when it has copied
-/// the WAL into the database (see [`finish_checkpoint`]).
+/// Starts the committer of a SQLite file on a thread of its own, writing through the connection
+/// `turn` holds; it ends when every sender of `requests` is gone, and answers
+/// [`StoreError::Closed`] once the connection was taken out. `backfilled` is set by the
+/// background checkpointer when it has copied the WAL into the database (see
+/// [`finish_checkpoint`]).
 pub(crate) fn start_sqlite_writer(
-    conn: rusqlite::Connection,
     mut requests: mpsc::Receiver<Write>,
     announce: Announce,
     turn: WriteTurn,
@@ -329,13 +333,15 @@ pub(crate) fn start_sqlite_writer(
             while let Some(first) = requests.blocking_recv() {
                 let (group, hand_on) = gather(first, &mut requests, &announce);
                 let started = std::time::Instant::now();
-                let outcome = {
-                    let _turn = turn.blocking_lock();
-                    commit_on_sqlite(&conn, &group, hand_on)
+                let outcome = match turn.blocking_lock().as_ref() {
+                    Some(conn) => commit_on_sqlite(conn, &group, hand_on),
+                    None => Err(StoreError::Closed),
                 };
                 deliver(group, outcome, &announce, started);
-                if backfilled.swap(false, std::sync::atomic::Ordering::AcqRel) {
-                    finish_checkpoint(&conn);
+                if backfilled.swap(false, std::sync::atomic::Ordering::AcqRel)
+                    && let Some(conn) = turn.blocking_lock().as_ref()
+                {
+                    finish_checkpoint(conn);
                 }
             }
         })?;

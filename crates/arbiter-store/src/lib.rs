@@ -196,9 +196,10 @@ impl Store {
         }
         let writer = options(1, 65_536, 0).connect(&url).await?;
         let reader = options(4, 16_384, 0).connect(&url).await?;
-        // The same file (created by now) for the group committer's own connection.
-        let file = path.split_once('?').map_or(path, |(file, _)| file);
-        let committer = commit::open_sqlite_writer(file)?;
+        // The same file (created by now) for the group committer's own connection, named as
+        // sqlx read it from the URL (percent-decoded, without its options).
+        let options: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
+        let committer = commit::open_sqlite_writer(options.get_filename())?;
         let backfilled = Arc::new(AtomicBool::new(false));
         let store = Store::assemble(
             Backend::Sqlite,
@@ -227,8 +228,8 @@ impl Store {
         };
         let write_turn = match committer {
             Some((conn, backfilled)) => {
-                let turn = commit::WriteTurn::default();
-                commit::start_sqlite_writer(conn, requests, announce, turn.clone(), backfilled)
+                let turn = commit::WriteTurn::new(tokio::sync::Mutex::new(Some(conn)));
+                commit::start_sqlite_writer(requests, announce, turn.clone(), backfilled)
                     .map_err(|e| StoreError::Failed(format!("starting the SQLite writer: {e}")))?;
                 Some(turn)
             }
@@ -288,8 +289,12 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection, waiting for those in use to be returned.
+    /// Closes every connection, waiting for those in use to be returned. The last one to close
+    /// copies the WAL into the database file and removes it, so the file alone is complete.
     pub async fn close(&self) {
+        if let Some(turn) = &self.write_turn {
+            drop(turn.lock().await.take());
+        }
         self.writer.close().await;
         self.reader.close().await;
     }
@@ -298,7 +303,7 @@ impl Store {
 /// The writer connection, held in turn with the group committer (see [`Store::writer`]).
 pub(crate) struct Writer {
     conn: sqlx::pool::PoolConnection<sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<Option<rusqlite::Connection>>>,
 }
 
 impl Writer {

@@ -612,6 +612,28 @@ async fn a_steady_stream_of_commits_keeps_the_wal_small() {
     );
 }
 
+/// Closing the store closes the group committer's connection too: the last connection to go
+/// copies the WAL into the database file and removes it.
+#[tokio::test]
+async fn a_closed_store_leaves_the_database_file_complete() {
+    let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
+    let store = db.open().await;
+    let e = event("c_1", "task.posted", "2026-10-01T10:00:00Z", "c1", "US");
+    assert_eq!(store.append_events(vec![e.clone()], 1).await.unwrap(), 1);
+    store.close().await;
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    assert!(
+        !std::path::Path::new(&(path.clone() + "-wal")).exists(),
+        "the WAL is gone"
+    );
+    assert!(matches!(
+        store.append_events(vec![e], 2).await,
+        Err(StoreError::Failed(_) | StoreError::Closed)
+    ));
+    let reopened = db.open().await;
+    assert_eq!(reopened.count_events().await.unwrap(), 1);
+}
+
 /// A database in memory lives in one connection, so its group commits go through that
 /// connection rather than a thread of their own; it behaves the same.
 #[tokio::test]
