@@ -314,16 +314,22 @@ impl Writer {
 
 /// Copies the WAL of a SQLite database into the database file, in the background, shortly
 /// after commits. Passive: it never waits for, or blocks, the writer or readers. Once it has
-/// copied everything it saw, the group committer copies what was committed meanwhile and so
-/// lets the WAL rewind (see `commit::finish_checkpoint`).
+/// copied everything it saw of a WAL of `WAL_REWIND_FRAMES` or more, the group committer
+/// copies what was committed meanwhile and so lets the WAL rewind (see
+/// `commit::finish_checkpoint`).
 async fn run_checkpointer(
     pool: AnyPool,
     mut commits: tokio::sync::watch::Receiver<u64>,
     backfilled: Arc<AtomicBool>,
 ) {
     /// Commits gather for this long between checkpoints: long enough to copy each page once
-    /// for many commits, short enough to keep the WAL to a few megabytes at a steady load.
+    /// for many commits, short enough that each copy (and its wait for the disk, which the
+    /// commits beside it share) stays small.
     const EVERY: Duration = Duration::from_millis(100);
+    /// The WAL rewinds once it holds this many frames (32 MiB of 4 KiB pages). Rewinding
+    /// holds the committer for a checkpoint of its own (two waits for the disk, about 1 ms),
+    /// so it is done every few hundred milliseconds of a steady load rather than at each copy.
+    const WAL_REWIND_FRAMES: i64 = 8192;
     while commits.changed().await.is_ok() {
         tokio::time::sleep(EVERY).await;
         match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
@@ -333,7 +339,8 @@ async fn run_checkpointer(
             // (busy, frames in the WAL, frames copied)
             Ok(row) => {
                 let busy: i64 = row.try_get(0).unwrap_or(1);
-                if busy == 0 {
+                let frames: i64 = row.try_get(1).unwrap_or(0);
+                if busy == 0 && frames >= WAL_REWIND_FRAMES {
                     backfilled.store(true, Ordering::Release);
                 }
             }

@@ -584,7 +584,7 @@ async fn a_decided_batch_stored_twice_delivers_each_effect_once(store: Store, _d
 }
 
 /// Under a steady stream of single-event commits the WAL keeps rewinding: without it, each
-/// commit's pages would be appended to an ever larger file (here over 40 MB).
+/// commit's pages would be appended to an ever larger file.
 #[tokio::test]
 async fn a_steady_stream_of_commits_keeps_the_wal_small() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
@@ -593,7 +593,9 @@ async fn a_steady_stream_of_commits_keeps_the_wal_small() {
     let _follower = store.appended();
     let started = std::time::Instant::now();
     let mut n = 0;
-    while n < 1_500 || started.elapsed() < std::time::Duration::from_millis(600) {
+    // The WAL rewinds at 32 MiB; without rewinding, these commits (about seven pages each)
+    // grow it to some 170 MB.
+    while n < 6_000 || started.elapsed() < std::time::Duration::from_millis(600) {
         let e = event(
             &format!("steady_{n}"),
             "task.posted",
@@ -607,7 +609,7 @@ async fn a_steady_stream_of_commits_keeps_the_wal_small() {
     let path = db.url.trim_start_matches("sqlite://").to_owned() + "-wal";
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(
-        size < 16 * 1024 * 1024,
+        size < 48 * 1024 * 1024,
         "the WAL holds {size} bytes after {n} commits"
     );
 }
