@@ -82,6 +82,7 @@ pub fn run(args: IngestArgs) -> Result<()> {
             "generated {events} events in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+        crate::settle_disk();
         for &backend in &backends {
             let mut file_runs = Vec::new();
             let mut http_runs = Vec::new();

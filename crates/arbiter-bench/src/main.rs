@@ -72,3 +72,11 @@ pub(crate) fn arbiter_binary(path: Option<&Path>) -> Result<PathBuf> {
     }
     Ok(binary)
 }
+
+/// Writes out whatever setting up left in the page cache (generated files, above all), so that
+/// the kernel does not write it back in the middle of a measured run, some 30 s after it was
+/// written, with every commit of the run waiting behind it.
+pub(crate) fn settle_disk() {
+    // SAFETY: sync(2) takes no arguments and always succeeds.
+    unsafe { libc::sync() };
+}

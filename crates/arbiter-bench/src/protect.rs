@@ -248,10 +248,7 @@ fn prepared_database(binary: &Path, dir: &Path, events: u64) -> Result<String> {
         // middle of a measured run).
         std::fs::remove_file(&file)?;
     }
-    // Whatever else setting up left unwritten reaches the disk now rather than while
-    // commits are being timed.
-    // SAFETY: sync(2) takes no arguments and always succeeds.
-    unsafe { libc::sync() };
+    crate::settle_disk();
     Ok(url)
 }
 
