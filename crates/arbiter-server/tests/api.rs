@@ -524,6 +524,13 @@ async fn service_routes_answer(app: &TestApp) {
         metrics.contains("arbiter_events_total{outcome=\"accepted\"}"),
         "{metrics}"
     );
+    // Latencies are histograms with buckets, which Prometheus can aggregate.
+    assert!(
+        metrics.contains("arbiter_http_request_duration_seconds_bucket{")
+            && metrics.contains("le=\"0.002\"")
+            && metrics.contains("arbiter_store_commit_seconds_bucket{"),
+        "{metrics}"
+    );
 
     let openapi: Value = app
         .client
