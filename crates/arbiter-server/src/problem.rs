@@ -162,12 +162,28 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Unknown routes.
-pub async fn no_such_route(uri: axum::http::Uri) -> Problem {
+/// Unknown routes. A path typed with a trailing slash (`/console/`) is sent, method and body
+/// kept, to the same path without it, which is how every route is named. Only paths that
+/// begin like a route (a slash, then a letter or digit) are: `//host/` or `/\host/` would
+/// otherwise become a redirect to another site.
+pub async fn no_such_route(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    let like_a_route = path
+        .as_bytes()
+        .get(1)
+        .is_some_and(u8::is_ascii_alphanumeric);
+    if like_a_route && path.ends_with('/') {
+        let target = match uri.query() {
+            Some(query) => format!("{}?{query}", path.trim_end_matches('/')),
+            None => path.trim_end_matches('/').to_owned(),
+        };
+        return axum::response::Redirect::permanent(&target).into_response();
+    }
     Problem::not_found(format!(
-        "no route {}; the API is described at /openapi.json",
-        uri.path()
+        "no route {path}; the API is described at /openapi.json"
     ))
+    .into_response()
 }
 
 /// Known routes called with the wrong method.

@@ -565,6 +565,22 @@ async fn service_routes_answer(app: &TestApp) {
         );
     }
     assert!(openapi["components"]["schemas"]["Problem"].is_object());
+
+    // A trailing slash is forgiven with a permanent redirect; an unknown route is a problem.
+    let slashed = app.get("/console/?x=1").send().await.unwrap();
+    assert_eq!(slashed.status(), 308);
+    assert_eq!(slashed.headers()["location"], "/console?x=1");
+    for elsewhere in ["//evil.example/", "/%5Cevil.example/"] {
+        let answer = app.get(elsewhere).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{elsewhere} must not redirect");
+    }
+    let unknown = app.get("/v1/nothing").send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    let problem: Value = unknown.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("/v1/nothing"),
+        "{problem}"
+    );
 }
 
 /// A request in flight when shutdown begins still gets its answer, and its events are stored.
