@@ -4,7 +4,6 @@
 
 use crate::AppState;
 use crate::console::render;
-use arbiter_policy::{Audience, Status, parse_document};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -60,18 +59,6 @@ struct HelpQuery {
     market: Option<String>,
 }
 
-/// The public documents in force (a draft on top of a published version leaves it shown).
-async fn public_documents(
-    state: &AppState,
-) -> Result<Vec<arbiter_policy::Document>, crate::problem::Problem> {
-    let versions = state.store().policy_versions_in_force().await?;
-    Ok(versions
-        .iter()
-        .filter_map(|v| parse_document(&v.source).ok())
-        .filter(|d| d.status == Status::Published && d.audience.contains(&Audience::Public))
-        .collect())
-}
-
 fn markets(document: &arbiter_policy::Document) -> String {
     if document.markets.is_empty() {
         "every market".into()
@@ -88,7 +75,7 @@ async fn help_index(
     State(state): State<AppState>,
     Query(query): Query<HelpQuery>,
 ) -> Result<Response, crate::problem::Problem> {
-    let documents = public_documents(&state).await?;
+    let documents = state.help_documents().documents(state.store()).await?;
     let mut locales: Vec<String> = documents.iter().map(|d| d.locale.clone()).collect();
     locales.sort();
     locales.dedup();
@@ -122,8 +109,8 @@ async fn help_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, crate::problem::Problem> {
-    let documents = public_documents(&state).await?;
-    let Some(document) = documents.into_iter().find(|d| d.id == id) else {
+    let documents = state.help_documents().documents(state.store()).await?;
+    let Some(document) = documents.iter().find(|d| d.id == id) else {
         let mut page = render(&HelpMissing { id });
         *page.status_mut() = StatusCode::NOT_FOUND;
         return Ok(page);
@@ -131,13 +118,13 @@ async fn help_page(
     Ok(render(&HelpPage {
         title: document.title.clone(),
         locale: document.locale.clone(),
-        markets: markets(&document),
+        markets: markets(document),
         effective: document
             .effective
             .map(|d| d.to_string())
             .unwrap_or_default(),
         body: arbiter_policy::render_html(&document.body),
-        id: document.id,
+        id: document.id.clone(),
     })
     .into_response())
 }

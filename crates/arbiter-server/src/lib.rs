@@ -47,6 +47,7 @@ struct Inner {
     protect: protect::Protect,
     webhook_sender: tokio::task::JoinHandle<()>,
     policy_search: policy::SearchCache,
+    help: policy::HelpCache,
     resolution: Arc<arbiter_resolve::Config>,
     case_intake: tokio::task::JoinHandle<()>,
     tokens: access::TokenCache,
@@ -83,6 +84,7 @@ impl AppState {
                 protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
                 webhook_sender: webhooks::start(store.clone(), settings, effects_recorded),
                 policy_search: policy::SearchCache::default(),
+                help: policy::HelpCache::default(),
                 resolution: resolution.clone(),
                 tokens: access::TokenCache::default(),
                 case_intake: resolve::start_intake(store.clone(), resolution),
@@ -111,6 +113,11 @@ impl AppState {
 
     pub fn policy_search(&self) -> &policy::SearchCache {
         &self.inner.policy_search
+    }
+
+    /// The help center's documents, parsed once per change of the library.
+    pub fn help_documents(&self) -> &policy::HelpCache {
+        &self.inner.help
     }
 }
 

@@ -5,40 +5,85 @@ use arbiter_policy::{Document, SearchIndex, Status};
 use arbiter_store::{NewPolicyVersion, Store, StoreError};
 use std::sync::{Arc, Mutex};
 
-/// The search index of the library's newest versions, rebuilt when a version is stored (the
-/// store's stamp changes), whichever process stored it.
-#[derive(Default)]
-pub struct SearchCache {
-    built: Mutex<Option<Built>>,
+/// Something built from the policy library and kept until a version is stored (the store's
+/// policy stamp changes), whichever process stored it.
+pub struct LibraryCache<T> {
+    built: Mutex<Option<Built<T>>>,
 }
 
-/// An index and the store stamp it was built at.
-type Built = ((i64, i64), Arc<SearchIndex>);
+/// A value and the store stamp it was built at.
+type Built<T> = ((i64, i64), Arc<T>);
+
+impl<T> Default for LibraryCache<T> {
+    fn default() -> Self {
+        LibraryCache {
+            built: Mutex::new(None),
+        }
+    }
+}
+
+impl<T> LibraryCache<T> {
+    /// The value built at the store's current stamp, building it with `build` when there is none.
+    async fn get<F, Fut>(&self, store: &Store, build: F) -> Result<Arc<T>, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let stamp = store.policy_stamp().await?;
+        if let Ok(built) = self.built.lock()
+            && let Some((at, value)) = built.as_ref()
+            && *at == stamp
+        {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(build().await?);
+        if let Ok(mut built) = self.built.lock() {
+            *built = Some((stamp, value.clone()));
+        }
+        Ok(value)
+    }
+}
+
+/// The search index of the library's newest versions.
+pub type SearchCache = LibraryCache<SearchIndex>;
 
 impl SearchCache {
     pub async fn index(&self, store: &Store) -> Result<Arc<SearchIndex>, StoreError> {
-        let stamp = store.policy_stamp().await?;
-        if let Ok(built) = self.built.lock()
-            && let Some((at, index)) = built.as_ref()
-            && *at == stamp
-        {
-            return Ok(index.clone());
-        }
-        let documents: Vec<Document> = store
-            .current_policy_versions()
-            .await?
-            .iter()
-            .filter_map(|v| arbiter_policy::parse_document(&v.source).ok())
-            .collect();
-        let index = Arc::new(
+        self.get(store, || async {
+            let documents: Vec<Document> = store
+                .current_policy_versions()
+                .await?
+                .iter()
+                .filter_map(|v| arbiter_policy::parse_document(&v.source).ok())
+                .collect();
             tokio::task::spawn_blocking(move || SearchIndex::build(documents))
                 .await
-                .map_err(|e| StoreError::Failed(format!("building the search index: {e}")))?,
-        );
-        if let Ok(mut built) = self.built.lock() {
-            *built = Some((stamp, index.clone()));
-        }
-        Ok(index)
+                .map_err(|e| StoreError::Failed(format!("building the search index: {e}")))
+        })
+        .await
+    }
+}
+
+/// The published public documents in force, as the help center serves them (a draft on top of
+/// a published version leaves the published one shown).
+pub type HelpCache = LibraryCache<Vec<Document>>;
+
+impl HelpCache {
+    /// Parsed once per change of the library rather than on every (unauthenticated) request.
+    pub async fn documents(&self, store: &Store) -> Result<Arc<Vec<Document>>, StoreError> {
+        self.get(store, || async {
+            Ok(store
+                .policy_versions_in_force()
+                .await?
+                .iter()
+                .filter_map(|v| arbiter_policy::parse_document(&v.source).ok())
+                .filter(|d| {
+                    d.status == Status::Published
+                        && d.audience.contains(&arbiter_policy::Audience::Public)
+                })
+                .collect())
+        })
+        .await
     }
 }
 
