@@ -458,6 +458,25 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// Nesting without end is a located error, on less stack than an async worker has.
+    #[test]
+    fn deep_nesting_is_a_located_error() {
+        let texts = [
+            format!("x = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("x = {}{}\n", "{a=".repeat(50_000), "}".repeat(50_000)),
+        ];
+        for text in texts {
+            let errors = std::thread::Builder::new()
+                .stack_size(1024 * 1024)
+                .spawn(move || parse_config(&text).map(|_| ()))
+                .unwrap()
+                .join()
+                .expect("no panic")
+                .unwrap_err();
+            assert_eq!(errors[0].line, 1, "{}", errors[0].message);
+        }
+    }
+
     #[test]
     fn the_default_configuration_checks_and_covers_every_type() {
         let config = Config::default_config();

@@ -154,6 +154,25 @@ pub const CASE_TYPES: [&str; 11] = [
 pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
 pub const VERIFICATION_METHODS: [&str; 4] = ["id_document", "background_check", "phone", "selfie"];
 
+/// The number of nodes of a compiled expression, or an error at `span` when it is too deep or
+/// too large to evaluate safely.
+fn bounded(node: &Node, span: Span) -> Checked<usize> {
+    measure(node, MAX_NODE_DEPTH, MAX_NODES)
+        .map(|(_, size)| size)
+        .ok_or_else(|| too_large(span))
+}
+
+fn too_large(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!(
+            "this expression is too large once the features it reads are written out \
+             (more than {MAX_NODE_DEPTH} levels deep or {MAX_NODES} parts)"
+        ),
+    )
+    .with_hint("features that read features that read features multiply; compute less in each")
+}
+
 /// Compiles rule text. Warnings come back beside a ruleset; any error means no ruleset.
 pub fn compile(source: &str) -> Result<(Ruleset, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (file, mut diagnostics) = crate::parser::parse(source);
@@ -161,6 +180,7 @@ pub fn compile(source: &str) -> Result<(Ruleset, Vec<Diagnostic>), Vec<Diagnosti
         source,
         diagnostics: Vec::new(),
         lets: HashMap::new(),
+        inlined: 0,
         features: Vec::new(),
         lists: BTreeSet::new(),
         on_types: Vec::new(),
@@ -182,7 +202,10 @@ pub fn compile(source: &str) -> Result<(Ruleset, Vec<Diagnostic>), Vec<Diagnosti
 struct Checker<'s> {
     source: &'s str,
     diagnostics: Vec<Diagnostic>,
-    lets: HashMap<String, (Node, Ty)>,
+    /// Each feature's compiled tree, type and number of nodes.
+    lets: HashMap<String, (Node, Ty, usize)>,
+    /// Nodes copied from features into the expression being checked, bounded by [`MAX_NODES`].
+    inlined: usize,
     features: Vec<FeatureSpec>,
     lists: BTreeSet<String>,
     /// Exact event types of the rule being checked, to catch `data.*` typos.
@@ -218,9 +241,13 @@ impl Checker<'_> {
                 continue;
             }
             self.on_types.clear();
-            match self.expr(&decl.value) {
-                Ok(compiled) => {
-                    self.lets.insert(decl.name.clone(), compiled);
+            self.inlined = 0;
+            match self
+                .expr(&decl.value)
+                .and_then(|(node, ty)| Ok((bounded(&node, decl.span)?, node, ty)))
+            {
+                Ok((size, node, ty)) => {
+                    self.lets.insert(decl.name.clone(), (node, ty, size));
                 }
                 Err(d) => self.diagnostics.push(d),
             }
@@ -334,7 +361,10 @@ impl Checker<'_> {
             .with_hint("add `when …`, for example `when claims_90d >= 3`"));
         };
         // The condition and each action are checked apart, so one run reports all of them.
-        let condition = self.expr(when);
+        self.inlined = 0;
+        let condition = self
+            .expr(when)
+            .and_then(|(node, ty)| bounded(&node, when.span).map(|_| (node, ty)));
         let mut actions = Vec::new();
         let mut action_errors = Vec::new();
         for action in &decl.actions {
@@ -637,13 +667,17 @@ impl Checker<'_> {
 
     fn path(&mut self, path: &[String], span: Span) -> Checked<(Node, Ty)> {
         if path.len() == 1
-            && let Some((node, ty)) = self.lets.get(&path[0])
+            && let Some((node, ty, size)) = self.lets.get(&path[0])
         {
             if self.in_filter {
                 return Err(Diagnostic::error(
                     span,
                     "a feature's `where` reads the counted event only, not other features",
                 ));
+            }
+            self.inlined += size;
+            if self.inlined > MAX_NODES {
+                return Err(too_large(span));
             }
             return Ok((
                 Node::Named {

@@ -32,6 +32,12 @@ const RESERVED: [&str; 19] = [
 
 type Parsed<T> = Result<T, Diagnostic>;
 
+/// Deepest an expression may nest: parentheses, lists, calls, `not`, unary minus and each
+/// operator of a chain (`a + b + c` is two levels) count. Every later stage (checker, compiler,
+/// evaluator, even dropping the tree) walks the tree recursively, so the bound is what keeps a
+/// hostile rule text from overflowing a thread's stack; no real rule comes near it.
+pub const MAX_NESTING: usize = 64;
+
 pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
     let tokens = match tokenize(source) {
         Ok(tokens) => tokens,
@@ -40,6 +46,7 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
     let mut parser = Parser {
         tokens,
         pos: 0,
+        depth: 0,
         diagnostics: Vec::new(),
     };
     let file = parser.file();
@@ -49,6 +56,8 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// How deep the expression being parsed nests; reset at each top-level statement.
+    depth: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -115,6 +124,21 @@ impl Parser {
         )
     }
 
+    /// Goes one level deeper into an expression, or says where the text nests too deep.
+    fn descend(&mut self) -> Parsed<()> {
+        if self.depth >= MAX_NESTING {
+            return Err(Diagnostic::error(
+                self.peek().span,
+                format!("this expression nests more than {MAX_NESTING} levels deep"),
+            )
+            .with_hint(
+                "split it into `let` features, or use `in [..]` instead of a long chain of `or`",
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn skip_to_top_level(&mut self) {
         loop {
             let token = self.peek();
@@ -133,6 +157,7 @@ impl Parser {
         loop {
             let token = self.peek().clone();
             let start = self.pos;
+            self.depth = 0;
             let result = match &token.tok {
                 Tok::Eof => break,
                 Tok::Ident(w) if w == "rule" => self.rule().map(|r| file.rules.push(r)),
@@ -449,31 +474,42 @@ impl Parser {
     // ---- expressions, loosest binding first ----
 
     pub fn expr(&mut self) -> Parsed<Expr> {
-        self.or()
+        self.descend()?;
+        let expr = self.or()?;
+        self.depth -= 1;
+        Ok(expr)
     }
 
     fn or(&mut self) -> Parsed<Expr> {
+        let depth = self.depth;
         let mut lhs = self.and()?;
         while self.eat_word("or") {
+            self.descend()?;
             let rhs = self.and()?;
             lhs = binary(BinaryOp::Or, lhs, rhs);
         }
+        self.depth = depth;
         Ok(lhs)
     }
 
     fn and(&mut self) -> Parsed<Expr> {
+        let depth = self.depth;
         let mut lhs = self.not()?;
         while self.eat_word("and") {
+            self.descend()?;
             let rhs = self.not()?;
             lhs = binary(BinaryOp::And, lhs, rhs);
         }
+        self.depth = depth;
         Ok(lhs)
     }
 
     fn not(&mut self) -> Parsed<Expr> {
         if self.at_word("not") {
+            self.descend()?;
             let start = self.next().span;
             let inner = self.not()?;
+            self.depth -= 1;
             let span = start.to(inner.span);
             return Ok(Expr {
                 kind: ExprKind::Not(Box::new(inner)),
@@ -529,13 +565,18 @@ impl Parser {
     }
 
     fn additive(&mut self) -> Parsed<Expr> {
+        let depth = self.depth;
         let mut lhs = self.multiplicative()?;
         loop {
             let op = match self.peek().tok {
                 Tok::Plus => BinaryOp::Add,
                 Tok::Minus => BinaryOp::Sub,
-                _ => return Ok(lhs),
+                _ => {
+                    self.depth = depth;
+                    return Ok(lhs);
+                }
             };
+            self.descend()?;
             self.next();
             let rhs = self.multiplicative()?;
             lhs = binary(op, lhs, rhs);
@@ -543,13 +584,18 @@ impl Parser {
     }
 
     fn multiplicative(&mut self) -> Parsed<Expr> {
+        let depth = self.depth;
         let mut lhs = self.unary()?;
         loop {
             let op = match self.peek().tok {
                 Tok::Star => BinaryOp::Mul,
                 Tok::Slash => BinaryOp::Div,
-                _ => return Ok(lhs),
+                _ => {
+                    self.depth = depth;
+                    return Ok(lhs);
+                }
             };
+            self.descend()?;
             self.next();
             let rhs = self.unary()?;
             lhs = binary(op, lhs, rhs);
@@ -558,8 +604,10 @@ impl Parser {
 
     fn unary(&mut self) -> Parsed<Expr> {
         if self.peek().tok == Tok::Minus {
+            self.descend()?;
             let start = self.next().span;
             let inner = self.unary()?;
+            self.depth -= 1;
             let span = start.to(inner.span);
             return Ok(Expr {
                 kind: ExprKind::Neg(Box::new(inner)),

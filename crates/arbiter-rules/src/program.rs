@@ -254,6 +254,54 @@ pub(crate) enum SetRef {
     List(String),
 }
 
+/// Deepest a compiled expression may be. Features defined with `let` are inlined where they
+/// are read, so a chain of them deepens the tree beyond what the parser sees; the evaluator and
+/// the tree's drop recurse, so this bound keeps every walk of the tree within a thread's stack.
+pub const MAX_NODE_DEPTH: usize = 128;
+/// Most nodes a compiled expression may hold: `let b = a and a`, `let c = b and b`, … doubles
+/// the tree at every step, which would exhaust memory long before the source size limit.
+pub const MAX_NODES: usize = 20_000;
+
+/// Depth and number of nodes of `node`, or `None` once either passes its bound. Recurses no
+/// deeper than `max_depth`, so it is safe on any tree.
+pub(crate) fn measure(node: &Node, max_depth: usize, max_nodes: usize) -> Option<(usize, usize)> {
+    fn walk(node: &Node, depth: usize, max_depth: usize, budget: &mut usize) -> Option<usize> {
+        if depth > max_depth || *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        let mut deepest = depth;
+        let mut visit = |child: &Node, budget: &mut usize| -> Option<()> {
+            deepest = deepest.max(walk(child, depth + 1, max_depth, budget)?);
+            Some(())
+        };
+        match node {
+            Node::Const(_) | Node::Field(_) => {}
+            Node::Feature { key: inner, .. }
+            | Node::Named { inner, .. }
+            | Node::Not(inner)
+            | Node::Neg(inner)
+            | Node::Has(inner)
+            | Node::In { value: inner, .. }
+            | Node::ContainsAny { text: inner, .. }
+            | Node::Matches { text: inner, .. } => visit(inner, budget)?,
+            Node::And(a, b) | Node::Or(a, b) | Node::Compare(_, a, b) | Node::Arith(_, a, b) => {
+                visit(a, budget)?;
+                visit(b, budget)?;
+            }
+            Node::Call { args, .. } => {
+                for arg in args {
+                    visit(arg, budget)?;
+                }
+            }
+        }
+        Some(deepest)
+    }
+    let mut budget = max_nodes;
+    let depth = walk(node, 1, max_depth, &mut budget)?;
+    Some((depth, max_nodes - budget))
+}
+
 /// A compiled expression. `label` fields hold the source text shown when a rule fires.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {

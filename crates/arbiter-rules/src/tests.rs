@@ -605,3 +605,198 @@ fn the_starter_pack_fires_where_it_should_on_the_demo_marketplace() {
         decisions.len()
     );
 }
+
+/// Hostile rule text: whatever nests or multiplies, compiling ends with a located error or a
+/// ruleset, and deciding with that ruleset ends with a decision. Compiling is given the stack a
+/// server gives it (`arbiter-server`'s CPU pool); deciding runs on less stack than an async
+/// worker has (2 MiB), as the decider does. Both figures hold for unoptimised builds, whose
+/// frames are several times larger than a release build's.
+mod limits {
+    use super::*;
+    use proptest::prelude::*;
+
+    const COMPILE_STACK: usize = 4 * 1024 * 1024;
+    const DECIDE_STACK: usize = 1024 * 1024;
+
+    fn on_stack<T: Send + 'static>(stack: usize, work: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn(work)
+            .expect("thread")
+            .join()
+            .expect("no panic")
+    }
+
+    /// Compiles `condition` as a rule's and decides one event with it; the errors, if it does
+    /// not compile.
+    fn compile_and_decide(lets: &str, condition: &str) -> Result<(), Vec<String>> {
+        let source = format!(
+            "{lets}\nrule A \"a\" on message.sent enforces POL-X when {condition} score 1\n"
+        );
+        let ruleset = on_stack(COMPILE_STACK, move || match compile(&source) {
+            Ok((ruleset, _)) => Ok(Arc::new(ruleset)),
+            Err(errors) => Err(errors
+                .iter()
+                .map(|e| e.render("test.rules", &source))
+                .collect::<Vec<_>>()),
+        })?;
+        on_stack(DECIDE_STACK, move || {
+            run(
+                &ruleset,
+                &[event("message.sent", 1, "u_1", "")],
+                &Lists::default(),
+            );
+            // The last reference goes here: dropping the tree recurses too.
+            drop(ruleset);
+        });
+        Ok(())
+    }
+
+    fn refused(lets: &str, condition: &str, wanted: &str) {
+        let errors = compile_and_decide(lets, condition).expect_err("refused");
+        assert!(
+            errors.iter().any(|e| e.contains(wanted)),
+            "expected `{wanted}` in {errors:?}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_a_located_error() {
+        let deep = 5_000;
+        refused(
+            "",
+            &format!("{}true{}", "(".repeat(deep), ")".repeat(deep)),
+            "nests more than 64 levels",
+        );
+        refused(
+            "",
+            &format!("{}true", "not ".repeat(deep)),
+            "nests more than",
+        );
+        refused("", &format!("{}1 > 0", "-".repeat(deep)), "nests more than");
+        refused(
+            "",
+            &format!("1 {} > 0", "+ 1 ".repeat(20_000)),
+            "nests more than",
+        );
+        refused(
+            "",
+            &format!("{}true", "true or ".repeat(20_000)),
+            "nests more than",
+        );
+        refused(
+            "",
+            &format!("\"a\" in {}\"a\"{}", "[".repeat(deep), "]".repeat(deep)),
+            "nests more than",
+        );
+        refused(
+            "",
+            &format!(
+                "{}\"a\"{} == \"a\"",
+                "lower(".repeat(deep),
+                ")".repeat(deep)
+            ),
+            "nests more than",
+        );
+        // The error points at the place where the limit was passed.
+        let errors = compile_and_decide("", &format!("{}true{}", "(".repeat(100), ")".repeat(100)))
+            .unwrap_err();
+        assert!(errors[0].contains("test.rules:2:"), "{errors:?}");
+    }
+
+    #[test]
+    fn nesting_within_the_limit_compiles_and_decides() {
+        compile_and_decide("", &format!("{}true{}", "(".repeat(60), ")".repeat(60))).unwrap();
+        compile_and_decide("", &format!("1 {} > 0", "+ 1 ".repeat(60))).unwrap();
+        compile_and_decide("", &format!("{}true", "not not ".repeat(30))).unwrap();
+        // Features reading features, to near the deepest tree allowed.
+        let mut lets = String::from("let g0 = 1\n");
+        for i in 1..=60 {
+            lets.push_str(&format!("let g{i} = g{} + 1\n", i - 1));
+        }
+        compile_and_decide(&lets, "g60 > 0").unwrap();
+    }
+
+    #[test]
+    fn features_that_multiply_are_refused_early() {
+        // Each feature reads the one before twice: 2^40 nodes if written out.
+        let mut lets = String::from("let f0 = actor.id == \"u_1\"\n");
+        for i in 1..40 {
+            lets.push_str(&format!("let f{i} = f{} and f{}\n", i - 1, i - 1));
+        }
+        refused(&lets, "f39", "too large");
+        // A chain of features, each one level deeper than the last.
+        let mut lets = String::from("let g0 = 1\n");
+        for i in 1..2_000 {
+            lets.push_str(&format!("let g{i} = g{} + 1\n", i - 1));
+        }
+        refused(&lets, "g1999 > 0", "too large");
+        // Many reads of one large feature in one condition.
+        let mut lets = String::from("let h0 = 1\n");
+        for i in 1..12 {
+            lets.push_str(&format!("let h{i} = h{} + h{}\n", i - 1, i - 1));
+        }
+        refused(
+            &lets,
+            &format!("{} > 0", vec!["h11"; 60].join(" + ")),
+            "too large",
+        );
+    }
+
+    /// One piece of an expression's nesting: opened before the innermost value, closed after.
+    #[derive(Debug, Clone)]
+    enum Layer {
+        Parens,
+        Not,
+        Minus,
+        List,
+        Call,
+        Plus(usize),
+        Or(usize),
+    }
+
+    fn layer() -> impl Strategy<Value = Layer> {
+        prop_oneof![
+            Just(Layer::Parens),
+            Just(Layer::Not),
+            Just(Layer::Minus),
+            Just(Layer::List),
+            Just(Layer::Call),
+            (1..50usize).prop_map(Layer::Plus),
+            (1..50usize).prop_map(Layer::Or),
+        ]
+    }
+
+    fn text(layers: &[Layer]) -> String {
+        let mut open = String::new();
+        let mut close = String::new();
+        for layer in layers {
+            let (before, after) = match layer {
+                Layer::Parens => ("(".to_owned(), ")".to_owned()),
+                Layer::Not => ("not ".to_owned(), String::new()),
+                Layer::Minus => ("-".to_owned(), String::new()),
+                Layer::List => ("[".to_owned(), "]".to_owned()),
+                Layer::Call => ("lower(".to_owned(), ")".to_owned()),
+                Layer::Plus(n) => ("(".to_owned(), format!("{})", " + 1".repeat(*n))),
+                Layer::Or(n) => ("(".to_owned(), format!("{})", " or true".repeat(*n))),
+            };
+            open.push_str(&before);
+            close.insert_str(0, &after);
+        }
+        format!("{open}1{close} == 1")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_nesting_ends_in_a_decision_or_an_error(
+            layers in proptest::collection::vec(layer(), 0..400),
+            feature_layers in proptest::collection::vec(layer(), 0..100),
+        ) {
+            let lets = format!("let f = {}", text(&feature_layers).trim_end_matches(" == 1"));
+            let _ = compile_and_decide(&lets, &text(&layers));
+            let _ = compile_and_decide("", &format!("f == 1 and {}", text(&layers)));
+        }
+    }
+}
