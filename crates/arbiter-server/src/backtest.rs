@@ -2,11 +2,10 @@
 //! thread parses and replays them through the candidate and the ruleset in force.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use arbiter_model::{Event, Micros};
 use arbiter_rules::backtest::{Backtest, BacktestReport};
-use arbiter_rules::{Diagnostic, Facts, Lists, compile};
+use arbiter_rules::{Diagnostic, Facts, Lists};
 use arbiter_store::{Store, StoreError};
 
 /// How long after the range outcomes (chargebacks) are still read.
@@ -17,8 +16,16 @@ const PAGE: i64 = 20_000;
 /// Events may arrive out of time order; a day either side of the range covers them.
 const SLACK: Micros = 86_400_000_000;
 
+/// Most backtests replaying at once. Each holds a core for as long as it runs (seconds to
+/// minutes); past this, another is refused rather than queued behind them.
+pub const MAX_RUNNING: usize = 2;
+
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_RUNNING);
+
 #[derive(Debug)]
 pub enum BacktestError {
+    /// [`MAX_RUNNING`] backtests are running already.
+    Busy,
     DoesNotCheck(Vec<Diagnostic>),
     /// The range is empty or backwards, or holds no events; says what the log holds.
     EmptyRange(String),
@@ -41,6 +48,10 @@ impl std::fmt::Display for BacktestError {
                     .filter(|d| d.severity == arbiter_rules::Severity::Error)
                     .count()
             ),
+            BacktestError::Busy => write!(
+                f,
+                "{MAX_RUNNING} backtests are running already; try again when one has finished"
+            ),
             BacktestError::EmptyRange(m) => f.write_str(m),
             BacktestError::Store(e) => write!(f, "{e}"),
         }
@@ -56,8 +67,9 @@ pub async fn run(
     to: Micros,
     progress: impl Fn(u64, u64) + Send + 'static,
 ) -> Result<BacktestReport, BacktestError> {
-    let candidate = match compile(candidate) {
-        Ok((ruleset, _)) => Arc::new(ruleset),
+    let _running = RUNNING.try_acquire().map_err(|_| BacktestError::Busy)?;
+    let candidate = match crate::cpu::compile(candidate).await {
+        Ok((ruleset, _)) => ruleset,
         Err(diagnostics) => return Err(BacktestError::DoesNotCheck(diagnostics)),
     };
     if from >= to {
@@ -84,7 +96,10 @@ pub async fn run(
         )));
     }
     let baseline = match store.current_ruleset().await? {
-        Some(record) => compile(&record.source).ok().map(|(r, _)| Arc::new(r)),
+        Some(record) => crate::cpu::compile(&record.source)
+            .await
+            .ok()
+            .map(|(r, _)| r),
         None => None,
     };
     let lists: Lists = store

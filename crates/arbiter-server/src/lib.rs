@@ -16,6 +16,7 @@ pub mod access;
 mod api;
 pub mod backtest;
 mod console;
+pub mod cpu;
 mod extract;
 mod help;
 mod metrics;
@@ -167,6 +168,9 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(problem::no_such_route)
         .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_TIMEOUT,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(problem::Problem::internal(
@@ -194,6 +198,47 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(help::routes())
 }
 
+/// What keeps idle, slow or numerous clients from holding the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Most connections open at once. Past it a new connection is answered 503 and closed, so
+    /// the server never runs out of file descriptors for its database and its own work.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, counted from the connection's opening
+    /// and, on a connection kept alive, from the end of the previous answer: it is also how
+    /// long an idle connection is kept.
+    pub header_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: default_max_connections(),
+            header_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Time a client has to send a request's body once its headers are in.
+const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A quarter of the process's file descriptor limit, at most 10,000: the rest stay free for
+/// the database, the log, webhooks and files.
+pub fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    let descriptors = if known && limit.rlim_cur != libc::RLIM_INFINITY {
+        limit.rlim_cur as usize
+    } else {
+        40_000
+    };
+    (descriptors / 4).clamp(16, 10_000)
+}
+
 /// Serves until `shutdown` completes, then stops accepting and lets requests in flight finish
 /// (up to 30 seconds) before returning.
 pub async fn serve(
@@ -201,28 +246,82 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    // Answers leave at once rather than waiting on Nagle's algorithm for the client's
-    // acknowledgement of an earlier segment (up to 40 ms of delayed ACK on Linux).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+    serve_with(listener, state, Limits::default(), shutdown).await
+}
+
+/// [`serve`] with the given connection limits.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = app(state);
+    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of descriptors or a connection reset before it was accepted: the
+                    // listener itself is fine. Wait a moment rather than spin.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            tokio::spawn(refuse(tcp, limits.max_connections));
+            continue;
+        };
+        // Answers leave at once rather than waiting on Nagle's algorithm for the client's
+        // acknowledgement of an earlier segment (up to 40 ms of delayed ACK on Linux).
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::debug!(%error, "TCP_NODELAY not set");
         }
-    });
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing requests in flight");
-        let _ = stopping_tx.send(());
-    });
-    let mut server = std::pin::pin!(server.into_future());
-    tokio::select! {
-        result = &mut server => result,
-        _ = async {
-            let _ = stopping_rx.await;
-            tokio::time::sleep(Duration::from_secs(30)).await;
-        } => {
-            tracing::warn!("requests still in flight after 30 s; stopping anyway");
-            Ok(())
-        }
+        // Handlers may ask who is on the other end (`ConnectInfo`), for limits per address.
+        let service = hyper_util::service::TowerToHyperService::new(tower::Layer::layer(
+            &axum::Extension(axum::extract::ConnectInfo(peer)),
+            app.clone(),
+        ));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(tcp), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended");
+            }
+            drop(permit);
+        });
     }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after 30 s; stopping anyway");
+    }
+    Ok(())
+}
+
+/// Answers a connection past the cap with 503 and closes it.
+async fn refuse(mut tcp: tokio::net::TcpStream, cap: usize) {
+    use tokio::io::AsyncWriteExt;
+    let body = format!(
+        "{{\"type\":\"urn:arbiter:problem:busy\",\"title\":\"Busy\",\"status\":503,\"detail\":\"the server holds its maximum of {cap} connections; try again shortly\"}}"
+    );
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(answer.as_bytes())).await;
+    ::metrics::counter!("arbiter_http_connections_refused_total").increment(1);
 }

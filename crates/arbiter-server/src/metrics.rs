@@ -54,18 +54,36 @@ pub(crate) async fn track(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let labels = [
         ("route", route),
-        ("method", method),
+        ("method", method.to_owned()),
         ("status", response.status().as_u16().to_string()),
     ];
     metrics::counter!("arbiter_http_requests_total", &labels).increment(1);
     metrics::histogram!("arbiter_http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The `method` label: the standard methods by name, any other as `other`. A label takes its
+/// values from a closed set, or a client inventing methods grows the metrics without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
 }
 
 /// Records what became of received events.

@@ -535,7 +535,7 @@ pub async fn citers(
         }
     }
     if let Some(record) = store.current_ruleset().await?
-        && let Ok((ruleset, _)) = arbiter_rules::compile(&record.source)
+        && let Ok((ruleset, _)) = crate::cpu::compile(&record.source).await
     {
         for rule in &ruleset.rules {
             if let Some(citation) = rule

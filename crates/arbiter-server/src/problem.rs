@@ -22,6 +22,9 @@ pub struct Problem {
     pub errors: Vec<ProblemItem>,
     #[serde(skip)]
     www_authenticate: bool,
+    /// Seconds after which the same request may succeed (`Retry-After`).
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -38,6 +41,16 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             www_authenticate: false,
+            retry_after: None,
+        }
+    }
+
+    /// The server is busy with work of this kind; the same request may succeed after
+    /// `retry_after` seconds.
+    pub fn busy(detail: impl Into<String>, retry_after: u64) -> Problem {
+        Problem {
+            retry_after: Some(retry_after),
+            ..Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy", detail)
         }
     }
 
@@ -152,6 +165,9 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.www_authenticate {
             headers.insert(
                 header::WWW_AUTHENTICATE,

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use arbiter_model::{Event, Micros};
-use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset, compile};
+use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset};
 use arbiter_store::{Committing, DecisionBatch, DecisionRecord, NewEffect, Store, StoreError};
 use tokio::sync::{Notify, watch};
 
@@ -26,6 +26,19 @@ pub struct Active {
     pub ruleset: Arc<Ruleset>,
 }
 
+/// A stored ruleset version that does not load (it was stored before a check it now fails, or
+/// changed behind the server's back): the decider keeps deciding with the newest version that
+/// loads, and says so in the log and on `/healthz`.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Refused {
+    /// The version that does not load.
+    pub version: i64,
+    /// Why, as the rule checker put it.
+    pub reason: String,
+    /// The version in force instead; absent when none loads.
+    pub in_force: Option<i64>,
+}
+
 /// The handle the HTTP layer holds. The decider stops when the last handle is dropped.
 #[derive(Clone)]
 pub struct Protect {
@@ -36,6 +49,7 @@ pub struct Protect {
 struct Shared {
     store: Store,
     active: RwLock<Option<Active>>,
+    refused: RwLock<Option<Refused>>,
     /// Set when a ruleset or list changed; checked before every batch, so an event stored
     /// after a change is decided with it.
     stale: std::sync::atomic::AtomicBool,
@@ -93,6 +107,7 @@ impl Protect {
         let shared = Arc::new(Shared {
             store,
             active: RwLock::new(None),
+            refused: RwLock::new(None),
             stale: std::sync::atomic::AtomicBool::new(false),
             changed: Notify::new(),
             progress,
@@ -119,6 +134,27 @@ impl Protect {
     /// The ruleset the decider holds now.
     pub fn active(&self) -> Option<Active> {
         self.shared.active.read().map(|a| a.clone()).unwrap_or(None)
+    }
+
+    /// The stored version the decider refused to load, and why, while it decides with an
+    /// earlier one (or none).
+    pub fn refused(&self) -> Option<Refused> {
+        self.shared
+            .refused
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or(None)
+    }
+
+    /// `record` compiled: the decider's own when it holds that version, else compiled afresh.
+    pub async fn compiled(&self, record: &arbiter_store::RulesetRecord) -> Option<Arc<Ruleset>> {
+        match self.active() {
+            Some(active) if active.version == record.version => Some(active.ruleset),
+            _ => crate::cpu::compile(&record.source)
+                .await
+                .ok()
+                .map(|(ruleset, _)| ruleset),
+        }
     }
 
     /// Waits for the decision on a newly stored event, answered as soon as it is made (its
@@ -633,27 +669,40 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
         .into_iter()
         .map(|l| (l.name, l.entries.into_iter().collect()))
         .collect();
-    let Some(record) = store.current_ruleset().await? else {
-        *shared.active.write().unwrap_or_else(|e| e.into_inner()) = None;
-        return Ok(Decider {
-            version: 0,
-            engine: None,
-            lists: Arc::new(lists),
-            stamp,
-        });
-    };
-    let ruleset = match compile(&record.source) {
-        Ok((ruleset, _)) => Arc::new(ruleset),
-        Err(diagnostics) => {
-            // Only checked rulesets are published; this one was changed behind our back.
-            return Err(StoreError::Corrupt(format!(
-                "ruleset version {} does not check: {}",
-                record.version,
-                diagnostics
-                    .first()
-                    .map(|d| d.message.as_str())
-                    .unwrap_or("")
-            )));
+    let (record, ruleset) = match loadable(store).await? {
+        Loadable::Newest(record, ruleset) => {
+            *shared.refused.write().unwrap_or_else(|e| e.into_inner()) = None;
+            (record, ruleset)
+        }
+        Loadable::Earlier { refused, in_force } => {
+            tracing::error!(
+                version = refused.version,
+                reason = %refused.reason,
+                in_force = refused.in_force,
+                "the ruleset in force does not load; deciding with the newest version that does"
+            );
+            *shared.refused.write().unwrap_or_else(|e| e.into_inner()) = Some(refused);
+            match in_force {
+                Some(loaded) => loaded,
+                None => {
+                    *shared.active.write().unwrap_or_else(|e| e.into_inner()) = None;
+                    return Ok(Decider {
+                        version: 0,
+                        engine: None,
+                        lists: Arc::new(lists),
+                        stamp,
+                    });
+                }
+            }
+        }
+        Loadable::None => {
+            *shared.active.write().unwrap_or_else(|e| e.into_inner()) = None;
+            return Ok(Decider {
+                version: 0,
+                engine: None,
+                lists: Arc::new(lists),
+                stamp,
+            });
         }
     };
     let mut engine = Engine::new(ruleset.clone());
@@ -698,6 +747,52 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
         engine: Some(engine),
         lists: Arc::new(lists),
         stamp,
+    })
+}
+
+enum Loadable {
+    /// The newest version, compiled.
+    Newest(arbiter_store::RulesetRecord, Arc<Ruleset>),
+    /// The newest version does not load; the newest that does, if any.
+    Earlier {
+        refused: Refused,
+        in_force: Option<(arbiter_store::RulesetRecord, Arc<Ruleset>)>,
+    },
+    None,
+}
+
+/// The newest stored ruleset that compiles. Every version was checked when it was published,
+/// but the checks grow stricter (nesting limits) and a database can be edited by hand: a
+/// version that no longer loads is skipped, never a reason to stop deciding or to crash.
+async fn loadable(store: &Store) -> Result<Loadable, StoreError> {
+    let Some(newest) = store.current_ruleset().await? else {
+        return Ok(Loadable::None);
+    };
+    let reason = match crate::cpu::compile(&newest.source).await {
+        Ok((ruleset, _)) => return Ok(Loadable::Newest(newest, ruleset)),
+        Err(diagnostics) => diagnostics
+            .iter()
+            .find(|d| d.severity == arbiter_rules::Severity::Error)
+            .map(|d| d.render("rules", &newest.source))
+            .unwrap_or_default(),
+    };
+    let mut in_force = None;
+    for record in store.rulesets().await? {
+        if record.version >= newest.version {
+            continue;
+        }
+        if let Ok((ruleset, _)) = crate::cpu::compile(&record.source).await {
+            in_force = Some((record, ruleset));
+            break;
+        }
+    }
+    Ok(Loadable::Earlier {
+        refused: Refused {
+            version: newest.version,
+            reason,
+            in_force: in_force.as_ref().map(|(record, _)| record.version),
+        },
+        in_force,
     })
 }
 
@@ -768,11 +863,11 @@ pub async fn publish_ruleset(
     if source.len() > MAX_SOURCE_BYTES {
         return Err(PublishError::TooLarge);
     }
-    let ruleset = match compile(source) {
-        Ok((ruleset, _)) => Arc::new(ruleset),
-        Err(diagnostics) => return Err(PublishError::DoesNotCheck(diagnostics)),
+    let (ruleset, outcomes) = match crate::cpu::check(source).await {
+        (Ok((ruleset, _)), outcomes) => (ruleset, outcomes),
+        (Err(diagnostics), _) => return Err(PublishError::DoesNotCheck(diagnostics)),
     };
-    let failed: Vec<String> = arbiter_rules::run_examples(&ruleset)
+    let failed: Vec<String> = outcomes
         .into_iter()
         .filter(|o| !o.passed())
         .map(|o| format!("line {}: {}: {}", o.line, o.name, o.failures.join("; ")))

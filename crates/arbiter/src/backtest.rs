@@ -64,7 +64,8 @@ pub async fn run(args: BacktestArgs, store: &Store) -> Result<bool> {
             eprintln!("{name}: the candidate does not check");
             return Ok(false);
         }
-        Err(BacktestError::EmptyRange(message)) => {
+        Err(error @ (BacktestError::EmptyRange(_) | BacktestError::Busy)) => {
+            let message = error.to_string();
             eprintln!("error: {message}");
             return Ok(false);
         }

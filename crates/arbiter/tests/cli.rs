@@ -30,7 +30,7 @@ fn event(id: &str, market: &str) -> String {
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::run(super::Backend::Sqlite, super::$name).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::run(super::Backend::Postgres, super::$name).await } )* }
+        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]  async fn $name() { super::run(super::Backend::Postgres, super::$name).await } )* }
     };
 }
 
@@ -41,8 +41,8 @@ where
 {
     match TestDatabase::new(backend).await {
         Some(db) => test(db).await,
-        None => eprintln!(
-            "skipped: {} not set",
+        None => panic!(
+            "{} is not set: the PostgreSQL tests need a server",
             arbiter_store::testing::POSTGRES_URL_VAR
         ),
     }
@@ -525,6 +525,33 @@ fn rules_check_points_at_every_error_and_fails() {
     );
     assert!(stderr.contains("hint: did you mean `review`?"), "{stderr}");
     assert!(stderr.contains("3 errors"), "{stderr}");
+}
+
+/// Text nested past the language's limit is refused by `check` and `publish` alike, with the
+/// place it went too deep: what the CLI publishes, every server can load.
+#[tokio::test]
+async fn rules_nested_too_deep_are_refused_by_check_and_publish() {
+    let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.rules");
+    std::fs::write(
+        &path,
+        format!(
+            "rule DEEP \"deep\" on message.sent enforces POL-X\n  when {}true{}\n",
+            "(".repeat(1_000),
+            ")".repeat(1_000)
+        ),
+    )
+    .unwrap();
+    for command in ["check", "publish"] {
+        let out = arbiter(&["rules", command, path.to_str().unwrap(), "--db", &db.url]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("nests more than 64 levels"), "{stderr}");
+        assert!(stderr.contains("deep.rules:2:"), "{stderr}");
+    }
+    let versions = arbiter(&["rules", "versions", "--db", &db.url]);
+    assert!(!text(&versions.stdout).contains("deep"), "nothing was published");
 }
 
 #[test]

@@ -58,6 +58,7 @@ pub(crate) fn backtest_problem(error: BacktestError, source: &str) -> Problem {
             Problem::unprocessable(detail, crate::api::rulesets::items(&diagnostics, source))
         }
         BacktestError::EmptyRange(_) => Problem::unprocessable(detail, Vec::new()),
+        BacktestError::Busy => Problem::busy(detail, 10),
         BacktestError::Store(e) => e.into(),
     }
 }
@@ -68,7 +69,8 @@ pub(crate) fn backtest_problem(error: BacktestError, source: &str) -> Problem {
     request_body = BacktestRequest,
     responses((status = 200, body = BacktestReportSchema), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, description = "The rules do not check, or no events in the range", body = Problem)))]
+        (status = 422, description = "The rules do not check, or no events in the range", body = Problem),
+        (status = 503, description = "As many backtests as the server runs at once are running; `Retry-After` says when to try again", body = Problem)))]
 pub(crate) async fn run_backtest(
     State(state): State<AppState>,
     caller: Caller,

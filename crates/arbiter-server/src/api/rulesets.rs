@@ -6,7 +6,7 @@ use crate::extract::ApiJson;
 use crate::problem::{Problem, ProblemItem};
 use crate::protect::{MAX_SOURCE_BYTES, PublishError};
 use arbiter_model::Permission;
-use arbiter_rules::{Diagnostic, Ruleset, Severity, compile};
+use arbiter_rules::{Diagnostic, Ruleset, Severity};
 use arbiter_store::RulesetRecord;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -117,9 +117,13 @@ fn summaries(ruleset: &Ruleset) -> Vec<RuleSummary> {
         .collect()
 }
 
-pub(crate) fn view(record: RulesetRecord, current: bool, full: bool) -> RulesetView {
+/// A version as shown; `full` adds its text and what it compiles to (compiled on the CPU pool).
+pub(crate) async fn view(record: RulesetRecord, current: bool, full: bool) -> RulesetView {
     let compiled = if full {
-        compile(&record.source).ok().map(|(r, _)| r)
+        crate::cpu::compile(&record.source)
+            .await
+            .ok()
+            .map(|(r, _)| r)
     } else {
         None
     };
@@ -130,7 +134,7 @@ pub(crate) fn view(record: RulesetRecord, current: bool, full: bool) -> RulesetV
         published_at: crate::api::format_time(record.published_at),
         restores: record.restores,
         current,
-        rules: compiled.as_ref().map(summaries),
+        rules: compiled.as_deref().map(summaries),
         velocity_features: compiled
             .as_ref()
             .map(|r| r.feature_names().map(str::to_owned).collect()),
@@ -169,19 +173,15 @@ pub(crate) async fn check_ruleset(
             "rule text is limited to {MAX_SOURCE_BYTES} bytes"
         )));
     }
-    Ok(Json(match compile(&draft.source) {
-        Ok((ruleset, warnings)) => {
-            let ruleset = std::sync::Arc::new(ruleset);
-            let outcomes = arbiter_rules::run_examples(&ruleset);
-            CheckReport {
-                ok: outcomes.iter().all(|o| o.passed()),
-                rules: ruleset.rules.len(),
-                examples: outcomes.len(),
-                examples_failed: outcomes.iter().filter(|o| !o.passed()).count(),
-                findings: items(&warnings, &draft.source),
-            }
-        }
-        Err(diagnostics) => CheckReport {
+    Ok(Json(match crate::cpu::check(&draft.source).await {
+        (Ok((ruleset, warnings)), outcomes) => CheckReport {
+            ok: outcomes.iter().all(|o| o.passed()),
+            rules: ruleset.rules.len(),
+            examples: outcomes.len(),
+            examples_failed: outcomes.iter().filter(|o| !o.passed()).count(),
+            findings: items(&warnings, &draft.source),
+        },
+        (Err(diagnostics), _) => CheckReport {
             ok: false,
             rules: 0,
             examples: 0,
@@ -215,7 +215,7 @@ pub(crate) async fn publish_ruleset(
     .map_err(|e| publish_problem(e, &draft.source))?;
     state.protect().changed();
     tracing::info!(version = record.version, by = %caller.label, "ruleset published");
-    Ok((StatusCode::CREATED, Json(view(record, true, true))))
+    Ok((StatusCode::CREATED, Json(view(record, true, true).await)))
 }
 
 /// Every published version, newest first (without their text).
@@ -228,15 +228,12 @@ pub(crate) async fn list_rulesets(
     caller.require(Permission::ReadEvents)?;
     let records = state.store().rulesets().await?;
     let newest = records.first().map(|r| r.version);
-    Ok(Json(
-        records
-            .into_iter()
-            .map(|r| {
-                let current = Some(r.version) == newest;
-                view(r, current, false)
-            })
-            .collect(),
-    ))
+    let mut views = Vec::with_capacity(records.len());
+    for record in records {
+        let current = Some(record.version) == newest;
+        views.push(view(record, current, false).await);
+    }
+    Ok(Json(views))
 }
 
 /// One version with its text, its rules, features and lists.
@@ -256,7 +253,7 @@ pub(crate) async fn get_ruleset(
         .await?
         .ok_or_else(|| Problem::not_found(format!("no ruleset version {version}")))?;
     let newest = state.store().current_ruleset().await?.map(|r| r.version);
-    Ok(Json(view(record, newest == Some(version), true)))
+    Ok(Json(view(record, newest == Some(version), true).await))
 }
 
 /// Rolls back: publishes the text of an earlier version as the next version. The text is
@@ -289,5 +286,5 @@ pub(crate) async fn restore_ruleset(
     .map_err(|e| publish_problem(e, &old.source))?;
     state.protect().changed();
     tracing::info!(version = record.version, restores = version, by = %caller.label, "ruleset rolled back");
-    Ok((StatusCode::CREATED, Json(view(record, true, true))))
+    Ok((StatusCode::CREATED, Json(view(record, true, true).await)))
 }

@@ -12,11 +12,16 @@ use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Health {
-    /// `ok` when the database answers.
+    /// `ok` when the database answers and the ruleset in force loads; `degraded` when the
+    /// decider had to skip a stored ruleset that does not load (see `ruleset_refused`).
+    #[schema(pattern = "^(ok|degraded)$")]
     status: &'static str,
     /// `sqlite` or `postgres`.
     database: &'static str,
     version: &'static str,
+    /// The newest stored ruleset, when it does not load and an earlier one decides instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ruleset_refused: Option<crate::protect::Refused>,
 }
 
 /// Liveness and readiness: answers 200 when the database answers, 503 otherwise.
@@ -24,11 +29,19 @@ pub(crate) struct Health {
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, Problem> {
     match state.store().ping().await {
-        Ok(()) => Ok(Json(Health {
-            status: "ok",
-            database: state.store().backend().as_str(),
-            version: env!("CARGO_PKG_VERSION"),
-        })),
+        Ok(()) => {
+            let ruleset_refused = state.protect().refused();
+            Ok(Json(Health {
+                status: if ruleset_refused.is_some() {
+                    "degraded"
+                } else {
+                    "ok"
+                },
+                database: state.store().backend().as_str(),
+                version: env!("CARGO_PKG_VERSION"),
+                ruleset_refused,
+            }))
+        }
         Err(error) => {
             tracing::error!(%error, "health check: database did not answer");
             Err(Problem::new(

@@ -177,10 +177,10 @@ async fn protect_home(State(state): State<AppState>, Staff(caller): Staff) -> Re
             *per_rule.entry(rule.to_owned()).or_default() += n;
         }
     }
-    let compiled = current
-        .as_ref()
-        .and_then(|r| arbiter_rules::compile(&r.source).ok())
-        .map(|(r, _)| r);
+    let compiled = match &current {
+        Some(record) => state.protect().compiled(record).await,
+        None => None,
+    };
     let rules = compiled
         .as_ref()
         .map(|ruleset| {
@@ -501,10 +501,8 @@ async fn rules_submit(
         }
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
-    match arbiter_rules::compile(&form.source) {
-        Ok((ruleset, warnings)) => {
-            let ruleset = std::sync::Arc::new(ruleset);
-            let outcomes = arbiter_rules::run_examples(&ruleset);
+    match crate::cpu::check(&form.source).await {
+        (Ok((ruleset, warnings)), outcomes) => {
             let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
             page.findings = findings(&warnings, &form.source);
             for o in &failed {
@@ -532,7 +530,7 @@ async fn rules_submit(
                 ));
             }
         }
-        Err(diagnostics) => {
+        (Err(diagnostics), _) => {
             let n = diagnostics
                 .iter()
                 .filter(|d| d.severity == arbiter_rules::Severity::Error)
@@ -959,6 +957,10 @@ async fn backtest_submit(
         Err(BacktestError::EmptyRange(message)) => {
             page.message = Some(message);
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(busy @ BacktestError::Busy) => {
+            page.message = Some(format!("Not run: {busy}."));
+            (StatusCode::SERVICE_UNAVAILABLE, render(&page)).into_response()
         }
         Err(BacktestError::Store(e)) => problem(e),
     }

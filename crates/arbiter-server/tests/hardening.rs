@@ -1,0 +1,237 @@
+//! What a hostile or careless client sends must not stop the server: rule text that nests
+//! without end, a stored ruleset that no longer loads, invented methods, idle and numerous
+//! connections. A real server on a random port, as a client would meet it.
+
+mod common;
+
+use arbiter_model::Role;
+use arbiter_store::Backend;
+use arbiter_store::testing::TestDatabase;
+use common::TestApp;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Rule texts of about 2 KB to 60 KB that once overflowed a worker's stack.
+fn hostile_rule_texts() -> Vec<String> {
+    let rule = |condition: String| {
+        format!("rule A \"a\" on message.sent enforces POL-X when {condition} score 1\n")
+    };
+    vec![
+        rule(format!("{}true{}", "(".repeat(1_000), ")".repeat(1_000))),
+        rule(format!("{}true", "not ".repeat(5_000))),
+        rule(format!("{}1 > 0", "-".repeat(5_000))),
+        rule(format!("1 {} > 0", "+ 1 ".repeat(20_000))),
+        rule(format!(
+            "\"a\" in {}\"a\"{}",
+            "[".repeat(1_000),
+            "]".repeat(1_000)
+        )),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_rule_text_gets_located_errors_and_the_server_lives() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let viewer = TestApp::token_for(&app.store, Role::Viewer).await;
+    for source in hostile_rule_texts() {
+        let checked: Value = app
+            .client
+            .post(app.url("/v1/rulesets/check"))
+            .bearer_auth(&viewer)
+            .json(&json!({ "source": source }))
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(checked["ok"], false, "{checked}");
+        let finding = &checked["findings"][0];
+        assert!(
+            finding["message"]
+                .as_str()
+                .unwrap()
+                .contains("nests more than 64 levels"),
+            "{checked}"
+        );
+        assert_eq!(finding["line"], 1, "{checked}");
+
+        let backtest = app
+            .client
+            .post(app.url("/v1/backtests"))
+            .bearer_auth(&viewer)
+            .json(&json!({ "source": source, "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z" }))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(backtest.status(), 422);
+
+        let published = app
+            .post_json("/v1/rulesets", &json!({ "source": source, "note": "deep" }))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(
+            published.status(),
+            422,
+            "no path publishes what would not load"
+        );
+    }
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    app.stop().await;
+}
+
+/// A stored ruleset that fails to load (stored by an older release, or edited in the
+/// database) is reported and skipped; the newest version that loads stays in force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_ruleset_that_does_not_load_is_skipped_not_a_crash() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let good = "rule VENMO \"Venmo\" on message.sent enforces POL-X when data.text == \"pay me on venmo\" score 40 then review(\"off-platform\")\n";
+    let published = app
+        .post_json("/v1/rulesets", &json!({ "source": good, "note": "first" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 201);
+    // Behind the checks' back, as an older release or a hand edit would have stored it.
+    let hostile = &hostile_rule_texts()[0];
+    app.store
+        .publish_ruleset(hostile, "deep", "someone", 0, None)
+        .await
+        .unwrap();
+
+    let mut health = Value::Null;
+    for _ in 0..100 {
+        health = app
+            .client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if health["status"] == "degraded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["ruleset_refused"]["version"], 2, "{health}");
+    assert_eq!(health["ruleset_refused"]["in_force"], 1, "{health}");
+    assert!(
+        health["ruleset_refused"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("nests more than"),
+        "{health}"
+    );
+
+    let decided: Value = app
+        .post_json(
+            "/v1/decisions",
+            &json!({"id": "m_1", "type": "message.sent", "occurred_at": "2026-10-01T10:00:00Z",
+                    "market": "US", "actor": {"id": "k_1", "role": "tasker"},
+                    "subject": {"id": "c_1", "role": "client"}, "data": {"text": "pay me on venmo"}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decided["ruleset_version"], 1, "{decided}");
+    assert_eq!(decided["verdict"], "review", "{decided}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn invented_methods_do_not_grow_the_metrics() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    for i in 0..50 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        let answer = app
+            .client
+            .request(method, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 405);
+    }
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains("INVENTED"), "{metrics}");
+    assert!(metrics.contains("method=\"other\""), "{metrics}");
+    app.stop().await;
+}
+
+/// Idle connections are closed after the header timeout, and connections past the cap are
+/// answered 503 at once; the server answers again as soon as there is room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_surplus_connections_do_not_hold_the_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
+    let store = db.open().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let limits = arbiter_server::Limits {
+        max_connections: 3,
+        header_timeout: Duration::from_millis(500),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(arbiter_server::serve_with(
+        listener,
+        arbiter_server::AppState::new(store),
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(tokio::net::TcpStream::connect(address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut surplus = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), surplus.read_to_string(&mut answer))
+        .await
+        .expect("answered at once")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+
+    // A client that sends half a request head is cut off too (slowloris).
+    idle[0]
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    for socket in &mut idle {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut rest))
+            .await
+            .expect("the server closes an idle connection after its header timeout");
+        assert!(read.is_ok() || rest.is_empty());
+    }
+
+    let mut fresh = tokio::net::TcpStream::connect(address).await.unwrap();
+    fresh
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    fresh.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
