@@ -37,7 +37,11 @@ fn every_stage(text: String) -> Result<(), Vec<String>> {
 #[test]
 fn deep_front_matter_is_a_located_error() {
     for extra in [
-        format!("tags = {}\"a\"{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        format!(
+            "tags = {}\"a\"{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
         format!("tags = {}{}\n", "{a=".repeat(50_000), "}".repeat(50_000)),
         format!("{} = 1\n", vec!["a"; 50_000].join(".")),
     ] {

@@ -551,7 +551,10 @@ async fn rules_nested_too_deep_are_refused_by_check_and_publish() {
         assert!(stderr.contains("deep.rules:2:"), "{stderr}");
     }
     let versions = arbiter(&["rules", "versions", "--db", &db.url]);
-    assert!(!text(&versions.stdout).contains("deep"), "nothing was published");
+    assert!(
+        !text(&versions.stdout).contains("deep"),
+        "nothing was published"
+    );
 }
 
 #[test]
