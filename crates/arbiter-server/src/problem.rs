@@ -150,6 +150,15 @@ impl From<arbiter_store::StoreError> for Problem {
                 Problem::conflict(format!("{what} already exists"))
             }
             arbiter_store::StoreError::Stale(why) => Problem::conflict(why),
+            full if full.is_disk_full() => {
+                tracing::error!(error = %full, "a write failed: the database's disk is full");
+                Problem::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "disk-full",
+                    "Disk full",
+                    "the database's disk is full: nothing of this request was stored; send it again once space is freed",
+                )
+            }
             other => Problem::internal(&other),
         }
     }

@@ -235,3 +235,105 @@ async fn idle_and_surplus_connections_do_not_hold_the_server() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+/// A full disk is named as such: writes answer 507 and store nothing, `/healthz` says why it
+/// is unhealthy, and both recover once space is freed. Needs root to mount a small tmpfs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_reported_not_a_generic_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=6m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _unmount = Unmount(dir.path().to_owned());
+    let store = arbiter_store::Store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("arbiter.db").display()
+    ))
+    .await
+    .unwrap();
+    let token = TestApp::token_for(&store, Role::Admin).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(arbiter_server::serve(
+        listener,
+        arbiter_server::AppState::new(store.clone()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // Leave the database a megabyte and a half: a few batches fit, then the disk is full.
+    let filler = dir.path().join("filler");
+    let available = {
+        let path = std::ffi::CString::new(dir.path().as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: statvfs only writes the struct it is given.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::statvfs(path.as_ptr(), &mut stat) }, 0);
+        stat.f_bavail as usize * stat.f_frsize as usize
+    };
+    std::fs::write(&filler, vec![0u8; available - 1536 * 1024]).unwrap();
+    let client = reqwest::Client::new();
+    let send = |batch: usize| {
+        let body: Vec<String> = (0..500)
+            .map(|i| {
+                common::event(&format!("b{batch}_{i}"), "task.posted", 1, "US")
+                    .replace("cleaning", &"x".repeat(400))
+            })
+            .collect();
+        client
+            .post(format!("{base}/v1/events"))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(body.join("\n"))
+            .send()
+    };
+    let mut full = None;
+    for batch in 0..200 {
+        let answer = send(batch).await.unwrap();
+        if answer.status() != 200 {
+            full = Some((batch, answer));
+            break;
+        }
+    }
+    let (batch, answer) = full.expect("the disk fills up");
+    assert!(batch > 0, "the first batches fit");
+    assert_eq!(answer.status(), 507);
+    assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    let problem: Value = answer.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("disk is full"),
+        "{problem}"
+    );
+    assert!(store.event(&format!("b{batch}_0")).await.unwrap().is_none());
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+    let health: Value = health.json().await.unwrap();
+    assert!(
+        health["detail"].as_str().unwrap().contains("disk is full"),
+        "{health}"
+    );
+
+    std::fs::remove_file(&filler).unwrap();
+    let answer = send(batch).await.unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    store.close().await;
+}

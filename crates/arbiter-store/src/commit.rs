@@ -71,6 +71,8 @@ pub(crate) struct Announce {
     pub committed: watch::Sender<u64>,
     /// The new events of each commit, for a follower of the log.
     pub appended: broadcast::Sender<Appended>,
+    /// Set while commits fail because the disk is full; read by health checks.
+    pub disk_full: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// The writes waiting behind `first`, up to [`MAX_GROUP_EVENTS`], and whether the group is
@@ -215,6 +217,22 @@ fn deliver(
 ) {
     metrics::histogram!("arbiter_store_commit_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("arbiter_store_committed_writes_total").increment(group.len() as u64);
+    let mut disk_full = announce.disk_full.lock().unwrap_or_else(|e| e.into_inner());
+    // A commit that only rewrote pages (the decider's progress) can succeed on a full disk;
+    // space is back when new events could be stored.
+    match &outcome {
+        Err(error) if error.is_disk_full() => *disk_full = Some(error.to_string()),
+        Ok((counts, _))
+            if group
+                .iter()
+                .zip(counts)
+                .any(|(write, count)| matches!(write, Write::Events { .. }) && *count > 0) =>
+        {
+            *disk_full = None
+        }
+        _ => {}
+    }
+    drop(disk_full);
     match outcome {
         Ok((counts, new_rows)) => {
             if counts.iter().any(|c| *c > 0) {
@@ -240,9 +258,14 @@ fn deliver(
         }
         Err(error) => {
             // Every caller of the group learns of the failure; none was acknowledged.
+            let full = error.is_disk_full();
             let message = error.to_string();
             for write in group {
-                let failed = StoreError::Failed(message.clone());
+                let failed = if full {
+                    StoreError::DiskFull(message.clone())
+                } else {
+                    StoreError::Failed(message.clone())
+                };
                 match write {
                     Write::Events { reply, .. } => {
                         let _ = reply.send(Err(failed));

@@ -98,6 +98,32 @@ pub enum StoreError {
     /// outside the database.
     #[error("{0}")]
     Failed(String),
+    /// The database's disk (or its quota) is full: nothing of the write was stored.
+    #[error("the database's disk is full; nothing was written ({0})")]
+    DiskFull(String),
+}
+
+impl StoreError {
+    /// Whether the database refused the write for want of space: SQLite's `SQLITE_FULL`,
+    /// PostgreSQL's `disk_full` (53100), or an operating system's "no space left".
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull(_) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("13" | "53100"))
+            }
+            StoreError::Database(sqlx::Error::Io(e)) => e.raw_os_error() == Some(libc_enospc()),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `ENOSPC` on Linux and the BSDs.
+const fn libc_enospc() -> i32 {
+    28
 }
 
 /// The handle every other part of Arbiter uses to read and write state. Cheap to clone.
@@ -118,6 +144,8 @@ pub struct Store {
     commits: tokio::sync::watch::Receiver<u64>,
     /// The events of each commit, for a follower of the log that need not read them back.
     appended: tokio::sync::broadcast::Sender<commit::Appended>,
+    /// Why the last group commit failed for want of space, until one succeeds again.
+    disk_full: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// Commits a receiver of [`Store::appended`] may fall behind before it misses some.
@@ -222,9 +250,11 @@ impl Store {
         let (appender, requests) = tokio::sync::mpsc::channel(64);
         let (committed, commits) = tokio::sync::watch::channel(0);
         let (appended, _) = tokio::sync::broadcast::channel(APPENDED_BACKLOG);
+        let disk_full = Arc::new(std::sync::Mutex::new(None));
         let announce = commit::Announce {
             committed,
             appended: appended.clone(),
+            disk_full: disk_full.clone(),
         };
         let write_turn = match committer {
             Some((conn, backfilled)) => {
@@ -251,6 +281,7 @@ impl Store {
             write_turn,
             commits,
             appended,
+            disk_full,
         })
     }
 
@@ -284,6 +315,15 @@ impl Store {
     }
 
     /// Answers when the database answers a trivial query.
+    /// Why writes fail, when the last group commit failed because the database's disk is full
+    /// (cleared by the next commit that succeeds).
+    pub fn disk_full(&self) -> Option<String> {
+        self.disk_full
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())

@@ -28,6 +28,15 @@ pub(crate) struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, Problem> {
+    if let Some(why) = state.store().disk_full() {
+        tracing::error!(%why, "health check: writes fail, the database's disk is full");
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Unavailable",
+            "the database's disk is full: writes fail until space is freed",
+        ));
+    }
     match state.store().ping().await {
         Ok(()) => {
             let ruleset_refused = state.protect().refused();
