@@ -51,6 +51,7 @@ struct Inner {
     resolution: Arc<arbiter_resolve::Config>,
     case_intake: tokio::task::JoinHandle<()>,
     tokens: access::TokenCache,
+    webhook_allow: webhooks::AllowList,
 }
 
 impl Drop for Inner {
@@ -79,6 +80,7 @@ impl AppState {
     ) -> AppState {
         let effects_recorded = Arc::new(tokio::sync::Notify::new());
         let resolution = Arc::new(resolution);
+        let webhook_allow = settings.allow.clone();
         AppState {
             inner: Arc::new(Inner {
                 protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
@@ -87,6 +89,7 @@ impl AppState {
                 help: policy::HelpCache::default(),
                 resolution: resolution.clone(),
                 tokens: access::TokenCache::default(),
+                webhook_allow,
                 case_intake: resolve::start_intake(store.clone(), resolution),
                 store,
             }),
@@ -104,6 +107,11 @@ impl AppState {
     /// Recently checked API tokens and sessions.
     pub fn tokens(&self) -> &access::TokenCache {
         &self.inner.tokens
+    }
+
+    /// The internal networks webhooks may be sent to.
+    pub fn webhook_allow(&self) -> &webhooks::AllowList {
+        &self.inner.webhook_allow
     }
 
     /// The resolution center's configuration: markets, queues, SLAs, automation, playbooks.

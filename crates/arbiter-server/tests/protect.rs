@@ -702,14 +702,49 @@ async fn effects_reach_subscribers_signed_and_retried(app: &TestApp) {
             .iter()
             .all(|w| w.get("secret").is_none())
     );
-    problem(
-        app.post_json("/v1/webhooks", &json!({"url": "https://example.com/hook"}))
-            .send()
-            .await
-            .unwrap(),
-        400,
+    // https:// is accepted (and preferred); internal addresses the allow-list does not name,
+    // numeric hosts and credentials are refused with a problem naming the field.
+    let tls = ok_json(
+        app.post_json(
+            "/v1/webhooks",
+            &json!({"url": "https://hooks.example.com/arbiter", "actions": ["block"]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
     )
     .await;
+    assert_eq!(tls["url"], "https://hooks.example.com/arbiter");
+    let response = app
+        .client
+        .delete(app.url(&format!("/v1/webhooks/{}", tls["id"].as_str().unwrap())))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    for internal in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8:6379/",
+        "http://0.0.0.0:8080/",
+        "http://[::1]:8080/",
+        "http://[::ffff:192.168.0.1]/",
+        "http://2130706433/",
+        "https://admin:hunter2@hooks.example.com/x",
+    ] {
+        let refused = problem(
+            app.post_json("/v1/webhooks", &json!({"url": internal}))
+                .send()
+                .await
+                .unwrap(),
+            422,
+        )
+        .await;
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(detail.starts_with("url: "), "{internal}: {detail}");
+        assert!(!detail.contains("hunter2"), "{detail}");
+    }
     problem(
         app.post_json("/v1/webhooks", &json!({"url": "ftp://x"}))
             .send()

@@ -39,6 +39,8 @@ impl TestApp {
                 first_retry: std::time::Duration::from_millis(50),
                 max_retry: std::time::Duration::from_millis(200),
                 max_attempts: 4,
+                // Test receivers listen on loopback, which only an allow-list opens.
+                allow: arbiter_server::webhooks::AllowList::parse(&["127.0.0.1"]).expect("allow"),
             },
         );
         let server = tokio::spawn(arbiter_server::serve(listener, state, async move {
