@@ -23,6 +23,7 @@ pub mod policy;
 pub mod problem;
 pub mod protect;
 pub mod resolve;
+pub mod security;
 pub mod webhooks;
 
 use arbiter_model::Micros;
@@ -51,6 +52,7 @@ struct Inner {
     resolution: Arc<arbiter_resolve::Config>,
     case_intake: tokio::task::JoinHandle<()>,
     tokens: access::TokenCache,
+    browser: security::BrowserSettings,
     webhook_allow: webhooks::AllowList,
 }
 
@@ -78,6 +80,21 @@ impl AppState {
         settings: webhooks::WebhookSettings,
         resolution: arbiter_resolve::Config,
     ) -> AppState {
+        AppState::configured(
+            store,
+            settings,
+            resolution,
+            security::BrowserSettings::default(),
+        )
+    }
+
+    /// As [`AppState::with_settings`], with how browsers reach the server (`browser`).
+    pub fn configured(
+        store: Store,
+        settings: webhooks::WebhookSettings,
+        resolution: arbiter_resolve::Config,
+        browser: security::BrowserSettings,
+    ) -> AppState {
         let effects_recorded = Arc::new(tokio::sync::Notify::new());
         let resolution = Arc::new(resolution);
         let webhook_allow = settings.allow.clone();
@@ -89,6 +106,7 @@ impl AppState {
                 help: policy::HelpCache::default(),
                 resolution: resolution.clone(),
                 tokens: access::TokenCache::default(),
+                browser,
                 webhook_allow,
                 case_intake: resolve::start_intake(store.clone(), resolution),
                 store,
@@ -107,6 +125,11 @@ impl AppState {
     /// Recently checked API tokens and sessions.
     pub fn tokens(&self) -> &access::TokenCache {
         &self.inner.tokens
+    }
+
+    /// How browsers reach the server: the public URL, whether cookies are `Secure`.
+    pub fn browser(&self) -> &security::BrowserSettings {
+        &self.inner.browser
     }
 
     /// The internal networks webhooks may be sent to.
@@ -181,6 +204,10 @@ pub fn app(state: AppState) -> Router {
                 &"a request handler panicked",
             ))
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
