@@ -142,6 +142,67 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     response
 }
 
+/// The bidirectional-text controls that can make text read differently from how it is stored
+/// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Writes `text` with every bidirectional control replaced by a visible `[U+202E]`.
+pub fn write_neutral<W: std::fmt::Write>(mut out: W, text: &str) -> std::fmt::Result {
+    let mut rest = text;
+    while let Some(at) = rest.find(is_bidi_control) {
+        out.write_str(&rest[..at])?;
+        let c = rest[at..].chars().next().unwrap_or_default();
+        write!(out, "[U+{:04X}]", c as u32)?;
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.write_str(rest)
+}
+
+/// `text` with its bidirectional controls made visible (see [`write_neutral`]).
+pub fn neutralise_bidi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let _ = write_neutral(&mut out, text);
+    out
+}
+
+/// The escaper of every HTML template: askama's HTML escaping, then bidirectional controls
+/// made visible, so that no value shown in the console or help center can reorder what a
+/// reader sees (`askama.toml`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Html;
+
+impl askama::filters::Escaper for Html {
+    fn write_escaped_str<W: std::fmt::Write>(&self, dest: W, string: &str) -> std::fmt::Result {
+        if string.contains(is_bidi_control) {
+            askama::filters::Html.write_escaped_str(dest, &neutralise_bidi(string))
+        } else {
+            askama::filters::Html.write_escaped_str(dest, string)
+        }
+    }
+
+    fn write_escaped_char<W: std::fmt::Write>(&self, dest: W, c: char) -> std::fmt::Result {
+        if is_bidi_control(c) {
+            write_neutral(dest, c.encode_utf8(&mut [0; 4]))
+        } else {
+            askama::filters::Html.write_escaped_char(dest, c)
+        }
+    }
+}
+
+/// Template filters: `{{ html|neutral|safe }}` for markup rendered elsewhere (policy documents),
+/// which the escaper does not see.
+pub(crate) mod filters {
+    #[askama::filter_fn]
+    pub fn neutral(
+        value: impl std::fmt::Display,
+        _: &dyn askama::Values,
+    ) -> askama::Result<String> {
+        Ok(super::neutralise_bidi(&value.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +272,17 @@ mod tests {
         ] {
             assert!(BrowserSettings::new(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn bidi_controls_are_made_visible() {
+        assert_eq!(
+            neutralise_bidi("invoice\u{202E}fdp.exe \u{2066}x\u{2069} \u{200F}\u{061C}"),
+            "invoice[U+202E]fdp.exe [U+2066]x[U+2069] [U+200F][U+061C]"
+        );
+        assert_eq!(neutralise_bidi("plain — é"), "plain — é");
+        let mut escaped = String::new();
+        askama::filters::Escaper::write_escaped_str(&Html, &mut escaped, "<b>\u{202E}").unwrap();
+        assert_eq!(escaped, "&#60;b&#62;[U+202E]");
     }
 }

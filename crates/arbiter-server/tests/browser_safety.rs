@@ -1,10 +1,10 @@
 //! What keeps the console safe in a browser: cross-site forms refused, the headers on every
-//! answer, cookies and the sign-in redirect.
+//! answer, cookies, the sign-in redirect, and text that cannot reorder itself on screen.
 
 mod common;
 
 use arbiter_store::Backend;
-use common::TestApp;
+use common::{TestApp, event};
 
 fn form(app: &TestApp, path: &str, session: &str, body: &str) -> reqwest::RequestBuilder {
     app.client
@@ -252,4 +252,107 @@ async fn a_sign_in_next_with_a_line_break_falls_back_before_any_session() {
         assert!(html.contains(r#"name="next" value="/console""#), "{next}");
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn bidirectional_controls_are_shown_not_obeyed() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let session = app.console_session().await;
+    let line = event("evt_bidi\u{202E}gpj.exe", "claim.filed", 1, "FR").replace(
+        r#""data":{"category":"cleaning"}"#,
+        "\"data\":{\"kind\":\"theft\",\"description\":\"refund \u{2067}to\u{2069} \u{200F}me\u{061C}\"}",
+    );
+    let report: serde_json::Value = app
+        .post_ndjson(line)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["accepted"], 1, "{report}");
+    for path in [
+        "/console/events".to_owned(),
+        format!(
+            "/console/events/{}",
+            common_percent("evt_bidi\u{202E}gpj.exe")
+        ),
+    ] {
+        let page = app
+            .client
+            .get(app.url(&path))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("evt_bidi[U+202E]gpj.exe"), "{path}");
+        for control in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
+            assert!(
+                !html.contains(control),
+                "{path} shows U+{:04X} raw",
+                control as u32
+            );
+        }
+    }
+    let page = app
+        .client
+        .get(app.url(&format!(
+            "/console/events/{}",
+            common_percent("evt_bidi\u{202E}gpj.exe")
+        )))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("refund [U+2067]to[U+2069] [U+200F]me[U+061C]"),
+        "{page}"
+    );
+    // A policy document's rendered Markdown is inserted as markup, past the escaper: it is
+    // neutralised too.
+    let source = "+++\nid = \"POL-BIDI\"\nkind = \"policy\"\ntitle = \"Refunds \u{202E}syad 03\"\naudience = [\"public\"]\nlocale = \"en\"\nowner = \"o\"\nstatus = \"draft\"\n+++\n# Refunds\n\n## 1. Window\n\nWithin \u{2066}30\u{2069} days \u{202D}always.\n";
+    let saved = app
+        .client
+        .put(app.url("/v1/policies/POL-BIDI"))
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({"source": source, "summary": "bidi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    let html = app
+        .client
+        .get(app.url("/console/policy/POL-BIDI"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Refunds [U+202E]syad 03"), "{html}");
+    assert!(
+        html.contains("Within [U+2066]30[U+2069] days [U+202D]always."),
+        "{html}"
+    );
+    assert!(!html.contains(['\u{202E}', '\u{2066}', '\u{2069}', '\u{202D}']));
+    app.stop().await;
+}
+
+fn common_percent(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
