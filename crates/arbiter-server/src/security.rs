@@ -58,7 +58,7 @@ impl BrowserSettings {
         })
     }
 
-    /// Whether cookies must carry `Secure`: browsers reach the server over TLS.
+    /// Whether browsers reach the server over TLS: cookies carry `Secure`, answers HSTS.
     pub fn secure_cookies(&self) -> bool {
         self.public_origin
             .as_deref()
@@ -133,6 +133,13 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
         (header::REFERRER_POLICY, "same-origin"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    // Browsers that reached the server over TLS keep to TLS for a year.
+    if state.browser().secure_cookies() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     // Pages and answers hold personal data and secrets: never stored by a browser or proxy.
     // Static assets say how long they may be kept.

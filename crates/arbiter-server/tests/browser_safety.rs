@@ -184,6 +184,13 @@ async fn secure_cookies_behind_a_tls_proxy() {
     let plain = TestApp::start(Backend::Sqlite).await.unwrap();
     let cookie = plain.console_session_cookie().await;
     assert!(!cookie.contains("Secure"), "{cookie}");
+    let page = plain
+        .client
+        .get(plain.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.headers().get("strict-transport-security").is_none());
     plain.stop().await;
 
     let browser =
@@ -194,6 +201,16 @@ async fn secure_cookies_behind_a_tls_proxy() {
     assert!(
         cookie.contains("; Secure") && cookie.contains("HttpOnly"),
         "{cookie}"
+    );
+    let page = app
+        .client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
     );
     let session = cookie.split(';').next().unwrap().to_owned();
     // The proxy passes its own Host; the public URL is the origin forms come from.
