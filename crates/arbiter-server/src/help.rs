@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::console::render;
+use crate::security::filters;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

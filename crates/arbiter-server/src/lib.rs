@@ -24,6 +24,7 @@ pub mod policy;
 pub mod problem;
 pub mod protect;
 pub mod resolve;
+pub mod security;
 pub mod webhooks;
 
 use arbiter_model::Micros;
@@ -52,6 +53,8 @@ struct Inner {
     resolution: Arc<arbiter_resolve::Config>,
     case_intake: tokio::task::JoinHandle<()>,
     tokens: access::TokenCache,
+    browser: security::BrowserSettings,
+    webhook_allow: webhooks::AllowList,
 }
 
 impl Drop for Inner {
@@ -78,8 +81,24 @@ impl AppState {
         settings: webhooks::WebhookSettings,
         resolution: arbiter_resolve::Config,
     ) -> AppState {
+        AppState::configured(
+            store,
+            settings,
+            resolution,
+            security::BrowserSettings::default(),
+        )
+    }
+
+    /// As [`AppState::with_settings`], with how browsers reach the server (`browser`).
+    pub fn configured(
+        store: Store,
+        settings: webhooks::WebhookSettings,
+        resolution: arbiter_resolve::Config,
+        browser: security::BrowserSettings,
+    ) -> AppState {
         let effects_recorded = Arc::new(tokio::sync::Notify::new());
         let resolution = Arc::new(resolution);
+        let webhook_allow = settings.allow.clone();
         AppState {
             inner: Arc::new(Inner {
                 protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
@@ -88,6 +107,8 @@ impl AppState {
                 help: policy::HelpCache::default(),
                 resolution: resolution.clone(),
                 tokens: access::TokenCache::default(),
+                browser,
+                webhook_allow,
                 case_intake: resolve::start_intake(store.clone(), resolution),
                 store,
             }),
@@ -105,6 +126,16 @@ impl AppState {
     /// Recently checked API tokens and sessions.
     pub fn tokens(&self) -> &access::TokenCache {
         &self.inner.tokens
+    }
+
+    /// How browsers reach the server: the public URL, whether cookies are `Secure`.
+    pub fn browser(&self) -> &security::BrowserSettings {
+        &self.inner.browser
+    }
+
+    /// The internal networks webhooks may be sent to.
+    pub fn webhook_allow(&self) -> &webhooks::AllowList {
+        &self.inner.webhook_allow
     }
 
     /// The resolution center's configuration: markets, queues, SLAs, automation, playbooks.
@@ -177,6 +208,10 @@ pub fn app(state: AppState) -> Router {
                 &"a request handler panicked",
             ))
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))

@@ -76,6 +76,11 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
     chrome.click("form.card button[type=submit]").await;
     chrome.wait_for_text("main h1", "Events").await;
     assert!(chrome.text("header .who").await.contains("ana (agent)"));
+    // The stylesheet applies under the Content-Security-Policy (styles from the server only).
+    assert_eq!(
+        chrome.css_value("header.top", "background-color").await,
+        "rgba(20, 23, 26, 1)"
+    );
     chrome.screenshot(&shot("events")).await;
 
     // 60 events: a first page of 50 and a link to the older ones.
@@ -117,6 +122,14 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
     chrome.click("nav a[href='/console']").await;
     chrome.wait_for_text("main h1", "Overview").await;
     assert!(chrome.text("main").await.contains("60"));
+    // The bars of the counts by type are drawn without style attributes: the largest fills
+    // its cell.
+    assert_eq!(
+        chrome
+            .css_value("table.bars tbody tr:first-child svg.bar rect", "fill")
+            .await,
+        "rgb(11, 92, 173)"
+    );
     chrome.click("nav a[href='/console/areas/standards']").await;
     chrome.wait_for_text("main h1", "Standards").await;
 
@@ -265,7 +278,7 @@ async fn an_analyst_publishes_rules_and_reads_a_decision() {
             .await
             .contains("Decisions that change")
     );
-    assert!(chrome.find_all_texts("section svg").await.len() == 1);
+    assert!(chrome.find_all_texts("section figure svg").await.len() == 1);
     chrome.screenshot(&shot("backtest")).await;
 
     // A second version, then roll back to the first from the version list.

@@ -684,12 +684,12 @@ async fn effects_reach_subscribers_signed_and_retried(app: &TestApp) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(failed.len(), 3, "{failed:?}");
+    // The reason is short: no error chain, no address.
     assert!(
-        failed.iter().all(|d| d["attempts"] == 4
-            && d["last_error"]
-                .as_str()
-                .unwrap()
-                .starts_with("could not deliver")),
+        failed
+            .iter()
+            .all(|d| d["attempts"] == 4
+                && d["last_error"] == "could not deliver: connection refused"),
         "{failed:?}"
     );
 
@@ -702,14 +702,73 @@ async fn effects_reach_subscribers_signed_and_retried(app: &TestApp) {
             .iter()
             .all(|w| w.get("secret").is_none())
     );
-    problem(
-        app.post_json("/v1/webhooks", &json!({"url": "https://example.com/hook"}))
-            .send()
-            .await
-            .unwrap(),
-        400,
+    // https:// is accepted (and preferred); internal addresses the allow-list does not name,
+    // numeric hosts and credentials are refused with a problem naming the field.
+    let tls = ok_json(
+        app.post_json(
+            "/v1/webhooks",
+            &json!({"url": "https://hooks.example.com/arbiter", "actions": ["block"]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
     )
     .await;
+    assert_eq!(tls["url"], "https://hooks.example.com/arbiter");
+    let response = app
+        .client
+        .delete(app.url(&format!("/v1/webhooks/{}", tls["id"].as_str().unwrap())))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    for internal in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8:6379/",
+        "http://0.0.0.0:8080/",
+        "http://[::1]:8080/",
+        "http://[::ffff:192.168.0.1]/",
+        "http://2130706433/",
+        "https://admin:hunter2@hooks.example.com/x",
+    ] {
+        let refused = problem(
+            app.post_json("/v1/webhooks", &json!({"url": internal}))
+                .send()
+                .await
+                .unwrap(),
+            422,
+        )
+        .await;
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(detail.starts_with("url: "), "{internal}: {detail}");
+        assert!(!detail.contains("hunter2"), "{detail}");
+    }
+    // An address stored with credentials before they were refused is listed without them.
+    app.store
+        .create_webhook(&arbiter_store::WebhookRecord {
+            id: "whk_old".into(),
+            url: "https://admin:hunter2@hooks.example.com/old".into(),
+            secret: "whsec_old".into(),
+            topics: vec!["effects".into()],
+            actions: vec!["block".into()],
+            description: String::new(),
+            created_by: "test".into(),
+            created_at: 1,
+            disabled_at: None,
+        })
+        .await
+        .unwrap();
+    let listed = ok_json(app.get("/v1/webhooks").send().await.unwrap(), 200).await;
+    assert!(!listed.to_string().contains("hunter2"), "{listed}");
+    assert!(
+        listed
+            .to_string()
+            .contains("https://***@hooks.example.com/old"),
+        "{listed}"
+    );
+    assert!(app.store.disable_webhook("whk_old", 2).await.unwrap());
     problem(
         app.post_json("/v1/webhooks", &json!({"url": "ftp://x"}))
             .send()

@@ -22,6 +22,10 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     /// The resolution center's configuration file (markets, queues, SLAs, playbooks).
     pub resolution: Option<std::path::PathBuf>,
+    /// The address browsers use, e.g. `https://arbiter.example.com` behind a TLS proxy.
+    pub public_url: Option<String>,
+    /// Internal networks webhooks may be sent to, e.g. `["10.1.0.0/16"]`.
+    pub webhook_allow: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -43,6 +47,18 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `None` for the built-in configuration.
     pub resolution: Option<std::path::PathBuf>,
+    /// `None` when browsers reach the server at its own address.
+    pub public_url: Option<String>,
+    /// Empty: webhooks go to public addresses only.
+    pub webhook_allow: Vec<String>,
+}
+
+/// What `serve` was told on its command line about how browsers reach it and where webhooks
+/// may go.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserFlags {
+    pub public_url: Option<String>,
+    pub webhook_allow: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +76,7 @@ impl Settings {
         log: Option<String>,
         log_format: Option<String>,
         resolution: Option<std::path::PathBuf>,
+        browser: BrowserFlags,
     ) -> Result<Settings> {
         let log_format = match log_format.or(file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
@@ -74,6 +91,11 @@ impl Settings {
             log: log.or(file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             resolution: resolution.or(file.resolution),
+            public_url: browser.public_url.or(file.public_url),
+            webhook_allow: browser
+                .webhook_allow
+                .or(file.webhook_allow)
+                .unwrap_or_default(),
         })
     }
 }
@@ -86,12 +108,50 @@ mod tests {
     fn flags_beat_the_file_which_beats_defaults() {
         let file: FileConfig =
             toml::from_str("db = \"postgres://x/y\"\nlisten = \"0.0.0.0:9\"").unwrap();
-        let s =
-            Settings::resolve(file, None, Some("127.0.0.1:1".into()), None, None, None).unwrap();
+        let s = Settings::resolve(
+            file,
+            None,
+            Some("127.0.0.1:1".into()),
+            None,
+            None,
+            None,
+            BrowserFlags::default(),
+        )
+        .unwrap();
         assert_eq!(s.db, "postgres://x/y");
         assert_eq!(s.listen, "127.0.0.1:1");
         assert_eq!(s.log, "info");
         assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.public_url, None);
+        assert!(s.webhook_allow.is_empty());
+    }
+
+    #[test]
+    fn browser_and_webhook_settings_layer_too() {
+        let file: FileConfig = toml::from_str(
+            "public_url = \"https://arbiter.example.com\"\nwebhook_allow = [\"10.1.0.0/16\"]",
+        )
+        .unwrap();
+        let s =
+            Settings::resolve(file, None, None, None, None, None, BrowserFlags::default()).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://arbiter.example.com"));
+        assert_eq!(s.webhook_allow, ["10.1.0.0/16"]);
+        let file: FileConfig = toml::from_str("webhook_allow = [\"10.1.0.0/16\"]").unwrap();
+        let s = Settings::resolve(
+            file,
+            None,
+            None,
+            None,
+            None,
+            None,
+            BrowserFlags {
+                public_url: Some("http://x".into()),
+                webhook_allow: Some(vec!["127.0.0.1".into()]),
+            },
+        )
+        .unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("http://x"));
+        assert_eq!(s.webhook_allow, ["127.0.0.1"]);
     }
 
     #[test]
@@ -107,6 +167,7 @@ mod tests {
             None,
             Some("xml".into()),
             None,
+            BrowserFlags::default(),
         );
         assert!(err.unwrap_err().to_string().contains("xml"));
     }

@@ -34,7 +34,7 @@ struct Cli {
 
 #[derive(Args)]
 struct Global {
-    /// TOML file with any of: db, listen, log, log_format, resolution.
+    /// TOML file with any of: db, listen, log, log_format, resolution, public_url, webhook_allow.
     #[arg(long, env = "ARBITER_CONFIG", global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (embedded, the default: sqlite://arbiter.db) or postgres://USER@HOST/DB.
@@ -59,6 +59,20 @@ enum Command {
         /// automatic resolution, playbooks) [default: the built-in one, `arbiter resolution default`].
         #[arg(long, env = "ARBITER_RESOLUTION", value_name = "FILE")]
         resolution: Option<PathBuf>,
+        /// The address browsers use, e.g. https://arbiter.example.com behind a TLS-terminating
+        /// proxy: with https, session cookies are marked Secure; its origin is accepted for
+        /// console forms [default: none, the server's own address].
+        #[arg(long, env = "ARBITER_PUBLIC_URL", value_name = "URL")]
+        public_url: Option<String>,
+        /// Internal networks webhooks may be sent to, comma-separated (e.g. 10.1.0.0/16,127.0.0.1)
+        /// [default: none, public addresses only].
+        #[arg(
+            long,
+            env = "ARBITER_WEBHOOK_ALLOW",
+            value_name = "NETWORKS",
+            value_delimiter = ','
+        )]
+        webhook_allow: Option<Vec<String>>,
     },
     /// Store events from a JSON Lines file (or - for standard input). Exits 1 if any line is refused.
     Ingest {
@@ -187,9 +201,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let (listen, resolution) = match &cli.command {
-        Command::Serve { listen, resolution } => (listen.clone(), resolution.clone()),
-        _ => (None, None),
+    let (listen, resolution, public_url, webhook_allow) = match &cli.command {
+        Command::Serve {
+            listen,
+            resolution,
+            public_url,
+            webhook_allow,
+        } => (
+            listen.clone(),
+            resolution.clone(),
+            public_url.clone(),
+            webhook_allow.clone(),
+        ),
+        _ => (None, None, None, None),
     };
     let settings = Settings::resolve(
         file,
@@ -198,6 +222,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         cli.global.log.clone(),
         cli.global.log_format.clone(),
         resolution,
+        config::BrowserFlags {
+            public_url,
+            webhook_allow,
+        },
     )?;
     match cli.command {
         Command::Resolution(ResolutionCommand::Default) => {
@@ -363,6 +391,13 @@ async fn serve(settings: &Settings) -> Result<()> {
         Some(path) => load_resolution(path)?,
         None => arbiter_resolve::Config::default_config(),
     };
+    let browser = arbiter_server::security::BrowserSettings::new(settings.public_url.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let webhooks = arbiter_server::webhooks::WebhookSettings {
+        allow: arbiter_server::webhooks::AllowList::parse(&settings.webhook_allow)
+            .map_err(anyhow::Error::msg)?,
+        ..Default::default()
+    };
     let store = open(&settings.db).await?;
     arbiter_server::resolve::register_playbooks(&store, &resolution)
         .await
@@ -375,11 +410,7 @@ async fn serve(settings: &Settings) -> Result<()> {
     eprintln!("Arbiter is serving on http://{address} (console: http://{address}/console)");
     arbiter_server::serve(
         listener,
-        arbiter_server::AppState::with_settings(
-            store.clone(),
-            arbiter_server::webhooks::WebhookSettings::default(),
-            resolution,
-        ),
+        arbiter_server::AppState::configured(store.clone(), webhooks, resolution, browser),
         shutdown_signal(),
     )
     .await

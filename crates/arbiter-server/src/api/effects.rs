@@ -134,8 +134,9 @@ pub(crate) async fn list_effects(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WebhookDraft {
-    /// Where deliveries are POSTed: an `http://` URL (put a TLS-terminating proxy in front for
-    /// the public internet).
+    /// Where deliveries are POSTed: an `https://` URL (or `http://` on a network of your own),
+    /// without credentials. Internal addresses (loopback, private, link-local, …) are refused
+    /// unless the server's webhook allow-list names them.
     url: String,
     #[serde(default)]
     description: String,
@@ -170,7 +171,7 @@ impl WebhookView {
     fn new(w: WebhookRecord, with_secret: bool) -> WebhookView {
         WebhookView {
             id: w.id,
-            url: w.url,
+            url: crate::webhooks::redact_url(&w.url),
             description: w.description,
             topics: w.topics,
             actions: w.actions,
@@ -187,28 +188,21 @@ impl WebhookView {
 #[utoipa::path(post, path = "/v1/webhooks", tag = "decisions", security(("bearer" = [])),
     request_body = WebhookDraft,
     responses((status = 201, body = WebhookView), (status = 400, body = Problem),
-        (status = 401, body = Problem), (status = 403, body = Problem)))]
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, description = "The address is internal, numeric or holds credentials", body = Problem)))]
 pub(crate) async fn create_webhook(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(draft): ApiJson<WebhookDraft>,
 ) -> Result<(StatusCode, Json<WebhookView>), Problem> {
     caller.require(Permission::ManageAccess)?;
-    let url = draft.url.trim();
-    if url.starts_with("https://") {
-        return Err(Problem::bad_request(
-            "url: this server sends webhooks over plain HTTP; give an http:// address of a TLS-terminating proxy or a receiver on your network",
-        ));
-    }
-    let parsed = url.strip_prefix("http://").filter(|rest| {
-        let host = rest.split(['/', '?']).next().unwrap_or("");
-        !host.is_empty() && !host.contains(char::is_whitespace)
-    });
-    if parsed.is_none() || url.len() > 2_000 {
-        return Err(Problem::bad_request(format!(
-            "url: {url:?} is not an http:// address"
-        )));
-    }
+    let url = match crate::webhooks::check_url(&draft.url, state.webhook_allow()) {
+        Ok(checked) => checked.url,
+        Err(crate::webhooks::UrlProblem::Malformed(why)) => return Err(Problem::bad_request(why)),
+        Err(crate::webhooks::UrlProblem::Refused(why)) => {
+            return Err(Problem::unprocessable(why, Vec::new()));
+        }
+    };
     for action in &draft.actions {
         if !ACTION_TYPES.contains(&action.as_str()) {
             return Err(Problem::bad_request(format!(
@@ -244,7 +238,7 @@ pub(crate) async fn create_webhook(
     );
     let record = WebhookRecord {
         id,
-        url: url.to_owned(),
+        url,
         secret,
         topics,
         actions: draft.actions,
@@ -254,7 +248,7 @@ pub(crate) async fn create_webhook(
         disabled_at: None,
     };
     state.store().create_webhook(&record).await?;
-    tracing::info!(webhook = %record.id, url = %record.url, by = %caller.label, "webhook created");
+    tracing::info!(webhook = %record.id, url = %crate::webhooks::redact_url(&record.url), by = %caller.label, "webhook created");
     Ok((StatusCode::CREATED, Json(WebhookView::new(record, true))))
 }
 

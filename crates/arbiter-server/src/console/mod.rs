@@ -1,7 +1,9 @@
 //! The web console: server-rendered, accessible HTML that works without scripts.
 //!
 //! Sessions are console-only tokens (see [`crate::access`]) carried in an HttpOnly,
-//! SameSite=Strict cookie, so a page of another site cannot act for a signed-in user.
+//! SameSite=Strict cookie (`Secure` when the public URL is https), and every form is checked
+//! to come from the console itself ([`crate::security`]), so a page of another site cannot
+//! act for a signed-in user.
 
 use crate::AppState;
 use crate::access::{
@@ -220,10 +222,17 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only console paths are followed after sign-in, never another site.
+/// Only console paths are followed after sign-in, never another site: printable ASCII (a
+/// browser sends anything else percent-encoded), no backslash, no line break that would end
+/// the `Location` header. Anything else leads to the overview.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/console") && !n.starts_with("//") => n.to_owned(),
+        Some(n)
+            if n.starts_with("/console")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/console".to_owned(),
     }
 }
@@ -303,8 +312,9 @@ async fn sign_in(
     match session {
         Ok(session) => {
             let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+                "{SESSION_COOKIE}={}; {}; Max-Age={}",
                 session.secret,
+                state.browser().cookie_attributes(),
                 SESSION_HOURS * 3600
             );
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
@@ -327,7 +337,10 @@ async fn sign_out(State(state): State<AppState>, staff: Result<Staff, Response>)
         }
         state.tokens().forget(&caller.token_id);
     }
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let cookie = format!(
+        "{SESSION_COOKIE}=; {}; Max-Age=0",
+        state.browser().cookie_attributes()
+    );
     (
         [(header::SET_COOKIE, cookie)],
         Redirect::to("/console/sign-in"),
@@ -725,6 +738,10 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/console");
         assert_eq!(safe_next(Some("//evil.example/console")), "/console");
         assert_eq!(safe_next(None), "/console");
+        assert_eq!(safe_next(Some("/console\r\nSet-Cookie: x=1")), "/console");
+        assert_eq!(safe_next(Some("/console/\\evil.example")), "/console");
+        assert_eq!(safe_next(Some("/console/é")), "/console");
+        assert_eq!(safe_next(Some("/console/%0d%0a")), "/console/%0d%0a");
     }
 
     #[test]

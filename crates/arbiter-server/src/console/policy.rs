@@ -3,6 +3,7 @@
 
 use super::{AREAS, Area, SignedIn, Staff, render, when};
 use crate::AppState;
+use crate::security::filters;
 use arbiter_model::Permission;
 use arbiter_policy::{Change, SearchFilter, parse_document};
 use askama::Template;

@@ -24,6 +24,18 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the server; `None` for PostgreSQL when no test server is configured.
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(
+            backend,
+            arbiter_server::security::BrowserSettings::default(),
+        )
+        .await
+    }
+
+    /// Starts the server as browsers would reach it through `browser` (a public URL).
+    pub async fn start_with(
+        backend: Backend,
+        browser: arbiter_server::security::BrowserSettings,
+    ) -> Option<TestApp> {
         let db = TestDatabase::new(backend).await?;
         let store = db.open().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -32,14 +44,18 @@ impl TestApp {
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // Webhook retries paced for tests: the same code, a shorter clock.
-        let state = arbiter_server::AppState::with_webhooks(
+        let state = arbiter_server::AppState::configured(
             store.clone(),
             arbiter_server::webhooks::WebhookSettings {
                 timeout: std::time::Duration::from_millis(500),
                 first_retry: std::time::Duration::from_millis(50),
                 max_retry: std::time::Duration::from_millis(200),
                 max_attempts: 4,
+                // Test receivers listen on loopback, which only an allow-list opens.
+                allow: arbiter_server::webhooks::AllowList::parse(&["127.0.0.1"]).expect("allow"),
             },
+            arbiter_resolve::Config::default_config(),
+            browser,
         );
         let server = tokio::spawn(arbiter_server::serve(listener, state, async move {
             let _ = stopped.await;
@@ -69,6 +85,16 @@ impl TestApp {
 
     /// Signs in to the console with the admin token; the session cookie, as a `Cookie` header.
     pub async fn console_session(&self) -> String {
+        self.console_session_cookie()
+            .await
+            .split(';')
+            .next()
+            .expect("cookie value")
+            .to_owned()
+    }
+
+    /// Signs in to the console with the admin token; the whole `Set-Cookie` header.
+    pub async fn console_session_cookie(&self) -> String {
         let signed_in = self
             .client
             .post(self.url("/console/sign-in"))
@@ -80,9 +106,6 @@ impl TestApp {
         signed_in.headers()["set-cookie"]
             .to_str()
             .expect("cookie")
-            .split(';')
-            .next()
-            .expect("cookie value")
             .to_owned()
     }
 

@@ -336,6 +336,20 @@ impl Browser {
         .unwrap_or(false)
     }
 
+    /// The computed value of a CSS property of the element matching `css`.
+    pub async fn css_value(&self, css: &str, property: &str) -> String {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{element}/css/{property}"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// The current value of a form field.
     pub async fn value(&self, css: &str) -> String {
         let element = self.find(css).await;
