@@ -209,7 +209,9 @@ pub async fn serve(
             tracing::debug!(%error, "TCP_NODELAY not set");
         }
     });
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+    // The peer's address reaches handlers (sign-in limits and audit read it).
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stopping_tx.send(());
