@@ -274,6 +274,16 @@ async fn revoking_a_token_ends_its_sessions_at_once(app: &TestApp) {
     let (id, secret) = token(app, "viewer", "reader").await;
     let cookie = signed_in_with_token(app, &secret).await;
     assert_eq!(console_status(app, &cookie).await, 200);
+    let sessions: Value = app
+        .get(&format!("/v1/tokens/{id}/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+    assert_eq!(sessions[0]["principal"], format!("token:{id}"));
     let revoked = app
         .client
         .delete(app.url(&format!("/v1/tokens/{id}")))
@@ -284,6 +294,15 @@ async fn revoking_a_token_ends_its_sessions_at_once(app: &TestApp) {
     assert_eq!(revoked.status(), 204);
     // Within the cache's trust window: this server forgot the session with its token.
     assert_eq!(console_status(app, &cookie).await, 303);
+    let sessions: Value = app
+        .get(&format!("/v1/tokens/{id}/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions, json!([]));
 }
 
 async fn staff_are_disabled_enabled_reset_and_their_sessions_listed_and_ended(app: &TestApp) {

@@ -364,6 +364,26 @@ pub(crate) async fn list_user_sessions(
     ))
 }
 
+/// Lists the live console sessions made from an API token, newest first.
+#[utoipa::path(get, path = "/v1/tokens/{id}/sessions", tag = "access", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The token's id, e.g. tok_1a2b3c4d5e6f")),
+    responses((status = 200, body = Vec<SessionSummary>), (status = 401, body = Problem),
+        (status = 403, body = Problem)))]
+pub(crate) async fn list_token_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<SessionSummary>>, Problem> {
+    caller.require(Permission::ManageAccess)?;
+    let sessions = state
+        .store()
+        .live_sessions(&format!("token:{id}"), crate::now())
+        .await?;
+    Ok(Json(
+        sessions.into_iter().map(SessionSummary::from).collect(),
+    ))
+}
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct EndedSessions {
     /// How many live sessions were ended.

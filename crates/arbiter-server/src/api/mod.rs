@@ -21,6 +21,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::get_event))
         .routes(routes!(access::create_token, access::list_tokens))
         .routes(routes!(access::revoke_token))
+        .routes(routes!(access::list_token_sessions))
         .routes(routes!(access::create_user, access::list_users))
         .routes(routes!(access::disable_user))
         .routes(routes!(access::enable_user))
