@@ -357,7 +357,9 @@ pub async fn sign_in(
     // A cheap look first, so that a flood is refused without queueing for a hashing turn;
     // then again in turn, so that attempts running side by side cannot overshoot the limits.
     if let Some(refusal) = too_many_failures(store, username, address, now).await? {
-        store.record_sign_in(&audit(refusal.0, None)).await?;
+        if refusal_worth_auditing(store, refusal.0, username, address, now).await? {
+            store.record_sign_in(&audit(refusal.0, None)).await?;
+        }
         return Err(refusal.1);
     }
     let _turn = HASHING
@@ -365,7 +367,9 @@ pub async fn sign_in(
         .await
         .map_err(|e| StoreError::Failed(format!("password hashing stopped: {e}")))?;
     if let Some(refusal) = too_many_failures(store, username, address, now).await? {
-        store.record_sign_in(&audit(refusal.0, None)).await?;
+        if refusal_worth_auditing(store, refusal.0, username, address, now).await? {
+            store.record_sign_in(&audit(refusal.0, None)).await?;
+        }
         return Err(refusal.1);
     }
     let outcome = match credentials {
@@ -406,6 +410,21 @@ pub async fn sign_in(
     };
     store.record_sign_in(&record).await?;
     outcome
+}
+
+/// Whether a refusal unchecked (locked or limited) goes to the audit: the first for an address
+/// and username each minute, so that a flood of refused attempts cannot fill the database.
+async fn refusal_worth_auditing(
+    store: &Store,
+    outcome: SignInOutcome,
+    username: Option<&str>,
+    address: &str,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let last = store
+        .last_sign_in(address, username, outcome.as_str())
+        .await?;
+    Ok(last.is_none_or(|at| now - at >= 60_000_000))
 }
 
 /// The refusal due when `address`, or the account `username`, failed too often lately.

@@ -471,6 +471,26 @@ async fn one_address_is_limited_across_usernames(app: &TestApp) {
     // Tokens guessed from that address are limited too.
     let token = sign_in(app, &[("token", "arb_0000")]).await;
     assert_eq!(token.status(), 429);
+    // A flood of refused attempts does not fill the audit: one a minute per name.
+    for _ in 0..10 {
+        let again = sign_in(app, &[("username", "guess0"), ("password", "password123")]).await;
+        assert_eq!(again.status(), 429);
+    }
+    let audit: Value = app
+        .get("/v1/sign-ins?limit=1000")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let limited = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] == "limited" && a["username"] == "guess0")
+        .count();
+    assert_eq!(limited, 1, "{audit}");
 }
 
 async fn sign_ins_are_audited_for_admins(app: &TestApp) {

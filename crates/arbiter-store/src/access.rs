@@ -469,6 +469,26 @@ impl Store {
         Ok(())
     }
 
+    /// When the latest attempt from `address` for `username` (none: a token) ended in
+    /// `outcome`.
+    pub async fn last_sign_in(
+        &self,
+        address: &str,
+        username: Option<&str>,
+        outcome: &str,
+    ) -> Result<Option<Micros>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT MAX(at) AS at FROM sign_ins
+             WHERE address = $1 AND outcome = $2 AND COALESCE(username, '') = $3",
+        )
+        .bind(address)
+        .bind(outcome)
+        .bind(username.unwrap_or(""))
+        .fetch_one(&self.reader)
+        .await?
+        .try_get("at")?)
+    }
+
     /// Sign-in attempts, newest first, at most `limit`.
     pub async fn sign_ins(&self, limit: i64) -> Result<Vec<SignInRecord>, StoreError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -937,6 +937,27 @@ async fn sign_ins_are_audited_and_failures_counted_since_the_last_success(
             .unwrap()
             .is_empty()
     );
+    assert_eq!(
+        store
+            .last_sign_in("10.0.0.2", Some("ana"), "wrong_credentials")
+            .await
+            .unwrap(),
+        Some(40)
+    );
+    assert_eq!(
+        store
+            .last_sign_in("10.0.0.2", None, "wrong_credentials")
+            .await
+            .unwrap(),
+        Some(60)
+    );
+    assert_eq!(
+        store
+            .last_sign_in("10.0.0.9", None, "locked")
+            .await
+            .unwrap(),
+        None
+    );
     // An address's failures count across usernames and tokens.
     assert_eq!(
         store.failed_sign_ins_from("10.0.0.2", 0, 10).await.unwrap(),
