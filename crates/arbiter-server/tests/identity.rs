@@ -679,8 +679,9 @@ async fn parallel_sign_ins_do_not_stall_the_server() {
         assert_eq!(sign_in.await.unwrap(), 303);
     }
     eprintln!("one sign-in {one:?}; slowest /healthz during 40 sign-ins {slowest:?}");
+    // Before hashing moved off the workers, /healthz waited for most of the 40 (seconds).
     assert!(
-        slowest < one * 4,
+        slowest < (one * 4).max(Duration::from_millis(250)),
         "/healthz took {slowest:?} while one sign-in takes {one:?}"
     );
     app.stop().await;
