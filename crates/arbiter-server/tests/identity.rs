@@ -552,6 +552,15 @@ async fn admins_manage_staff_and_sessions_in_the_console(app: &TestApp) {
             .body(body.to_owned())
             .send()
     };
+    let overview = page("/console", &admin)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(overview.contains("href=\"/console/staff\""), "{overview}");
+    let overview = page("/console", &ana).await.unwrap().text().await.unwrap();
+    assert!(!overview.contains("/console/staff"));
     let staff = page("/console/staff", &admin).await.unwrap();
     assert_eq!(staff.status(), 200);
     let staff = staff.text().await.unwrap();

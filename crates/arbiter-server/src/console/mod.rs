@@ -452,6 +452,8 @@ struct OverviewPage {
     daily: Vec<DayBar>,
     chart_width: f64,
     chart_height: f64,
+    /// Whether to link the staff page (admins).
+    manages_access: bool,
 }
 
 /// The overview.
@@ -469,6 +471,7 @@ async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Respon
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let top = counts.first().map_or(1, |(_, n)| (*n).max(1));
     render(&OverviewPage {
+        manages_access: caller.role.allows(arbiter_model::Permission::ManageAccess),
         signed_in: Some(SignedIn::from(&caller)),
         area: "overview",
         areas: AREAS,
