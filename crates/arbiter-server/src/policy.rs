@@ -2,7 +2,7 @@
 
 use crate::problem::{Problem, ProblemItem};
 use arbiter_policy::{Document, SearchIndex, Status};
-use arbiter_store::{NewPolicyVersion, Store, StoreError};
+use arbiter_store::{NewPolicyVersion, Principal, Store, StoreError};
 use std::sync::{Arc, Mutex};
 
 /// Something built from the policy library and kept until a version is stored (the store's
@@ -174,7 +174,7 @@ fn file_problem(errors: &[arbiter_policy::FileError], source: &str) -> Problem {
 pub async fn save_draft(
     store: &Store,
     search: &SearchCache,
-    author: &str,
+    author: &Principal,
     id: &str,
     source: &str,
     summary: &str,
@@ -188,7 +188,7 @@ pub async fn save_draft(
     }
     let index = search.index(store).await?;
     let warnings = removed_citations(store, index.documents(), &document).await?;
-    let version = new_version(&document, author, None, summary.trim());
+    let version = new_version_by(&document, author, None, summary.trim());
     let saved = store.save_policy_versions(&[version], crate::now()).await?;
     Ok(Drafted {
         version: saved.first().copied().flatten(),
@@ -271,7 +271,8 @@ pub enum StatusRefusal {
     },
     /// Retiring needs a reason.
     NoReason,
-    /// The reviewer wrote the version.
+    /// The reviewer wrote the version (the same account or API token; sessions count as the
+    /// principal that made them).
     OwnWork {
         version: i64,
         author: String,
@@ -309,10 +310,11 @@ impl StatusRefusal {
 }
 
 /// Publishes the newest version of `id` after review by `reviewer`, who must not be its
-/// author; the published version is a new version that keeps both names. Answers its number.
+/// author: principals are compared (an account, or an API token by its id), never names. The
+/// published version is a new version that keeps both. Answers its number.
 pub async fn publish(
     store: &Store,
-    reviewer: &str,
+    reviewer: &Principal,
     id: &str,
     summary: Option<&str>,
 ) -> Result<i64, StatusRefusal> {
@@ -326,7 +328,7 @@ pub async fn publish(
             version: newest.version,
         });
     }
-    if newest.author == reviewer {
+    if newest.author_principal == reviewer.key() {
         return Err(StatusRefusal::OwnWork {
             version: newest.version,
             author: newest.author,
@@ -346,7 +348,8 @@ pub async fn publish(
             || format!("published after review of v{}", newest.version),
             str::to_owned,
         );
-    let version = new_version(&document, &newest.author, Some(reviewer), &summary);
+    let author = Principal::stored(&newest.author_principal, &newest.author);
+    let version = new_version_by(&document, &author, Some(reviewer), &summary);
     let saved = store.save_policy_versions(&[version], crate::now()).await?;
     Ok(saved.first().copied().flatten().unwrap_or(newest.version))
 }
@@ -365,7 +368,7 @@ pub struct Retired {
 pub async fn retire(
     store: &Store,
     search: &SearchCache,
-    editor: &str,
+    editor: &Principal,
     id: &str,
     reason: &str,
 ) -> Result<Retired, StatusRefusal> {
@@ -404,7 +407,7 @@ pub async fn retire(
             }
         })
         .collect();
-    let version = new_version(&document, editor, None, reason.trim());
+    let version = new_version_by(&document, editor, None, reason.trim());
     let saved = store.save_policy_versions(&[version], crate::now()).await?;
     Ok(Retired {
         version: saved.first().copied().flatten().unwrap_or(newest.version),
@@ -412,13 +415,31 @@ pub async fn retire(
     })
 }
 
-/// The stored form of a document's new version.
+/// The stored form of a document's new version, by people named by their staff usernames (as
+/// `arbiter policy import --author NAME --reviewed-by NAME` names them).
 pub fn new_version(
     document: &Document,
     author: &str,
     reviewed_by: Option<&str>,
     summary: &str,
 ) -> NewPolicyVersion {
+    new_version_by(
+        document,
+        &Principal::user(author),
+        reviewed_by.map(Principal::user).as_ref(),
+        summary,
+    )
+}
+
+/// The stored form of a document's new version by `author`, reviewed by `reviewed_by` (kept
+/// only for a published version).
+pub fn new_version_by(
+    document: &Document,
+    author: &Principal,
+    reviewed_by: Option<&Principal>,
+    summary: &str,
+) -> NewPolicyVersion {
+    let reviewed_by = reviewed_by.filter(|_| document.status == Status::Published);
     NewPolicyVersion {
         document_id: document.id.clone(),
         kind: document.kind.as_str().to_owned(),
@@ -436,10 +457,10 @@ pub fn new_version(
         variant_of: document.variant_of.clone(),
         next_review: document.next_review.map(|d| d.to_string()),
         source: document.to_file(),
-        author: author.to_owned(),
-        reviewed_by: reviewed_by
-            .filter(|_| document.status == Status::Published)
-            .map(str::to_owned),
+        author: author.name().to_owned(),
+        reviewed_by: reviewed_by.map(|r| r.name().to_owned()),
+        author_principal: author.key().to_owned(),
+        reviewer_principal: reviewed_by.map(|r| r.key().to_owned()),
         summary: summary.to_owned(),
     }
 }

@@ -106,7 +106,8 @@ const MESSAGE_COLUMNS: &str = "m.case_number AS m_case_number, m.direction AS m_
     m.sent_by AS m_sent_by, m.at AS m_at";
 /// The policy version a delivery carries, with what the change feed shows of it.
 const POLICY_CHANGE_COLUMNS: &str = "v.document_id AS pv_document_id, v.version AS pv_version, v.source AS pv_source, \
-    v.status AS pv_status, v.author AS pv_author, v.reviewed_by AS pv_reviewed_by, v.summary AS pv_summary, \
+    v.status AS pv_status, v.author AS pv_author, v.reviewed_by AS pv_reviewed_by, v.author_principal AS pv_author_principal, \
+    v.reviewer_principal AS pv_reviewer_principal, v.summary AS pv_summary, \
     v.created_at AS pv_created_at, before.status AS pv_previous_status, pd.title AS pv_title";
 /// Joins a delivery (`d`) to its effect (`e`) or its policy version (`v`).
 const DELIVERY_JOINS: &str = "LEFT JOIN effects e ON e.id = d.effect_id \
@@ -448,6 +449,8 @@ fn delivery_record(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
                     status: row.try_get("pv_status")?,
                     author: row.try_get("pv_author")?,
                     reviewed_by: row.try_get("pv_reviewed_by")?,
+                    author_principal: row.try_get("pv_author_principal")?,
+                    reviewer_principal: row.try_get("pv_reviewer_principal")?,
                     summary: row.try_get("pv_summary")?,
                     created_at: row.try_get("pv_created_at")?,
                 },

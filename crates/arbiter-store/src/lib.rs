@@ -23,7 +23,10 @@ mod policy;
 mod protect;
 mod script;
 
-pub use access::{NewToken, StaffUser, TokenKind, TokenRecord};
+pub use access::{
+    NewToken, Principal, SignInOutcome, SignInRecord, StaffAccount, StaffUser, TokenKind,
+    TokenRecord,
+};
 pub use cases::{
     AuditRecord, CaseAdditions, CaseDecisionRecord, CaseFilter, CaseRecord, EvidenceRecord, Intake,
     LedgerRecord, MessageRecord, NewAudit, NewCaseDecision, NewEvidence, NewLedgerEntry,

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_deliveries_by_effect.sql"),
         postgres: include_str!("../migrations/postgres/0007_deliveries_by_effect.sql"),
     },
+    Migration {
+        version: 8,
+        name: "identity",
+        sqlite: include_str!("../migrations/sqlite/0008_identity.sql"),
+        postgres: include_str!("../migrations/postgres/0008_identity.sql"),
+    },
 ];
 
 /// Applies pending migrations. Several instances may start at once against one PostgreSQL: an

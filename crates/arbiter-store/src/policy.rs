@@ -21,8 +21,12 @@ pub struct NewPolicyVersion {
     pub next_review: Option<String>,
     /// The document as a file, front matter and Markdown.
     pub source: String,
+    /// The author's name, as people read it.
     pub author: String,
     pub reviewed_by: Option<String>,
+    /// Who wrote it and who reviewed it, as review compares them ([`crate::Principal::key`]).
+    pub author_principal: String,
+    pub reviewer_principal: Option<String>,
     pub summary: String,
 }
 
@@ -53,13 +57,15 @@ pub struct PolicyVersionRecord {
     pub status: String,
     pub author: String,
     pub reviewed_by: Option<String>,
+    /// Who wrote it, as review compares them ([`crate::Principal::key`]).
+    pub author_principal: String,
+    pub reviewer_principal: Option<String>,
     pub summary: String,
     pub created_at: Micros,
 }
 
 const DOCUMENT_COLUMNS: &str = "id, kind, title, status, locale, audience, markets, tags, owner, variant_of, next_review, version, updated_at";
-const VERSION_COLUMNS: &str =
-    "document_id, version, source, status, author, reviewed_by, summary, created_at";
+const VERSION_COLUMNS: &str = "document_id, version, source, status, author, reviewed_by, summary, created_at, author_principal, reviewer_principal";
 
 impl Store {
     /// Stores each document whose file differs from its newest version as a new version, all
@@ -96,7 +102,7 @@ impl Store {
             let version = last + 1;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO policy_versions ({VERSION_COLUMNS}) VALUES ({})",
-                self.placeholders(8)
+                self.placeholders(10)
             )))
             .bind(new.document_id.as_str())
             .bind(version)
@@ -106,6 +112,8 @@ impl Store {
             .bind(new.reviewed_by.as_deref())
             .bind(new.summary.as_str())
             .bind(now)
+            .bind(new.author_principal.as_str())
+            .bind(new.reviewer_principal.as_deref())
             .execute(&mut *tx)
             .await?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -175,7 +183,7 @@ impl Store {
     /// The newest version of every document, by id.
     pub async fn current_policy_versions(&self) -> Result<Vec<PolicyVersionRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at \
+            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at, v.author_principal, v.reviewer_principal \
              FROM policy_versions v JOIN policy_documents d ON d.id = v.document_id AND d.version = v.version \
              ORDER BY v.document_id",
         )
@@ -189,7 +197,7 @@ impl Store {
     /// published one in force until the draft is itself reviewed and published.
     pub async fn policy_versions_in_force(&self) -> Result<Vec<PolicyVersionRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at \
+            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at, v.author_principal, v.reviewer_principal \
              FROM policy_versions v \
              WHERE v.status = 'published' AND NOT EXISTS ( \
                  SELECT 1 FROM policy_versions later WHERE later.document_id = v.document_id \
@@ -234,7 +242,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<PolicyChange>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at, \
+            "SELECT v.document_id, v.version, v.source, v.status, v.author, v.reviewed_by, v.summary, v.created_at, v.author_principal, v.reviewer_principal, \
              p.status AS previous_status, d.title \
              FROM policy_versions v \
              JOIN policy_documents d ON d.id = v.document_id \
@@ -284,6 +292,8 @@ fn version_record(row: &AnyRow) -> Result<PolicyVersionRecord, StoreError> {
         status: row.try_get("status")?,
         author: row.try_get("author")?,
         reviewed_by: row.try_get("reviewed_by")?,
+        author_principal: row.try_get("author_principal")?,
+        reviewer_principal: row.try_get("reviewer_principal")?,
         summary: row.try_get("summary")?,
         created_at: row.try_get("created_at")?,
     })

@@ -3,7 +3,9 @@
 
 use arbiter_model::{Event, Role};
 use arbiter_store::testing::TestDatabase;
-use arbiter_store::{Backend, EventFilter, NewToken, StaffUser, Store, StoreError, TokenKind};
+use arbiter_store::{
+    Backend, EventFilter, NewToken, SignInRecord, StaffUser, Store, StoreError, TokenKind,
+};
 
 /// Runs each listed test body once per backend.
 macro_rules! on_both_backends {
@@ -27,6 +29,10 @@ on_both_backends!(
     a_schema_4_database_upgrades_keeping_its_webhook_deliveries,
     writes_of_their_own_take_turns_with_the_group_commit,
     a_decided_batch_stored_twice_delivers_each_effect_once,
+    sessions_end_with_the_principal_that_made_them,
+    staff_accounts_are_disabled_enabled_and_reset,
+    sign_ins_are_audited_and_failures_counted_since_the_last_success,
+    a_schema_7_database_names_principals_for_its_labels,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -320,6 +326,7 @@ async fn tokens_are_found_by_hash_and_can_be_revoked(store: Store, _db: TestData
             kind: TokenKind::Api,
             role: Role::Analyst,
             label: "ingest",
+            principal: None,
             created_at: 10,
             expires_at: None,
         })
@@ -332,6 +339,7 @@ async fn tokens_are_found_by_hash_and_can_be_revoked(store: Store, _db: TestData
             kind: TokenKind::Session,
             role: Role::Viewer,
             label: "console",
+            principal: Some("user:ana"),
             created_at: 11,
             expires_at: Some(100),
         })
@@ -493,6 +501,7 @@ async fn writes_of_their_own_take_turns_with_the_group_commit(store: Store, _db:
                         kind: TokenKind::Api,
                         role: Role::Analyst,
                         label: "turns",
+                        principal: None,
                         created_at: n,
                         expires_at: None,
                     })
@@ -744,6 +753,316 @@ async fn a_schema_4_database_upgrades_keeping_its_webhook_deliveries(
         }
         other => panic!("an effect's delivery became {other:?}"),
     }
+    upgraded.close().await;
+    drop(db);
+}
+
+async fn new_token(store: &Store, id: &str, kind: TokenKind, principal: Option<&str>) {
+    store
+        .create_token(NewToken {
+            id,
+            secret_hash: &format!("hash-{id}"),
+            kind,
+            role: Role::PolicyEditor,
+            label: "same label",
+            principal,
+            created_at: 10,
+            expires_at: (kind == TokenKind::Session).then_some(1_000),
+        })
+        .await
+        .unwrap();
+}
+
+async fn is_live(store: &Store, id: &str, now: i64) -> bool {
+    store
+        .token_by_secret_hash(&format!("hash-{id}"))
+        .await
+        .unwrap()
+        .unwrap()
+        .is_live(now)
+}
+
+/// A session names the account or token that made it, and ends with it.
+async fn sessions_end_with_the_principal_that_made_them(store: Store, _db: TestDatabase) {
+    new_token(&store, "tok_a", TokenKind::Api, None).await;
+    new_token(&store, "tok_b", TokenKind::Api, None).await;
+    new_token(&store, "tok_s1", TokenKind::Session, Some("token:tok_a")).await;
+    new_token(&store, "tok_s2", TokenKind::Session, Some("token:tok_b")).await;
+    let a = store
+        .token_by_secret_hash("hash-tok_a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        a.principal, "token:tok_a",
+        "an API token is its own principal"
+    );
+    let s1 = store
+        .token_by_secret_hash("hash-tok_s1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s1.principal, "token:tok_a");
+    assert!(store.principal_is_live("token:tok_a", 20).await.unwrap());
+    assert!(
+        !store.principal_is_live("token:tok_s1", 20).await.unwrap(),
+        "a session is no principal of its own"
+    );
+    assert_eq!(
+        store.live_sessions("token:tok_a", 20).await.unwrap().len(),
+        1
+    );
+
+    // Two tokens with one label are two principals: revoking one ends only its sessions.
+    assert!(store.revoke_token("tok_a", 30).await.unwrap());
+    assert!(!is_live(&store, "tok_s1", 31).await);
+    assert!(is_live(&store, "tok_s2", 31).await);
+    assert!(!store.principal_is_live("token:tok_a", 31).await.unwrap());
+    assert!(store.principal_is_live("token:tok_b", 31).await.unwrap());
+    assert!(
+        store
+            .live_sessions("token:tok_a", 31)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!store.principal_is_live("nobody", 31).await.unwrap());
+}
+
+async fn staff_accounts_are_disabled_enabled_and_reset(store: Store, _db: TestDatabase) {
+    for name in ["ana", "bob"] {
+        store
+            .create_staff_user(
+                &StaffUser {
+                    username: name.into(),
+                    password_hash: "old-hash".into(),
+                    role: Role::Agent,
+                },
+                1,
+            )
+            .await
+            .unwrap();
+    }
+    new_token(&store, "tok_1", TokenKind::Session, Some("user:ana")).await;
+    new_token(&store, "tok_2", TokenKind::Session, Some("user:ana")).await;
+    new_token(&store, "tok_3", TokenKind::Session, Some("user:bob")).await;
+    let accounts = store.staff_accounts(20).await.unwrap();
+    assert_eq!(
+        accounts
+            .iter()
+            .map(|a| (a.username.as_str(), a.live_sessions, a.disabled_at))
+            .collect::<Vec<_>>(),
+        vec![("ana", 2, None), ("bob", 1, None)]
+    );
+    assert!(store.principal_is_live("user:ana", 20).await.unwrap());
+
+    assert!(store.set_staff_disabled("ana", true, 30).await.unwrap());
+    assert!(!store.principal_is_live("user:ana", 31).await.unwrap());
+    assert!(!is_live(&store, "tok_1", 31).await && !is_live(&store, "tok_2", 31).await);
+    assert!(is_live(&store, "tok_3", 31).await, "only her sessions end");
+    let ana = store.staff_account("ana", 31).await.unwrap().unwrap();
+    assert_eq!((ana.disabled_at, ana.live_sessions), (Some(30), 0));
+    assert!(store.set_staff_disabled("ana", false, 40).await.unwrap());
+    assert!(store.principal_is_live("user:ana", 41).await.unwrap());
+    assert!(!store.set_staff_disabled("nobody", true, 40).await.unwrap());
+
+    assert!(
+        store
+            .set_staff_password("bob", "new-hash", 50)
+            .await
+            .unwrap()
+    );
+    let bob = store.staff_account("bob", 51).await.unwrap().unwrap();
+    assert_eq!(
+        (bob.password_hash.as_str(), bob.live_sessions),
+        ("new-hash", 0)
+    );
+    assert!(!is_live(&store, "tok_3", 51).await);
+    assert!(!store.set_staff_password("nobody", "x", 50).await.unwrap());
+    assert_eq!(store.end_sessions("user:bob", 60).await.unwrap(), 0);
+}
+
+async fn sign_ins_are_audited_and_failures_counted_since_the_last_success(
+    store: Store,
+    _db: TestDatabase,
+) {
+    let attempt = |at: i64, username: Option<&str>, address: &str, outcome: &str| SignInRecord {
+        at,
+        method: if username.is_some() {
+            "password"
+        } else {
+            "token"
+        }
+        .into(),
+        username: username.map(str::to_owned),
+        principal: (outcome == "signed_in").then(|| format!("user:{}", username.unwrap_or("?"))),
+        address: address.into(),
+        outcome: outcome.into(),
+    };
+    let attempts = [
+        attempt(10, Some("ana"), "10.0.0.1", "wrong_credentials"),
+        attempt(20, Some("ana"), "10.0.0.1", "signed_in"),
+        attempt(30, Some("ana"), "10.0.0.2", "wrong_credentials"),
+        attempt(40, Some("ana"), "10.0.0.2", "wrong_credentials"),
+        attempt(50, Some("bob"), "10.0.0.2", "wrong_credentials"),
+        attempt(60, None, "10.0.0.2", "wrong_credentials"),
+        attempt(70, Some("ana"), "10.0.0.2", "locked"),
+    ];
+    for a in &attempts {
+        store.record_sign_in(a).await.unwrap();
+    }
+    let listed = store.sign_ins(100).await.unwrap();
+    assert_eq!(listed.len(), 7);
+    assert_eq!(listed[0], attempts[6], "newest first");
+    assert_eq!(listed[5].principal.as_deref(), Some("user:ana"));
+    assert_eq!(store.sign_ins(2).await.unwrap().len(), 2);
+    // Failures of an account count after its last success; refusals are not failures.
+    assert_eq!(
+        store.failed_sign_ins_of_user("ana", 0, 10).await.unwrap(),
+        vec![40, 30]
+    );
+    assert_eq!(
+        store.failed_sign_ins_of_user("ana", 35, 10).await.unwrap(),
+        vec![40]
+    );
+    assert_eq!(
+        store.failed_sign_ins_of_user("bob", 0, 10).await.unwrap(),
+        vec![50]
+    );
+    assert!(
+        store
+            .failed_sign_ins_of_user("cy", 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .last_sign_in("10.0.0.2", Some("ana"), "wrong_credentials")
+            .await
+            .unwrap(),
+        Some(40)
+    );
+    assert_eq!(
+        store
+            .last_sign_in("10.0.0.2", None, "wrong_credentials")
+            .await
+            .unwrap(),
+        Some(60)
+    );
+    assert_eq!(
+        store
+            .last_sign_in("10.0.0.9", None, "locked")
+            .await
+            .unwrap(),
+        None
+    );
+    // An address's failures count across usernames and tokens.
+    assert_eq!(
+        store.failed_sign_ins_from("10.0.0.2", 0, 10).await.unwrap(),
+        vec![60, 50, 40, 30]
+    );
+    assert_eq!(
+        store.failed_sign_ins_from("10.0.0.2", 0, 2).await.unwrap(),
+        vec![60, 50]
+    );
+}
+
+/// Labels stored before principals existed are read as the principals they stood for.
+async fn a_schema_7_database_names_principals_for_its_labels(store: Store, db: TestDatabase) {
+    use sqlx::Connection;
+    store.close().await;
+    let dir = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let old = TestDatabase::new(store.backend()).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let url = match store.backend() {
+        Backend::Sqlite => format!("{}?mode=rwc", old.url),
+        Backend::Postgres => old.url.clone(),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE arbiter_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let schema_7 = [
+        "0001_foundation",
+        "0002_protect",
+        "0003_effects",
+        "0004_policy",
+        "0005_webhook_topics",
+        "0006_cases",
+        "0007_deliveries_by_effect",
+    ];
+    for (n, name) in schema_7.iter().enumerate() {
+        let path = format!("{}/migrations/{dir}/{name}.sql", env!("CARGO_MANIFEST_DIR"));
+        let sql = std::fs::read_to_string(path).unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO arbiter_migrations VALUES ({}, '{name}', 'then')",
+            n + 1
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO staff_users (username, password_hash, role, created_at) VALUES ('petra', 'h', 'policy_editor', 1); \
+         INSERT INTO access_tokens (id, secret_hash, kind, role, label, created_at) VALUES \
+             ('tok_ann', 'h1', 'api', 'policy_editor', 'ann', 1), \
+             ('tok_t1', 'h2', 'api', 'policy_editor', 'team', 1), \
+             ('tok_t2', 'h3', 'api', 'policy_editor', 'team', 1); \
+         INSERT INTO access_tokens (id, secret_hash, kind, role, label, created_at, expires_at) VALUES \
+             ('tok_s1', 'h4', 'session', 'policy_editor', 'token tok_ann', 1, 99999999999999), \
+             ('tok_s2', 'h5', 'session', 'policy_editor', 'petra', 1, 99999999999999); \
+         INSERT INTO policy_versions (document_id, version, source, status, author, reviewed_by, summary, created_at) VALUES \
+             ('POL-A', 1, 'x', 'draft', 'token tok_ann', NULL, 's', 1), \
+             ('POL-A', 2, 'y', 'published', 'petra', 'ann', 's', 2), \
+             ('POL-A', 3, 'z', 'draft', 'team', NULL, 's', 3);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+
+    let upgraded = old.open().await;
+    let principal = |hash: &'static str| {
+        let upgraded = upgraded.clone();
+        async move {
+            upgraded
+                .token_by_secret_hash(hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .principal
+        }
+    };
+    assert_eq!(principal("h1").await, "token:tok_ann");
+    assert_eq!(principal("h4").await, "token:tok_ann");
+    assert_eq!(principal("h5").await, "user:petra");
+    let versions = upgraded.policy_versions("POL-A").await.unwrap();
+    let principals: Vec<(&str, Option<&str>)> = versions
+        .iter()
+        .map(|v| (v.author_principal.as_str(), v.reviewer_principal.as_deref()))
+        .collect();
+    assert_eq!(
+        principals,
+        vec![
+            ("token:tok_ann", None),
+            // A username, and the one token labelled `ann`.
+            ("user:petra", Some("token:tok_ann")),
+            // A label two tokens share names neither of them.
+            ("user:team", None),
+        ]
+    );
+    assert_eq!(versions[1].author, "petra", "names are kept as shown");
     upgraded.close().await;
     drop(db);
 }

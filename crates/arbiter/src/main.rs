@@ -147,8 +147,10 @@ enum TokenCommand {
     },
     /// List API tokens.
     List,
-    /// Revoke a token by its id (tok_…).
+    /// Revoke a token by its id (tok_…), and every console session made from it.
     Revoke { id: String },
+    /// List the live console sessions made from a token.
+    Sessions { id: String },
 }
 
 #[derive(Subcommand)]
@@ -160,6 +162,24 @@ enum UserCommand {
         /// admin, policy_editor, analyst, agent or viewer.
         #[arg(long)]
         role: Role,
+    },
+    /// List staff accounts: name, role, enabled or disabled, live sessions.
+    List,
+    /// Disable an account: it cannot sign in, and its sessions end.
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+    /// Set an account's password, read from standard input (one line); its sessions end.
+    ResetPassword { username: String },
+    /// List an account's live console sessions.
+    Sessions { username: String },
+    /// End every console session of an account (it may sign in again).
+    EndSessions { username: String },
+    /// List console sign-in attempts, newest first.
+    SignIns {
+        /// Most attempts to list.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
 }
 
@@ -289,6 +309,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(UserCommand::Create { username, role }) => {
             create_user(&settings, &username, role).await?;
         }
+        Command::User(command) => user(&settings, command).await?,
         Command::Rules(command) => {
             let ok = if rules::needs_store(&command) {
                 let store = open(&settings.db).await?;
@@ -500,14 +521,18 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
             if !store.revoke_token(&id, now).await? {
                 anyhow::bail!("no live token has the id {id:?}");
             }
-            eprintln!("revoked {id}");
+            eprintln!("revoked {id} and the console sessions made from it");
+        }
+        TokenCommand::Sessions { id } => {
+            print_sessions(&store.live_sessions(&format!("token:{id}"), now).await?);
         }
     }
     store.close().await;
     Ok(())
 }
 
-async fn create_user(settings: &Settings, username: &str, role: Role) -> Result<()> {
+/// One line of standard input: a password, asked for when a person is typing.
+fn read_password(username: &str) -> Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprint!("Password for {username} (at least 12 characters): ");
@@ -517,7 +542,128 @@ async fn create_user(settings: &Settings, username: &str, role: Role) -> Result<
         .lock()
         .read_line(&mut password)
         .context("reading the password")?;
-    let password = password.trim_end_matches(['\r', '\n']);
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn print_sessions(sessions: &[arbiter_store::TokenRecord]) {
+    for s in sessions {
+        println!(
+            "{}\t{}\t{}\tstarted {}\texpires {}",
+            s.id,
+            s.principal,
+            s.role,
+            format_time(s.created_at),
+            s.expires_at.map_or_else(|| "never".to_owned(), format_time)
+        );
+    }
+}
+
+fn format_time(us: arbiter_model::Micros) -> String {
+    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
+}
+
+/// Staff accounts. Sessions end in the database at once; a running server that checked one
+/// in the last five seconds may still let it in until then.
+async fn user(settings: &Settings, command: UserCommand) -> Result<()> {
+    let now = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
+    let new_password = match &command {
+        UserCommand::ResetPassword { username } => {
+            let password = read_password(username)?;
+            arbiter_server::access::check_new_account(username, &password)
+                .map_err(anyhow::Error::msg)?;
+            Some(arbiter_server::access::hash_password(&password).map_err(anyhow::Error::msg)?)
+        }
+        _ => None,
+    };
+    let store = open(&settings.db).await?;
+    let known = |found: bool, username: &str| {
+        if found {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("no staff account is named {username:?}"))
+        }
+    };
+    let result = async {
+        match command {
+            UserCommand::Create { .. } => unreachable!("handled by create_user"),
+            UserCommand::List => {
+                for a in store.staff_accounts(now).await? {
+                    let state = match a.disabled_at {
+                        Some(at) => format!("disabled {}", format_time(at)),
+                        None => "enabled".to_owned(),
+                    };
+                    println!(
+                        "{}\t{}\t{state}\t{} live session(s)",
+                        a.username, a.role, a.live_sessions
+                    );
+                }
+            }
+            UserCommand::Disable { username } => {
+                known(
+                    store.set_staff_disabled(&username, true, now).await?,
+                    &username,
+                )?;
+                eprintln!("disabled {username} and ended its sessions");
+            }
+            UserCommand::Enable { username } => {
+                known(
+                    store.set_staff_disabled(&username, false, now).await?,
+                    &username,
+                )?;
+                eprintln!("enabled {username}");
+            }
+            UserCommand::ResetPassword { username } => {
+                let hash = new_password.unwrap_or_default();
+                known(
+                    store.set_staff_password(&username, &hash, now).await?,
+                    &username,
+                )?;
+                eprintln!("set a new password for {username} and ended its sessions");
+            }
+            UserCommand::Sessions { username } => {
+                known(
+                    store.staff_account(&username, now).await?.is_some(),
+                    &username,
+                )?;
+                print_sessions(
+                    &store
+                        .live_sessions(&format!("user:{username}"), now)
+                        .await?,
+                );
+            }
+            UserCommand::EndSessions { username } => {
+                known(
+                    store.staff_account(&username, now).await?.is_some(),
+                    &username,
+                )?;
+                let ended = store.end_sessions(&format!("user:{username}"), now).await?;
+                eprintln!("ended {ended} session(s) of {username}");
+            }
+            UserCommand::SignIns { limit } => {
+                for a in store.sign_ins(limit).await? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        format_time(a.at),
+                        a.outcome,
+                        a.principal
+                            .or(a.username)
+                            .unwrap_or_else(|| "(token)".to_owned()),
+                        a.address,
+                        a.method
+                    );
+                }
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+async fn create_user(settings: &Settings, username: &str, role: Role) -> Result<()> {
+    let password = read_password(username)?;
+    let password = password.as_str();
     arbiter_server::access::check_new_account(username, password).map_err(anyhow::Error::msg)?;
     let store = open(&settings.db).await?;
     let hash = arbiter_server::access::hash_password(password).map_err(anyhow::Error::msg)?;

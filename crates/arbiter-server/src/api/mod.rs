@@ -21,7 +21,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::get_event))
         .routes(routes!(access::create_token, access::list_tokens))
         .routes(routes!(access::revoke_token))
-        .routes(routes!(access::create_user))
+        .routes(routes!(access::list_token_sessions))
+        .routes(routes!(access::create_user, access::list_users))
+        .routes(routes!(access::disable_user))
+        .routes(routes!(access::enable_user))
+        .routes(routes!(access::reset_password))
+        .routes(routes!(
+            access::list_user_sessions,
+            access::end_user_sessions
+        ))
+        .routes(routes!(access::list_sign_ins))
         .routes(routes!(decisions::post_decision, decisions::list_decisions))
         .routes(routes!(decisions::get_decision))
         .routes(routes!(rulesets::publish_ruleset, rulesets::list_rulesets))

@@ -680,7 +680,7 @@ pub(crate) async fn put_policy(
     let drafted = crate::policy::save_draft(
         state.store(),
         state.policy_search(),
-        &caller.label,
+        &caller.principal,
         &id,
         &draft.source,
         &draft.summary,
@@ -717,7 +717,7 @@ pub(crate) async fn publish_policy(
     caller.require(Permission::EditPolicies)?;
     let version = crate::policy::publish(
         state.store(),
-        &caller.label,
+        &caller.principal,
         &id,
         request.summary.as_deref(),
     )
@@ -756,7 +756,7 @@ pub(crate) async fn retire_policy(
     let retired = crate::policy::retire(
         state.store(),
         state.policy_search(),
-        &caller.label,
+        &caller.principal,
         &id,
         &request.summary,
     )

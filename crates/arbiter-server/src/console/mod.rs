@@ -7,7 +7,8 @@
 
 use crate::AppState;
 use crate::access::{
-    Caller, SESSION_COOKIE, SESSION_HOURS, issue_token, session_secret, verify_password,
+    Caller, ClientAddress, Credentials, SESSION_COOKIE, SESSION_HOURS, SignInRefusal,
+    issue_session, session_secret,
 };
 use crate::api::events::EventQuery;
 use arbiter_store::{StoredEvent, TokenKind};
@@ -25,6 +26,7 @@ use utoipa_axum::routes;
 mod policy;
 pub(crate) mod protect;
 mod resolve;
+mod staff;
 
 /// The areas of the product (PRODUCT.md), in the order a team meets them.
 pub(crate) struct Area {
@@ -64,7 +66,8 @@ impl From<&Caller> for SignedIn {
     }
 }
 
-/// A signed-in console user; anyone else is sent to the sign-in page.
+/// A signed-in console user (a session, never an API token in a cookie); anyone else is sent
+/// to the sign-in page.
 pub(crate) struct Staff(pub(crate) Caller);
 
 impl FromRequestParts<AppState> for Staff {
@@ -76,7 +79,8 @@ impl FromRequestParts<AppState> for Staff {
                 .tokens()
                 .authenticate(state.store(), secret, crate::now())
                 .await
-                .map_err(|e| crate::problem::Problem::from(e).into_response())?,
+                .map_err(|e| crate::problem::Problem::from(e).into_response())?
+                .filter(|c| c.kind == TokenKind::Session),
             None => None,
         };
         caller.map(Staff).ok_or_else(|| {
@@ -198,6 +202,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(protect::routes())
         .merge(policy::routes())
         .merge(resolve::routes())
+        .merge(staff::routes())
 }
 
 /// Sends visitors to the console.
@@ -259,13 +264,18 @@ struct SignInForm {
     next: Option<String>,
 }
 
-/// Signs in with a staff account or an API token and starts a session.
+/// Signs in with a staff account or an API token and starts a session acting for it. Too many
+/// recent failures for the account or from the address are answered 429 with `Retry-After`.
 #[utoipa::path(post, path = "/console/sign-in", tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "`username` and `password`, or `token`; optional `next`"),
-    responses((status = 303, description = "Signed in"), (status = 401, description = "HTML with the error", content_type = "text/html")))]
+    responses((status = 303, description = "Signed in"),
+        (status = 401, description = "HTML with the error", content_type = "text/html"),
+        (status = 403, description = "HTML: the account is disabled", content_type = "text/html"),
+        (status = 429, description = "HTML: too many failed sign-ins, with `Retry-After`", content_type = "text/html")))]
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Response {
     let form = form.map(|f| f.0).unwrap_or(SignInForm {
@@ -276,41 +286,70 @@ async fn sign_in(
     });
     let next = safe_next(form.next.as_deref());
     let username = form.username.clone().unwrap_or_default();
-    let store = state.store();
     let now = crate::now();
-    let who = match (
+    let credentials = match (
         form.token.as_deref(),
         username.as_str(),
         form.password.as_deref(),
     ) {
-        (Some(token), _, _) if !token.trim().is_empty() => state
-            .tokens()
-            .authenticate(store, token.trim(), now)
-            .await
-            .map(|c| c.map(|c| (c.role, format!("token {}", c.token_id)))),
-        (_, name, Some(password)) if !name.is_empty() => verify_password(store, name, password)
-            .await
-            .map(|u| u.map(|u| (u.role, u.username))),
-        _ => Ok(None),
+        (Some(token), _, _) if !token.trim().is_empty() => Some(Credentials::Token(token.trim())),
+        (_, name, Some(password)) if !name.is_empty() => Some(Credentials::Password {
+            username: name,
+            password,
+        }),
+        _ => None,
     };
-    let session = match who {
-        Ok(Some((role, label))) => issue_token(store, TokenKind::Session, role, &label, now).await,
-        Ok(None) => {
-            tracing::info!(user = %username, "console sign-in refused");
-            let page = SignInPage {
-                signed_in: None,
-                area: "sign-in",
-                areas: AREAS,
-                error: Some("Those credentials are not valid. Check them and try again.".into()),
-                next,
-                username,
-            };
-            return (StatusCode::UNAUTHORIZED, render(&page)).into_response();
+    let signed_in = match credentials {
+        Some(credentials) => crate::access::sign_in(&state, credentials, &address, now).await,
+        None => Err(SignInRefusal::WrongCredentials),
+    };
+    let refuse = |status: StatusCode, message: String| {
+        let page = SignInPage {
+            signed_in: None,
+            area: "sign-in",
+            areas: AREAS,
+            error: Some(message),
+            next: next.clone(),
+            username: username.clone(),
+        };
+        (status, render(&page)).into_response()
+    };
+    let who = match signed_in {
+        Ok(who) => who,
+        Err(SignInRefusal::WrongCredentials) => {
+            tracing::info!(user = %username, %address, "console sign-in refused");
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Those credentials are not valid. Check them and try again.".into(),
+            );
         }
-        Err(e) => return crate::problem::Problem::from(e).into_response(),
+        Err(SignInRefusal::Disabled) => {
+            tracing::info!(user = %username, %address, "console sign-in to a disabled account");
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "This account is disabled. Ask an admin to enable it.".into(),
+            );
+        }
+        Err(SignInRefusal::TooManyFailures { retry_after }) => {
+            tracing::warn!(user = %username, %address, retry_after, "console sign-in locked out");
+            let until = when(now + retry_after as i64 * 1_000_000);
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many failed sign-ins. Try again in {} (after {until} UTC).",
+                    wait_in_words(retry_after)
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after.into());
+            return response;
+        }
+        Err(SignInRefusal::Store(e)) => return crate::problem::Problem::from(e).into_response(),
     };
-    match session {
+    match issue_session(state.store(), &who.principal, who.role, now).await {
         Ok(session) => {
+            tracing::info!(principal = %who.principal.key(), %address, "console sign-in");
             let cookie = format!(
                 "{SESSION_COOKIE}={}; {}; Max-Age={}",
                 session.secret,
@@ -321,6 +360,15 @@ async fn sign_in(
         }
         Err(e) => crate::problem::Problem::from(e).into_response(),
     }
+}
+
+/// `75` as `2 minutes`: a wait as people say it, rounded up.
+fn wait_in_words(seconds: u64) -> String {
+    if seconds < 60 {
+        return format!("{seconds} second{}", if seconds == 1 { "" } else { "s" });
+    }
+    let minutes = seconds.div_ceil(60);
+    format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
 }
 
 /// Ends the session.
@@ -417,6 +465,8 @@ struct OverviewPage {
     daily: Vec<DayBar>,
     chart_width: f64,
     chart_height: f64,
+    /// Whether to link the staff page (admins).
+    manages_access: bool,
 }
 
 /// The overview.
@@ -434,6 +484,7 @@ async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Respon
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let top = counts.first().map_or(1, |(_, n)| (*n).max(1));
     render(&OverviewPage {
+        manages_access: caller.role.allows(arbiter_model::Permission::ManageAccess),
         signed_in: Some(SignedIn::from(&caller)),
         area: "overview",
         areas: AREAS,

@@ -360,7 +360,7 @@ async fn document_view(
             .collect(),
         can_publish: caller.role.allows(Permission::EditPolicies)
             && newest.status != "published"
-            && newest.author != caller.label,
+            && newest.author_principal != caller.principal.key(),
         can_edit: caller.role.allows(Permission::EditPolicies),
         can_retire: caller.role.allows(Permission::EditPolicies) && newest.status != "retired",
         breaks,
@@ -549,7 +549,7 @@ async fn publish_submit(
         ))
         .await;
     }
-    match crate::policy::publish(state.store(), &caller.label, &id, Some(&form.summary)).await {
+    match crate::policy::publish(state.store(), &caller.principal, &id, Some(&form.summary)).await {
         Ok(_) | Err(crate::policy::StatusRefusal::AlreadyPublished { .. }) => {}
         Err(crate::policy::StatusRefusal::OwnWork { author, .. }) => {
             return refuse(format!(
@@ -764,7 +764,7 @@ async fn editor_submit(
     match crate::policy::save_draft(
         state.store(),
         state.policy_search(),
-        &caller.label,
+        &caller.principal,
         &id,
         &form.source,
         &form.summary,
@@ -926,7 +926,7 @@ async fn retire_submit(
     match crate::policy::retire(
         state.store(),
         state.policy_search(),
-        &caller.label,
+        &caller.principal,
         id,
         &form.summary,
     )
