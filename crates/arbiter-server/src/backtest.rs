@@ -346,3 +346,23 @@ pub fn render_html(report: &BacktestReport, had_baseline: bool) -> String {
     .render()
     .unwrap_or_else(|e| format!("<p>the report could not be rendered: {e}</p>"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past [`MAX_RUNNING`] backtests, another is refused at once, before it reads anything.
+    #[tokio::test]
+    async fn a_backtest_past_the_limit_is_refused() {
+        let db = arbiter_store::testing::TestDatabase::new(arbiter_store::Backend::Sqlite)
+            .await
+            .unwrap();
+        let store = db.open().await;
+        let running = RUNNING.acquire_many(MAX_RUNNING as u32).await.unwrap();
+        let refused = run(&store, "", 0, 1, |_, _| {}).await;
+        assert!(matches!(refused, Err(BacktestError::Busy)), "{refused:?}");
+        drop(running);
+        let ran = run(&store, "", 0, 1, |_, _| {}).await;
+        assert!(matches!(ran, Err(BacktestError::EmptyRange(_))), "{ran:?}");
+    }
+}

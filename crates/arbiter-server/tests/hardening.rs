@@ -337,3 +337,32 @@ async fn a_full_disk_is_reported_not_a_generic_error() {
     server.await.unwrap().unwrap();
     store.close().await;
 }
+
+/// Checking rule text runs off the async workers: on a server with one worker thread, a health
+/// check sent while a large ruleset is being checked is answered before the check is.
+#[tokio::test(flavor = "current_thread")]
+async fn rule_checks_do_not_hold_the_async_worker() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let mut source = String::new();
+    for i in 0..4_000 {
+        source.push_str(&format!(
+            "rule R-{i} \"rule {i}\" on message.sent enforces POL-X when data.text == \"{i}\" and (amount.minor > {i} or not (actor.id in [\"a\", \"b\", \"c\"])) score 1\n"
+        ));
+    }
+    let check = app
+        .post_json("/v1/rulesets/check", &json!({ "source": source }))
+        .send();
+    let health = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        app.client.get(app.url("/healthz")).send().await
+    };
+    tokio::pin!(check);
+    tokio::select! {
+        biased;
+        answered = health => assert_eq!(answered.unwrap().status(), 200),
+        _ = &mut check => panic!("the check finished before the health check was answered"),
+    }
+    let checked: Value = check.await.unwrap().json().await.unwrap();
+    assert_eq!(checked["rules"], 4_000, "{checked}");
+    app.stop().await;
+}
