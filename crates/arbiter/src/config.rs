@@ -26,6 +26,10 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// Internal networks webhooks may be sent to, e.g. `["10.1.0.0/16"]`.
     pub webhook_allow: Option<Vec<String>>,
+    /// Most connections open at once.
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers, and an idle connection is kept.
+    pub idle_timeout: Option<u64>,
 }
 
 impl FileConfig {
@@ -51,14 +55,20 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Empty: webhooks go to public addresses only.
     pub webhook_allow: Vec<String>,
+    /// `None`: a quarter of the process's descriptor limit.
+    pub max_connections: Option<usize>,
+    /// Seconds; `None`: 15.
+    pub idle_timeout: Option<u64>,
 }
 
-/// What `serve` was told on its command line about how browsers reach it and where webhooks
-/// may go.
+/// What `serve` was told on its command line about how browsers reach it, where webhooks may
+/// go, and how many connections it holds for how long.
 #[derive(Debug, Clone, Default)]
-pub struct BrowserFlags {
+pub struct ServeFlags {
     pub public_url: Option<String>,
     pub webhook_allow: Option<Vec<String>>,
+    pub max_connections: Option<usize>,
+    pub idle_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,13 +86,25 @@ impl Settings {
         log: Option<String>,
         log_format: Option<String>,
         resolution: Option<std::path::PathBuf>,
-        browser: BrowserFlags,
+        browser: ServeFlags,
     ) -> Result<Settings> {
         let log_format = match log_format.or(file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => anyhow::bail!("log format {other:?}: use \"text\" or \"json\""),
         };
+        let max_connections = browser.max_connections.or(file.max_connections);
+        if let Some(n) = max_connections
+            && !(1..=1_000_000).contains(&n)
+        {
+            anyhow::bail!("max_connections {n}: use a number from 1 to 1000000");
+        }
+        let idle_timeout = browser.idle_timeout.or(file.idle_timeout);
+        if let Some(seconds) = idle_timeout
+            && !(1..=3600).contains(&seconds)
+        {
+            anyhow::bail!("idle_timeout {seconds}: use a number of seconds from 1 to 3600");
+        }
         Ok(Settings {
             db: db.or(file.db).unwrap_or_else(|| DEFAULT_DB.to_owned()),
             listen: listen
@@ -96,6 +118,8 @@ impl Settings {
                 .webhook_allow
                 .or(file.webhook_allow)
                 .unwrap_or_default(),
+            max_connections,
+            idle_timeout,
         })
     }
 }
@@ -115,7 +139,7 @@ mod tests {
             None,
             None,
             None,
-            BrowserFlags::default(),
+            ServeFlags::default(),
         )
         .unwrap();
         assert_eq!(s.db, "postgres://x/y");
@@ -127,13 +151,37 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_layer_and_are_checked() {
+        let file: FileConfig = toml::from_str("max_connections = 200\nidle_timeout = 90").unwrap();
+        let s = Settings::resolve(
+            file,
+            None,
+            None,
+            None,
+            None,
+            None,
+            ServeFlags {
+                idle_timeout: Some(30),
+                ..ServeFlags::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.max_connections, Some(200));
+        assert_eq!(s.idle_timeout, Some(30));
+        let file: FileConfig = toml::from_str("max_connections = 0").unwrap();
+        let error = Settings::resolve(file, None, None, None, None, None, ServeFlags::default())
+            .unwrap_err();
+        assert!(error.to_string().contains("max_connections 0"), "{error}");
+    }
+
+    #[test]
     fn browser_and_webhook_settings_layer_too() {
         let file: FileConfig = toml::from_str(
             "public_url = \"https://arbiter.example.com\"\nwebhook_allow = [\"10.1.0.0/16\"]",
         )
         .unwrap();
         let s =
-            Settings::resolve(file, None, None, None, None, None, BrowserFlags::default()).unwrap();
+            Settings::resolve(file, None, None, None, None, None, ServeFlags::default()).unwrap();
         assert_eq!(s.public_url.as_deref(), Some("https://arbiter.example.com"));
         assert_eq!(s.webhook_allow, ["10.1.0.0/16"]);
         let file: FileConfig = toml::from_str("webhook_allow = [\"10.1.0.0/16\"]").unwrap();
@@ -144,9 +192,10 @@ mod tests {
             None,
             None,
             None,
-            BrowserFlags {
+            ServeFlags {
                 public_url: Some("http://x".into()),
                 webhook_allow: Some(vec!["127.0.0.1".into()]),
+                ..ServeFlags::default()
             },
         )
         .unwrap();
@@ -167,7 +216,7 @@ mod tests {
             None,
             Some("xml".into()),
             None,
-            BrowserFlags::default(),
+            ServeFlags::default(),
         );
         assert!(err.unwrap_err().to_string().contains("xml"));
     }

@@ -34,7 +34,8 @@ struct Cli {
 
 #[derive(Args)]
 struct Global {
-    /// TOML file with any of: db, listen, log, log_format, resolution, public_url, webhook_allow.
+    /// TOML file with any of: db, listen, log, log_format, resolution, public_url, webhook_allow,
+    /// max_connections, idle_timeout.
     #[arg(long, env = "ARBITER_CONFIG", global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (embedded, the default: sqlite://arbiter.db) or postgres://USER@HOST/DB.
@@ -73,6 +74,15 @@ enum Command {
             value_delimiter = ','
         )]
         webhook_allow: Option<Vec<String>>,
+        /// Most connections open at once; past it a connection is answered 503 and closed
+        /// [default: a quarter of the process's file descriptor limit, at most 10,000].
+        #[arg(long, env = "ARBITER_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_connections: Option<u64>,
+        /// Seconds a client has to send a request's headers, counted from the connection's
+        /// opening and from the end of each answer, so also how long an idle connection is kept.
+        /// Behind a load balancer, set it above the balancer's own idle timeout [default: 15].
+        #[arg(long, env = "ARBITER_IDLE_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        idle_timeout: Option<u64>,
     },
     /// Store events from a JSON Lines file (or - for standard input). Exits 1 if any line is refused.
     Ingest {
@@ -221,19 +231,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let (listen, resolution, public_url, webhook_allow) = match &cli.command {
+    let (listen, resolution, serve_flags) = match &cli.command {
         Command::Serve {
             listen,
             resolution,
             public_url,
             webhook_allow,
+            max_connections,
+            idle_timeout,
         } => (
             listen.clone(),
             resolution.clone(),
-            public_url.clone(),
-            webhook_allow.clone(),
+            config::ServeFlags {
+                public_url: public_url.clone(),
+                webhook_allow: webhook_allow.clone(),
+                max_connections: max_connections.map(|n| n as usize),
+                idle_timeout: *idle_timeout,
+            },
         ),
-        _ => (None, None, None, None),
+        _ => (None, None, config::ServeFlags::default()),
     };
     let settings = Settings::resolve(
         file,
@@ -242,10 +258,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         cli.global.log.clone(),
         cli.global.log_format.clone(),
         resolution,
-        config::BrowserFlags {
-            public_url,
-            webhook_allow,
-        },
+        serve_flags,
     )?;
     match cli.command {
         Command::Resolution(ResolutionCommand::Default) => {
@@ -429,9 +442,17 @@ async fn serve(settings: &Settings) -> Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, database = store.backend().as_str(), "arbiter is serving");
     eprintln!("Arbiter is serving on http://{address} (console: http://{address}/console)");
-    arbiter_server::serve(
+    let defaults = arbiter_server::Limits::default();
+    let limits = arbiter_server::Limits {
+        max_connections: settings.max_connections.unwrap_or(defaults.max_connections),
+        header_timeout: settings
+            .idle_timeout
+            .map_or(defaults.header_timeout, std::time::Duration::from_secs),
+    };
+    arbiter_server::serve_with(
         listener,
         arbiter_server::AppState::configured(store.clone(), webhooks, resolution, browser),
+        limits,
         shutdown_signal(),
     )
     .await
