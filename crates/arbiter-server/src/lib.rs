@@ -16,6 +16,7 @@ pub mod access;
 mod api;
 pub mod backtest;
 mod console;
+pub mod contract;
 mod extract;
 mod help;
 mod metrics;
@@ -167,6 +168,7 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(problem::no_such_route)
         .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(axum::middleware::map_response(problem::plain_errors))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(problem::Problem::internal(
@@ -181,9 +183,18 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The OpenAPI document, for tools that want it without a server.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+/// The OpenAPI document, for tools that want it without a server: the routes' descriptions,
+/// completed with what every operation shares (`contract`).
+pub fn openapi() -> serde_json::Value {
+    let mut document =
+        serde_json::to_value(documented_routes().into_openapi()).expect("the document is JSON");
+    contract::finish(&mut document);
+    document
+}
+
+/// [`openapi`] as indented JSON.
+pub fn openapi_json() -> String {
+    serde_json::to_string_pretty(&openapi()).expect("the document is JSON")
 }
 
 /// Every route, each with its OpenAPI description: one list, so none can be left out.
