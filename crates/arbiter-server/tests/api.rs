@@ -799,3 +799,71 @@ fn the_openapi_document_is_well_formed() {
     assert!(findings.is_empty(), "{}", findings.join("\n"));
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+/// `?rule=` names a rule as written: `%` and `_` are characters, not SQL wildcards.
+#[tokio::test]
+async fn the_rule_filter_matches_the_rule_id_as_written() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let list = app
+        .client
+        .put(app.url("/v1/lists/disposable_domains"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"entries": ["mailinator.com"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    let published = app
+        .post_json(
+            "/v1/rulesets",
+            &json!({"source": arbiter_rules::STARTER_PACK, "note": "starter"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 201);
+    let message = json!({
+        "id": "m_1", "type": "message.sent", "occurred_at": "2026-10-01T10:00:00Z", "market": "US",
+        "actor": {"id": "k_1", "role": "tasker"}, "subject": {"id": "c_1", "role": "client"},
+        "data": {"text": "Pay me by Venmo and skip the fee"}
+    });
+    let decided: Value = app
+        .post_json("/v1/decisions", &message)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decided["verdict"], "review", "{decided}");
+    let count = |rule: &'static str| {
+        let app = &app;
+        async move {
+            let page: Value = app
+                .get(&format!("/v1/decisions?rule={rule}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["decisions"].as_array().unwrap().len()
+        }
+    };
+    for _ in 0..100 {
+        if count("OFFPLATFORM-PAYMENT").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(count("OFFPLATFORM-PAYMENT").await, 1);
+    for pattern in [
+        "%25",
+        "OFFPLATFORM%25",
+        "OFFPLATFORM_PAYMENT",
+        "_FFPLATFORM-PAYMENT",
+    ] {
+        assert_eq!(count(pattern).await, 0, "{pattern} is not a wildcard");
+    }
+    app.stop().await;
+}
