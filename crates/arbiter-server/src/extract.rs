@@ -40,3 +40,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|rejection: QueryRejection| Problem::bad_request(rejection.body_text()))
     }
 }
+
+/// Integers in JSON bodies as JSON Schema counts them: `3` and `3.0` are the same integer, and
+/// a client whose numbers are all doubles may send either. A fraction is still refused.
+pub(crate) mod integer {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn exact(number: serde_json::Number) -> Option<i64> {
+        number.as_i64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+                .map(|f| f as i64)
+        })
+    }
+
+    pub(crate) fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        exact(number.clone())
+            .ok_or_else(|| D::Error::custom(format!("{number} is not a 64-bit integer")))
+    }
+
+    pub(crate) fn optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(deserializer)? {
+            None => Ok(None),
+            Some(number) => exact(number.clone())
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("{number} is not a 64-bit integer"))),
+        }
+    }
+}

@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Amount {
+    #[serde(deserialize_with = "crate::extract::integer::required")]
     pub(crate) minor: i64,
     pub(crate) currency: String,
 }
@@ -358,6 +359,7 @@ pub(crate) struct PlaybookView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CaseDecision)]
 pub(crate) struct DecisionView {
     outcome: String,
     amount: Option<Amount>,
@@ -700,6 +702,7 @@ pub(crate) struct StepRequest {
     #[serde(default)]
     note: String,
     /// The case version the step is based on.
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -742,6 +745,7 @@ pub(crate) struct UpdateRequest {
     /// Playbook step ids to mark not done.
     #[serde(default)]
     steps_undone: Vec<String>,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -816,6 +820,7 @@ pub(crate) struct DecisionRequest {
     text: String,
     /// Why a payout goes past what the Guarantee still allows.
     override_reason: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -858,10 +863,12 @@ pub(crate) struct LedgerRequest {
     /// Always positive; the kind says which way money moved.
     amount: Amount,
     /// For a reversal: the entry it undoes.
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     reverses: Option<i64>,
     override_reason: Option<String>,
     #[serde(default)]
     note: String,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -916,6 +923,7 @@ pub(crate) struct MessageRequest {
     values: BTreeMap<String, String>,
     /// The text, when no template is used.
     body: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -1170,7 +1178,7 @@ pub(crate) async fn ledger_totals(
     let from = crate::api::parse_time("from", &query.from)?;
     let to = crate::api::parse_time("to", &query.to)?;
     if to <= from {
-        return Err(Problem::bad_request("to: must be after from"));
+        return Err(Problem::unprocessable("to: must be after from", Vec::new()));
     }
     Ok(Json(
         period_totals(&state, from, to, query.market.as_deref()).await?,

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-const ACTION_TYPES: [&str; 8] = [
+pub(crate) const ACTION_TYPES: [&str; 8] = [
     "allow",
     "review",
     "block",

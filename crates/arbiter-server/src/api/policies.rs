@@ -631,7 +631,7 @@ pub(crate) async fn search_policies(
     let index = state.policy_search().index(state.store()).await?;
     let hits = index
         .search(&query.q, &filter, limit)
-        .map_err(|e| Problem::bad_request(format!("q: {e}")))?;
+        .map_err(|e| Problem::unprocessable(format!("q: {e}"), Vec::new()))?;
     Ok(Json(
         hits.into_iter()
             .map(|h| SearchHitView {
@@ -801,7 +801,7 @@ pub(crate) async fn policy_bulletin(
     let from = crate::api::parse_time("from", &query.from)?;
     let to = crate::api::parse_time("to", &query.to)?;
     if to <= from {
-        return Err(Problem::bad_request("to: must be after from"));
+        return Err(Problem::unprocessable("to: must be after from", Vec::new()));
     }
     let title = format!("Policy bulletin, {} to {}", query.from, query.to);
     Ok(axum::response::Html(
