@@ -518,7 +518,7 @@ fn parse_money(value: &Value) -> Result<Money, EventError> {
         ));
     };
     let minor = match present(object, "minor") {
-        Some(Value::Number(n)) => match n.as_i64() {
+        Some(Value::Number(n)) => match whole_number(n) {
             Some(minor) => minor,
             None if n.is_f64() => {
                 return Err(EventError::new(
@@ -559,6 +559,16 @@ fn parse_money(value: &Value) -> Result<Money, EventError> {
         None => return Err(EventError::new("amount.currency", "is required")),
     };
     Ok(Money { minor, currency })
+}
+
+/// An integer as JSON has it: `20` or `20.0` (JSON Schema and JavaScript make no difference);
+/// a fraction, or a number past the 64-bit range, is none.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+            .map(|f| f as i64)
+    })
 }
 
 /// What SPEC.md §1 requires of each core event type beyond the common fields.
@@ -672,7 +682,7 @@ fn check_data(key: &str, check: DataCheck, value: &Value) -> Result<(), EventErr
                 ))
             }
         }
-        DataCheck::IntegerBetween(low, high) => match value.as_i64() {
+        DataCheck::IntegerBetween(low, high) => match value.as_number().and_then(whole_number) {
             Some(n) if (low..=high).contains(&n) => Ok(()),
             _ => Err(EventError::new(
                 field(),
@@ -1007,6 +1017,15 @@ mod tests {
                 refused.error
             );
         }
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_point_are_integers() {
+        let event = Event::parse(&with("amount.minor", "45000.0")).unwrap();
+        assert_eq!(event.amount.unwrap().minor, 45_000);
+        let review = r#"{"id":"r","type":"review.posted","occurred_at":"2026-10-03T14:22:05Z","market":"DE","actor":{"id":"a","role":"client"},"subject":{"id":"b","role":"tasker"},"data":{"rating":4.0}}"#;
+        assert!(Event::parse(review).is_ok());
+        assert!(Event::parse(&review.replace("4.0", "4.5")).is_err());
     }
 
     #[test]
