@@ -607,7 +607,7 @@ fn constrain(document: &mut Value) {
         "WebhookDraft",
         "url",
         json!({"maxLength": 2_000,
-        "pattern": format!("^[{WHITE_SPACE}]*http://[^/?{WHITE_SPACE}]+([/?].*)?$")}),
+        "pattern": format!("^[{WHITE_SPACE}]*http://[^/?{WHITE_SPACE}]+([/?][\\s\\S]*)?[{WHITE_SPACE}]*$")}),
     );
     field(
         doc,

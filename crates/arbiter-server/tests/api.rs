@@ -721,7 +721,7 @@ async fn extractor_rejections_are_problem_documents() {
     let app = TestApp::start(Backend::Sqlite).await.unwrap();
     for (path, status) in [
         ("/v1/rulesets/99999999999999999999", 400),
-        ("/v1/cases/case_1/evidence/99999999999999999999", 400),
+        ("/v1/cases/case_1/evidence/99999999999999999999", 404),
         ("/v1/events/%FF%FE", 400),
         ("/v1/decisions/%C3%28", 400),
         ("/help?locale=en&locale=fr", 400),

@@ -1037,15 +1037,21 @@ pub(crate) async fn post_evidence(
 
 /// An evidence file, as uploaded.
 #[utoipa::path(get, path = "/v1/cases/{id}/evidence/{evidence_id}", tag = "cases", security(("bearer" = [])),
-    params(("id" = String, Path), ("evidence_id" = i64, Path)),
+    params(("id" = String, Path, description = "case_12"),
+        ("evidence_id" = String, Path, description = "The evidence's number on the case, e.g. 3")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
 pub(crate) async fn get_evidence(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
-    Path((id, evidence_id)): Path<(String, i64)>,
+    Path((id, evidence_id)): Path<(String, String)>,
 ) -> Result<axum::response::Response, Problem> {
     caller.require(Permission::ReadEvents)?;
-    evidence_response(&state, number_of(&id)?, evidence_id).await
+    let number = number_of(&id)?;
+    // Like case ids, an evidence id that is no number names nothing.
+    let evidence_id = evidence_id
+        .parse()
+        .map_err(|_| Problem::not_found(format!("{id} has no evidence {evidence_id:?}")))?;
+    evidence_response(&state, number, evidence_id).await
 }
 
 /// A stored file as a download: never shown inline, never sniffed as another type.

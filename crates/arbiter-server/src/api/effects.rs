@@ -204,7 +204,7 @@ pub(crate) async fn create_webhook(
         let host = rest.split(['/', '?']).next().unwrap_or("");
         !host.is_empty() && !host.contains(char::is_whitespace)
     });
-    if parsed.is_none() || url.len() > 2_000 {
+    if parsed.is_none() || draft.url.chars().count() > 2_000 {
         return Err(Problem::bad_request(format!(
             "url: {url:?} is not an http:// address"
         )));
