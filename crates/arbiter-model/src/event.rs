@@ -520,7 +520,7 @@ fn parse_money(value: &Value) -> Result<Money, EventError> {
     let minor = match present(object, "minor") {
         Some(Value::Number(n)) => match whole_number(n) {
             Some(minor) => minor,
-            None if n.is_f64() => {
+            None if n.as_f64().is_some_and(|f| f.fract() != 0.0) => {
                 return Err(EventError::new(
                     "amount.minor",
                     format!(
@@ -561,12 +561,16 @@ fn parse_money(value: &Value) -> Result<Money, EventError> {
     Ok(Money { minor, currency })
 }
 
-/// An integer as JSON has it: `20` or `20.0` (JSON Schema and JavaScript make no difference);
-/// a fraction, or a number past the 64-bit range, is none.
+/// Largest magnitude a number written with a point holds exactly: 2^53.
+const EXACT_DOUBLE: f64 = 9_007_199_254_740_992.0;
+
+/// An integer as JSON has it: `20` or `20.0` (JSON Schema and JavaScript make no difference).
+/// A fraction is none, and so is a number past the 64-bit range; one written with a point
+/// counts only up to 2^53, beyond which a double is no longer exact.
 fn whole_number(n: &serde_json::Number) -> Option<i64> {
     n.as_i64().or_else(|| {
         n.as_f64()
-            .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT_DOUBLE)
             .map(|f| f as i64)
     })
 }
@@ -1026,6 +1030,19 @@ mod tests {
         let review = r#"{"id":"r","type":"review.posted","occurred_at":"2026-10-03T14:22:05Z","market":"DE","actor":{"id":"a","role":"client"},"subject":{"id":"b","role":"tasker"},"data":{"rating":4.0}}"#;
         assert!(Event::parse(review).is_ok());
         assert!(Event::parse(&review.replace("4.0", "4.5")).is_err());
+        for huge in [
+            "-9223372036854775809",
+            "9223372036854775808",
+            "1e19",
+            "9007199254740994.0",
+        ] {
+            let refused = refuse(&with("amount.minor", huge));
+            assert!(
+                refused.error.message.contains("out of range"),
+                "{huge}: {}",
+                refused.error
+            );
+        }
     }
 
     #[test]

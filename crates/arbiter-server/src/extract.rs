@@ -50,7 +50,8 @@ pub(crate) mod integer {
         number.as_i64().or_else(|| {
             number
                 .as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+                // Up to 2^53, where a double stops being exact.
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
                 .map(|f| f as i64)
         })
     }
