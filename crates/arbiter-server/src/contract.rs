@@ -371,6 +371,18 @@ fn constrain(document: &mut Value) {
         });
     }
 
+    // The sign-in form's fields (an object, so that its form encoding can be generated).
+    doc["paths"]["/console/sign-in"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+        ["schema"] = json!({
+        "type": "object",
+        "properties": {
+            "username": {"type": "string"},
+            "password": {"type": "string"},
+            "token": {"type": "string", "description": "An API token, instead of a staff account"},
+            "next": {"type": "string", "description": "Where to go once signed in: a path of this site"}
+        }
+    });
+
     // Listings.
     for path in ["/v1/events", "/console/events"] {
         parameter(doc, path, "get", "limit", page(1_000));
