@@ -10,6 +10,13 @@ use time::format_description::well_known::Rfc3339;
 const MAX_ID_CHARS: usize = 128;
 /// Longest event type name.
 const MAX_TYPE_CHARS: usize = 64;
+/// Earliest `occurred_at` accepted: 1970-01-01T00:00:00Z.
+pub const EARLIEST_OCCURRED_AT: &str = "1970-01-01T00:00:00Z";
+/// `occurred_at` must be before 2201-01-01T00:00:00Z: the years 1970 to 2200, in UTC. A year 0
+/// or 9999 is a bug of the sender, and times outside this range do not fit every store.
+pub const OCCURRED_BEFORE: &str = "2201-01-01T00:00:00Z";
+const EARLIEST_UNIX: i64 = 0;
+const BEFORE_UNIX: i64 = 7_289_654_400;
 
 /// Why an event was refused: the field at fault and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +288,7 @@ impl Event {
         let event = Event {
             id: EventId(parse_identifier("id", wire.id?.as_ref()).ok()?),
             event_type: EventType::parse(wire.kind?.as_ref()).ok()?,
-            occurred_at: parse_timestamp("occurred_at", wire.occurred_at?.as_ref()).ok()?,
+            occurred_at: parse_occurred_at(wire.occurred_at?.as_ref()).ok()?,
             market: Market::parse(wire.market?.as_ref()).ok()?,
             actor: party(wire.actor?, "actor.id")?,
             subject: match wire.subject {
@@ -313,7 +320,7 @@ impl Event {
         let id = EventId(parse_identifier("id", required_str(object, "id")?)?);
         let event_type = EventType::parse(required_str(object, "type")?)
             .map_err(|m| EventError::new("type", m))?;
-        let occurred_at = parse_timestamp("occurred_at", required_str(object, "occurred_at")?)?;
+        let occurred_at = parse_occurred_at(required_str(object, "occurred_at")?)?;
         let market = Market::parse(required_str(object, "market")?)
             .map_err(|m| EventError::new("market", m))?;
         let actor = match present(object, "actor") {
@@ -397,6 +404,21 @@ fn parse_timestamp(field: &str, value: &str) -> Result<OffsetDateTime, EventErro
             format!("{value:?} is not an RFC 3339 timestamp such as \"2026-10-03T14:22:05Z\""),
         )
     })
+}
+
+/// `occurred_at`: an RFC 3339 timestamp from 1970 to 2200 (UTC).
+fn parse_occurred_at(value: &str) -> Result<OffsetDateTime, EventError> {
+    let at = parse_timestamp("occurred_at", value)?;
+    if (EARLIEST_UNIX..BEFORE_UNIX).contains(&at.unix_timestamp()) {
+        Ok(at)
+    } else {
+        Err(EventError::new(
+            "occurred_at",
+            format!(
+                "{value:?} is out of range: an event occurs from {EARLIEST_OCCURRED_AT} to before {OCCURRED_BEFORE}"
+            ),
+        ))
+    }
 }
 
 /// The common form, `2026-10-03T14:22:05Z` with optional fractional seconds, read directly:
@@ -496,9 +518,9 @@ fn parse_money(value: &Value) -> Result<Money, EventError> {
         ));
     };
     let minor = match present(object, "minor") {
-        Some(Value::Number(n)) => match n.as_i64() {
+        Some(Value::Number(n)) => match whole_number(n) {
             Some(minor) => minor,
-            None if n.is_f64() => {
+            None if n.as_f64().is_some_and(|f| f.fract() != 0.0) => {
                 return Err(EventError::new(
                     "amount.minor",
                     format!(
@@ -537,6 +559,20 @@ fn parse_money(value: &Value) -> Result<Money, EventError> {
         None => return Err(EventError::new("amount.currency", "is required")),
     };
     Ok(Money { minor, currency })
+}
+
+/// Largest magnitude a number written with a point holds exactly: 2^53.
+const EXACT_DOUBLE: f64 = 9_007_199_254_740_992.0;
+
+/// An integer as JSON has it: `20` or `20.0` (JSON Schema and JavaScript make no difference).
+/// A fraction is none, and so is a number past the 64-bit range; one written with a point
+/// counts only up to 2^53, beyond which a double is no longer exact.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT_DOUBLE)
+            .map(|f| f as i64)
+    })
 }
 
 /// What SPEC.md §1 requires of each core event type beyond the common fields.
@@ -650,13 +686,148 @@ fn check_data(key: &str, check: DataCheck, value: &Value) -> Result<(), EventErr
                 ))
             }
         }
-        DataCheck::IntegerBetween(low, high) => match value.as_i64() {
+        DataCheck::IntegerBetween(low, high) => match value.as_number().and_then(whole_number) {
             Some(n) if (low..=high).contains(&n) => Ok(()),
             _ => Err(EventError::new(
                 field(),
                 format!("must be an integer from {low} to {high}, got {value}"),
             )),
         },
+    }
+}
+
+/// What [`parse_identifier`] accepts, as a regular expression (ECMA 262 and Python agree on
+/// it): 1–128 characters, none of them white space (Unicode `White_Space`) or a control.
+pub const IDENTIFIER_PATTERN: &str =
+    r"^[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]{1,128}$";
+/// What [`EventType::parse`] accepts, beside its length (at most 64).
+pub const EVENT_TYPE_PATTERN: &str = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$";
+
+/// Event types of three words or more: never a core type.
+const OTHER_EVENT_TYPE_PATTERN: &str = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){2,}$";
+
+/// The event contract (SPEC.md §1) as a JSON Schema (draft 2020-12, as OpenAPI 3.1 uses it),
+/// built from the tables [`Event::parse`] checks against, so the two cannot drift apart.
+/// Core types add their own requirements (one `anyOf` variant each); `occurred_at` must also be
+/// from 1970 to 2200, which the description states.
+pub fn event_schema() -> Value {
+    use serde_json::json;
+    let roles: Vec<&str> = PartyRole::ALL.iter().map(|r| r.as_str()).collect();
+    let party = json!({
+        "type": "object",
+        "required": ["id", "role"],
+        "properties": {
+            "id": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+            "role": {"type": "string", "enum": roles}
+        }
+    });
+    let money = json!({
+        "type": "object",
+        "description": "Minor units of an active ISO 4217 currency: {\"minor\": 12500, \"currency\": \"USD\"}.",
+        "required": ["minor", "currency"],
+        "properties": {
+            "minor": {"type": "integer", "format": "int64"},
+            "currency": {"type": "string", "enum": crate::currency_codes().collect::<Vec<_>>()}
+        }
+    });
+    let check = |check: DataCheck, nullable: bool| -> Value {
+        let mut schema = match check {
+            DataCheck::Text => json!({"type": "string"}),
+            DataCheck::Timestamp => json!({"type": "string", "format": "date-time"}),
+            DataCheck::Number => json!({"type": "number"}),
+            DataCheck::OneOf(allowed) => json!({"type": "string", "enum": allowed}),
+            DataCheck::IntegerBetween(low, high) => {
+                json!({"type": "integer", "minimum": low, "maximum": high})
+            }
+        };
+        if nullable {
+            schema = json!({"anyOf": [schema, {"type": "null"}]});
+        }
+        schema
+    };
+    let mut variants: Vec<Value> = CORE_TYPES
+        .iter()
+        .map(|core| {
+            let mut required = Vec::new();
+            let mut properties = Map::new();
+            if core.needs_task {
+                required.push("task_id");
+                properties.insert("task_id".into(), json!({"type": "string"}));
+            }
+            if core.needs_subject {
+                required.push("subject");
+                properties.insert("subject".into(), json!({"type": "object"}));
+            }
+            if core.needs_amount {
+                required.push("amount");
+            }
+            properties.insert(
+                "amount".into(),
+                if core.needs_amount {
+                    json!({"type": "object", "properties": {"minor": {"minimum": 0}}})
+                } else {
+                    json!({"anyOf": [
+                        {"type": "object", "properties": {"minor": {"minimum": 0}}},
+                        {"type": "null"}
+                    ]})
+                },
+            );
+            let mut data_properties = Map::new();
+            for (key, c) in core.required_data {
+                data_properties.insert((*key).into(), check(*c, false));
+            }
+            for (key, c) in core.optional_data {
+                data_properties.insert((*key).into(), check(*c, true));
+            }
+            let data_required: Vec<&str> = core.required_data.iter().map(|(k, _)| *k).collect();
+            if data_required.is_empty() {
+                properties.insert(
+                    "data".into(),
+                    json!({"anyOf": [
+                        {"type": "object", "properties": data_properties},
+                        {"type": "null"}
+                    ]}),
+                );
+            } else {
+                required.push("data");
+                properties.insert(
+                    "data".into(),
+                    json!({"type": "object", "required": data_required, "properties": data_properties}),
+                );
+            }
+            properties.insert("type".into(), json!({"const": core.name}));
+            json!({"required": required, "properties": properties})
+        })
+        .collect();
+    // Any other type is stored as it comes. Without `not` (which generators of test data
+    // handle poorly), the variant shows them with three words or more, which no core type
+    // has; two-word types beyond the core ones are accepted too.
+    variants.push(json!({
+        "properties": {"type": {"pattern": OTHER_EVENT_TYPE_PATTERN}}
+    }));
+    json!({
+        "type": "object",
+        "description": "A marketplace event (SPEC.md §1). Unknown fields are kept; `null` counts as absent.",
+        "required": ["id", "type", "occurred_at", "market", "actor"],
+        "properties": {
+            "id": {"type": "string", "pattern": IDENTIFIER_PATTERN, "description": "The idempotency key: 1–128 characters, no white space or control characters."},
+            "type": {"type": "string", "pattern": EVENT_TYPE_PATTERN, "maxLength": MAX_TYPE_CHARS, "description": "Lower-case dotted words, e.g. `claim.filed`. Core types have requirements of their own."},
+            "occurred_at": {"type": "string", "format": "date-time", "description": format!("RFC 3339, from {EARLIEST_OCCURRED_AT} to before {OCCURRED_BEFORE} (the years 1970 to 2200, UTC); outside that range the event is refused (422 from `POST /v1/decisions`, a rejection naming `occurred_at` in a batch).")},
+            "market": {"type": "string", "enum": crate::market_codes().collect::<Vec<_>>(), "description": "ISO 3166-1 alpha-2."},
+            "actor": party,
+            "subject": {"anyOf": [party, {"type": "null"}]},
+            "task_id": {"type": ["string", "null"], "pattern": IDENTIFIER_PATTERN},
+            "amount": {"anyOf": [money, {"type": "null"}]},
+            "data": {"type": ["object", "null"]}
+        },
+        "anyOf": variants
+    })
+}
+
+impl EventError {
+    /// Whether the event is well formed but its `occurred_at` is outside 1970 to 2200.
+    pub fn is_out_of_range(&self) -> bool {
+        self.field == "occurred_at" && self.message.contains("is out of range")
     }
 }
 
@@ -794,6 +965,30 @@ mod tests {
             ("id", "17", "id", "must be a string"),
             ("type", r#""Claim Filed""#, "type", "lower-case dotted"),
             ("occurred_at", r#""yesterday""#, "occurred_at", "RFC 3339"),
+            (
+                "occurred_at",
+                r#""0000-01-01T00:00:00Z""#,
+                "occurred_at",
+                "out of range",
+            ),
+            (
+                "occurred_at",
+                r#""9999-12-31T23:59:59Z""#,
+                "occurred_at",
+                "out of range",
+            ),
+            (
+                "occurred_at",
+                r#""1970-01-01T00:30:00+01:00""#,
+                "occurred_at",
+                "out of range",
+            ),
+            (
+                "occurred_at",
+                r#""2201-01-01T00:00:00Z""#,
+                "occurred_at",
+                "out of range",
+            ),
             ("market", r#""XX""#, "market", "ISO 3166-1"),
             ("actor", "<absent>", "actor", "is required"),
             ("actor.role", r#""admin""#, "actor.role", "not a role"),
@@ -826,6 +1021,46 @@ mod tests {
                 refused.error
             );
         }
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_point_are_integers() {
+        let event = Event::parse(&with("amount.minor", "45000.0")).unwrap();
+        assert_eq!(event.amount.unwrap().minor, 45_000);
+        let review = r#"{"id":"r","type":"review.posted","occurred_at":"2026-10-03T14:22:05Z","market":"DE","actor":{"id":"a","role":"client"},"subject":{"id":"b","role":"tasker"},"data":{"rating":4.0}}"#;
+        assert!(Event::parse(review).is_ok());
+        assert!(Event::parse(&review.replace("4.0", "4.5")).is_err());
+        for huge in [
+            "-9223372036854775809",
+            "9223372036854775808",
+            "1e19",
+            "9007199254740994.0",
+        ] {
+            let refused = refuse(&with("amount.minor", huge));
+            assert!(
+                refused.error.message.contains("out of range"),
+                "{huge}: {}",
+                refused.error
+            );
+        }
+    }
+
+    #[test]
+    fn occurred_at_spans_1970_to_2200() {
+        for at in [
+            "1970-01-01T00:00:00Z",
+            "2200-12-31T23:59:59.999999Z",
+            "2201-01-01T00:59:00+01:00",
+        ] {
+            let text = with("occurred_at", &format!("\"{at}\""));
+            assert!(Event::parse(&text).is_ok(), "{at}");
+        }
+        assert_eq!(
+            time::OffsetDateTime::parse(OCCURRED_BEFORE, &Rfc3339)
+                .unwrap()
+                .unix_timestamp(),
+            BEFORE_UNIX
+        );
     }
 
     #[test]

@@ -57,6 +57,16 @@ fn is_listed(list: &str, code: &[u8]) -> bool {
     false
 }
 
+/// Every code [`Market::parse`] accepts, in order: for documents that list them (OpenAPI).
+pub fn market_codes() -> impl Iterator<Item = &'static str> {
+    ISO_3166_ALPHA2.split(' ')
+}
+
+/// Every code [`Currency::parse`] accepts, in order.
+pub fn currency_codes() -> impl Iterator<Item = &'static str> {
+    ISO_4217.iter().map(|(code, _)| *code)
+}
+
 /// A market: a country where the marketplace operates, by ISO 3166-1 alpha-2 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Market([u8; 2]);

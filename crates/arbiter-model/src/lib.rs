@@ -14,8 +14,11 @@ mod ingest;
 mod money;
 mod roles;
 
-pub use event::{Event, EventError, EventId, EventType, Party, PartyRole, RefusedEvent, UserId};
-pub use geo::{Currency, Market};
+pub use event::{
+    EARLIEST_OCCURRED_AT, Event, EventError, EventId, EventType, OCCURRED_BEFORE, Party, PartyRole,
+    RefusedEvent, UserId, event_schema,
+};
+pub use geo::{Currency, Market, currency_codes, market_codes};
 pub use ingest::{IngestReport, Rejection, parse_json_array, parse_ndjson, parse_ndjson_line};
 pub use money::Money;
 pub use roles::{Permission, Role};

@@ -73,7 +73,8 @@ pub struct RuleReport {
     /// Evaluations that failed (a missing field); the event was still decided.
     pub errors: u64,
     pub users: u64,
-    /// Sum of the amounts of the events it fired on, per currency, in minor units.
+    /// Sum of the amounts of the events it fired on, per currency, in minor units. A sum past
+    /// the 64-bit range stops at its bound rather than wrapping around.
     pub money_at_stake: BTreeMap<String, i64>,
     /// Flagged users with a bad outcome after the first hit ÷ flagged users; `None` when
     /// none were flagged.
@@ -93,7 +94,8 @@ pub struct BacktestReport {
     /// `allow→review: 12`, …
     pub transitions: BTreeMap<String, u64>,
     pub users_affected: u64,
-    /// Amounts of the events whose decision changed, per currency, in minor units.
+    /// Amounts of the events whose decision changed, per currency, in minor units; a sum past
+    /// the 64-bit range stops at its bound rather than wrapping around.
     pub money_at_stake: BTreeMap<String, i64>,
     pub rules: Vec<RuleReport>,
     /// Per day: hits of the candidate's and the baseline's active rules.
@@ -266,7 +268,8 @@ impl Accumulator {
                 self.changed_users.insert(user.to_owned());
             }
             if let Some((currency, minor)) = &money {
-                *self.changed_money.entry(currency.clone()).or_default() += minor;
+                let total = self.changed_money.entry(currency.clone()).or_default();
+                *total = total.saturating_add(*minor);
             }
         }
         let day = at.div_euclid(DAY);
@@ -291,7 +294,8 @@ impl Accumulator {
                     tally.users.entry(user.to_owned()).or_insert(at);
                 }
                 if let Some((currency, minor)) = &money {
-                    *tally.money.entry(currency.clone()).or_default() += minor;
+                    let total = tally.money.entry(currency.clone()).or_default();
+                    *total = total.saturating_add(*minor);
                 }
             }
             let entry = self.days.entry(day).or_default();
@@ -383,6 +387,35 @@ mod tests {
         assert_eq!(report.bad_outcomes, 2);
         assert_eq!(report.days.len(), 3);
         assert_eq!(report.days[0].candidate, 1);
+    }
+
+    /// Huge amounts cannot wrap a total around to a small or negative one.
+    #[test]
+    fn money_totals_stop_at_the_64_bit_bound() {
+        let compile = |s: &str| Arc::new(crate::compile(s).unwrap().0);
+        let candidate = compile(
+            "rule ANY \"Any\" on task.booked enforces P when amount >= 1 USD then review(\"q\")",
+        );
+        let mut backtest = Backtest::new(candidate, None, i64::MIN + 1, i64::MAX);
+        for id in ["a", "b", "c"] {
+            let text = format!(
+                r#"{{"id":"{id}","type":"task.booked","occurred_at":"2026-03-02T10:00:00Z","market":"US","actor":{{"id":"u","role":"client"}},"subject":{{"id":"k","role":"tasker"}},"task_id":"t_{id}","amount":{{"minor":{},"currency":"USD"}}}}"#,
+                i64::MAX / 2
+            );
+            let (event, object) = facts_of(&text);
+            backtest.feed(
+                &Facts {
+                    event: &event,
+                    object: &object,
+                },
+                &Lists::new(),
+            );
+        }
+        let report = backtest.finish(&HashMap::new(), "chargebacks");
+        assert_eq!(report.decisions_changed, 3);
+        assert_eq!(report.money_at_stake["USD"], i64::MAX);
+        let any = report.rules.iter().find(|r| r.rule_id == "ANY").unwrap();
+        assert_eq!(any.money_at_stake["USD"], i64::MAX);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod access;
 mod api;
 pub mod backtest;
 mod console;
+pub mod contract;
 pub mod cpu;
 mod extract;
 mod help;
@@ -202,6 +203,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             BODY_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(problem::plain_errors))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(problem::Problem::internal(
@@ -220,9 +222,18 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The OpenAPI document, for tools that want it without a server.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+/// The OpenAPI document, for tools that want it without a server: the routes' descriptions,
+/// completed with what every operation shares (`contract`).
+pub fn openapi() -> serde_json::Value {
+    let mut document =
+        serde_json::to_value(documented_routes().into_openapi()).expect("the document is JSON");
+    contract::finish(&mut document);
+    document
+}
+
+/// [`openapi`] as indented JSON.
+pub fn openapi_json() -> String {
+    serde_json::to_string_pretty(&openapi()).expect("the document is JSON")
 }
 
 /// Every route, each with its OpenAPI description: one list, so none can be left out.

@@ -220,3 +220,73 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
         format!("{method} is not allowed on {}", uri.path()),
     )
 }
+
+/// Most bytes of a plain-text error kept as a problem's detail.
+const MAX_DETAIL_BYTES: usize = 2_048;
+
+/// Turns every error answer that is not yet a problem document into one: axum's extractor
+/// rejections (a path segment that does not parse, such as an overflowing id or invalid UTF-8,
+/// a query string, a JSON, form or multipart body that does not fit, a body over the limit)
+/// answer in plain text, and so do a few console forms. The plain text becomes the `detail`.
+/// HTML error pages of the console, meant for people, are kept.
+pub async fn plain_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/problem+json") || content_type.starts_with("text/html")
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_DETAIL_BYTES * 4).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::new(),
+    };
+    let mut detail: String = text.trim().to_owned();
+    if detail.len() > MAX_DETAIL_BYTES {
+        let mut end = MAX_DETAIL_BYTES;
+        while !detail.is_char_boundary(end) {
+            end -= 1;
+        }
+        detail.truncate(end);
+    }
+    if detail.is_empty() {
+        detail = status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_owned();
+    }
+    let problem = match status {
+        StatusCode::BAD_REQUEST => Problem::bad_request(detail),
+        StatusCode::NOT_FOUND => Problem::not_found(detail),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::too_large(detail),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::unsupported_media_type(detail),
+        StatusCode::UNPROCESSABLE_ENTITY => Problem::unprocessable(detail, Vec::new()),
+        StatusCode::FORBIDDEN => Problem::forbidden(detail),
+        StatusCode::CONFLICT => Problem::conflict(detail),
+        status if status.is_server_error() => {
+            tracing::error!(%status, %detail, "request failed");
+            Problem::new(
+                status,
+                "internal",
+                "Internal error",
+                "the server could not complete the request; the error is in its log",
+            )
+        }
+        status => Problem::new(status, "invalid-request", "Invalid request", detail),
+    };
+    let mut converted = problem.into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            converted.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    converted
+}

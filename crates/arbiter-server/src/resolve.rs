@@ -89,8 +89,10 @@ impl From<CaseError> for Problem {
         match e {
             CaseError::NotFound(_) => Problem::not_found(e.to_string()),
             CaseError::Illegal(_) => Problem::conflict(e.to_string()),
+            // Well formed, refused for what it means against the case, the configuration
+            // or the policy library: the document cannot state these, so they are not 400.
             CaseError::Ledger(_) | CaseError::Decision(_) | CaseError::Invalid(_) => {
-                Problem::bad_request(e.to_string())
+                Problem::unprocessable(e.to_string(), Vec::new())
             }
             CaseError::Store(e) => e.into(),
         }

@@ -711,3 +711,159 @@ async fn checked_tokens_are_trusted_for_five_seconds(app: &TestApp) {
             .is_none()
     );
 }
+
+/// Every refusal is a problem document, including those of axum's extractors, which answer in
+/// plain text of their own: a path segment that does not parse (an overflowing id, bytes that
+/// are not UTF-8), a query string, a form, a multipart body without a boundary, a JSON body
+/// over the limit.
+#[tokio::test]
+async fn extractor_rejections_are_problem_documents() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    for (path, status) in [
+        ("/v1/rulesets/99999999999999999999", 400),
+        ("/v1/cases/case_1/evidence/99999999999999999999", 404),
+        ("/v1/events/%FF%FE", 400),
+        ("/v1/decisions/%C3%28", 400),
+        ("/help?locale=en&locale=fr", 400),
+    ] {
+        let body = problem(app.get(path).send().await.unwrap(), status).await;
+        assert!(
+            !body["detail"].as_str().unwrap().is_empty(),
+            "{path}: {body}"
+        );
+    }
+    let huge = format!(
+        r#"{{"role": "viewer", "label": "{}"}}"#,
+        "x".repeat(3 << 20)
+    );
+    let too_large = app
+        .client
+        .post(app.url("/v1/tokens"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    problem(too_large, 413).await;
+
+    let cookie = app.console_session().await;
+    let console = |path: &str, content_type: &str, body: &str| {
+        app.client
+            .post(app.url(path))
+            .header("cookie", &cookie)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+    };
+    let no_boundary = console(
+        "/console/resolve/cases/1/evidence",
+        "multipart/form-data",
+        "--x\r\n",
+    )
+    .send()
+    .await
+    .unwrap();
+    problem(no_boundary, 400).await;
+    let incomplete_form = console(
+        "/console/protect/rules",
+        "application/x-www-form-urlencoded",
+        "",
+    )
+    .send()
+    .await
+    .unwrap();
+    problem(incomplete_form, 400).await;
+    let not_a_form = console("/console/policy/POL-X/publish", "text/plain", "summary=x")
+        .send()
+        .await
+        .unwrap();
+    problem(not_a_form, 415).await;
+    let bad_query = app
+        .client
+        .get(app.url("/console/policy?q=a&q=b"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    problem(bad_query, 400).await;
+    app.stop().await;
+}
+
+/// The document is well formed the way OpenAPI validators want it: every response described,
+/// every path parameter in its path and declared, operation ids unique, every error a problem
+/// document.
+#[test]
+fn the_openapi_document_is_well_formed() {
+    let document = arbiter_server::openapi();
+    let findings = arbiter_server::contract::findings(&document);
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+/// `?rule=` names a rule as written: `%` and `_` are characters, not SQL wildcards.
+#[tokio::test]
+async fn the_rule_filter_matches_the_rule_id_as_written() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let list = app
+        .client
+        .put(app.url("/v1/lists/disposable_domains"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"entries": ["mailinator.com"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    let published = app
+        .post_json(
+            "/v1/rulesets",
+            &json!({"source": arbiter_rules::STARTER_PACK, "note": "starter"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 201);
+    let message = json!({
+        "id": "m_1", "type": "message.sent", "occurred_at": "2026-10-01T10:00:00Z", "market": "US",
+        "actor": {"id": "k_1", "role": "tasker"}, "subject": {"id": "c_1", "role": "client"},
+        "data": {"text": "Pay me by Venmo and skip the fee"}
+    });
+    let decided: Value = app
+        .post_json("/v1/decisions", &message)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decided["verdict"], "review", "{decided}");
+    let count = |rule: &'static str| {
+        let app = &app;
+        async move {
+            let page: Value = app
+                .get(&format!("/v1/decisions?rule={rule}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["decisions"].as_array().unwrap().len()
+        }
+    };
+    for _ in 0..100 {
+        if count("OFFPLATFORM-PAYMENT").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(count("OFFPLATFORM-PAYMENT").await, 1);
+    for pattern in [
+        "%25",
+        "OFFPLATFORM%25",
+        "OFFPLATFORM_PAYMENT",
+        "_FFPLATFORM-PAYMENT",
+    ] {
+        assert_eq!(count(pattern).await, 0, "{pattern} is not a wildcard");
+    }
+    app.stop().await;
+}

@@ -482,7 +482,7 @@ async fn bad_input_gets_problems(app: &TestApp) {
             .send()
             .await
             .unwrap(),
-        400,
+        422,
     )
     .await;
     let too_many: Vec<String> = (0..=arbiter_rules::MAX_LIST_VALUES)
@@ -508,7 +508,7 @@ async fn bad_input_gets_problems(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    let p = problem(response, 400).await;
+    let p = problem(response, 422).await;
     assert!(p["detail"].as_str().unwrap().contains("line 1"));
     assert!(app.store.lists().await.unwrap().is_empty());
 
@@ -1207,7 +1207,7 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
             .send()
             .await
             .unwrap(),
-        400,
+        422,
     )
     .await;
 
@@ -1228,7 +1228,7 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     store_starter_library(app, |text| text.replace("within 14 days", "within 45 days")).await;
     let hits = ok_json(search("q=%22within%2030%20days%22").await, 200).await;
     assert_eq!(hits.as_array().unwrap().len(), 0, "{hits}");
-    let refused = problem(search(&format!("q={}", "a".repeat(10_000))).await, 400).await;
+    let refused = problem(search(&format!("q={}", "a".repeat(10_000))).await, 422).await;
     assert!(
         refused["detail"]
             .as_str()

@@ -301,7 +301,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
             )
             .await
             .unwrap(),
-            400
+            422
         )
         .await
         .contains("has no step \"dance\"")
@@ -321,7 +321,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
             )
             .await
             .unwrap(),
-            400
+            422
         )
         .await
         .contains("not this case's currency")
@@ -333,7 +333,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         )
         .await
         .unwrap(),
-        400,
+        422,
     )
     .await;
     assert!(
@@ -355,7 +355,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
             post(format!("/v1/cases/{id}/decision"), unknown)
                 .await
                 .unwrap(),
-            400
+            422
         )
         .await
         .contains("no POL-GUARANTEE §9.9")
@@ -400,7 +400,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         post(format!("/v1/cases/{id}/ledger"), json!({"kind": "payout", "counterparty": "client", "amount": {"minor": 990_000, "currency": "USD"}}))
             .await
             .unwrap(),
-        400,
+        422,
     )
     .await;
     assert!(
@@ -441,7 +441,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         )
         .await
         .unwrap(),
-        400,
+        422,
     )
     .await;
 
@@ -466,7 +466,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         )
         .await
         .unwrap(),
-        400,
+        422,
     )
     .await;
     assert!(
@@ -514,7 +514,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         upload("table.jpg", "image/jpeg", b"<script>x</script>".to_vec())
             .await
             .unwrap(),
-        400,
+        422,
     )
     .await;
     assert!(
@@ -525,7 +525,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         upload("page.html", "text/html", b"<p>hi</p>".to_vec())
             .await
             .unwrap(),
-        400,
+        422,
     )
     .await;
     assert!(html.contains("\"text/html\" files are not taken"), "{html}");
@@ -683,7 +683,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     );
     let wrong = json!({"type": "theft_claim", "market": "FR", "summary": "x", "amount": {"minor": 100, "currency": "USD"}});
     assert!(
-        refused(post("/v1/cases".into(), wrong).await.unwrap(), 400)
+        refused(post("/v1/cases".into(), wrong).await.unwrap(), 422)
             .await
             .contains("is not FR's currency (EUR)")
     );
@@ -695,7 +695,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     );
     let nowhere = json!({"type": "other", "market": "JP", "summary": "x"});
     assert!(
-        refused(post("/v1/cases".into(), nowhere).await.unwrap(), 400)
+        refused(post("/v1/cases".into(), nowhere).await.unwrap(), 422)
             .await
             .contains("JP has no Guarantee terms")
     );
@@ -721,7 +721,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
         )
         .await
         .unwrap(),
-        400,
+        422,
     )
     .await;
     let raised = ok_json(
@@ -753,7 +753,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
             .send()
             .await
             .unwrap(),
-        400,
+        422,
     )
     .await;
 

@@ -402,6 +402,19 @@ pub(crate) fn framed(items: &[String]) -> String {
     format!(",{},", items.join(","))
 }
 
+/// `text` for a `LIKE … ESCAPE '\'` pattern that matches it literally: `%`, `_` and the
+/// escape character itself lose their meaning.
+pub(crate) fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The members of a list stored by [`framed`] (an empty column is an empty list).
 pub(crate) fn unframed(text: &str) -> Vec<String> {
     text.split(',')

@@ -485,9 +485,13 @@ impl Store {
             ));
         }
         if let Some(rule) = &filter.rule {
+            // A rule id is matched as written: `%` and `_` in it are not wildcards.
             clauses.push(format!(
-                "fired LIKE {}",
-                next(&mut binds, Bind::Text(format!("%,{rule},%")))
+                "fired LIKE {} ESCAPE '\\'",
+                next(
+                    &mut binds,
+                    Bind::Text(format!("%,{},%", crate::like_literal(rule)))
+                )
             ));
         }
         if let Some(user) = &filter.user {

@@ -361,10 +361,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Openapi => {
-            let document = arbiter_server::openapi()
-                .to_pretty_json()
-                .context("rendering the OpenAPI document")?;
-            println!("{document}");
+            println!("{}", arbiter_server::openapi_json());
         }
     }
     Ok(ExitCode::SUCCESS)

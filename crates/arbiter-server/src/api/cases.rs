@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Amount {
+    #[serde(deserialize_with = "crate::extract::integer::required")]
     pub(crate) minor: i64,
     pub(crate) currency: String,
 }
@@ -358,6 +359,7 @@ pub(crate) struct PlaybookView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CaseDecision)]
 pub(crate) struct DecisionView {
     outcome: String,
     amount: Option<Amount>,
@@ -700,6 +702,7 @@ pub(crate) struct StepRequest {
     #[serde(default)]
     note: String,
     /// The case version the step is based on.
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -742,6 +745,7 @@ pub(crate) struct UpdateRequest {
     /// Playbook step ids to mark not done.
     #[serde(default)]
     steps_undone: Vec<String>,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -816,6 +820,7 @@ pub(crate) struct DecisionRequest {
     text: String,
     /// Why a payout goes past what the Guarantee still allows.
     override_reason: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -858,10 +863,12 @@ pub(crate) struct LedgerRequest {
     /// Always positive; the kind says which way money moved.
     amount: Amount,
     /// For a reversal: the entry it undoes.
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     reverses: Option<i64>,
     override_reason: Option<String>,
     #[serde(default)]
     note: String,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -916,6 +923,7 @@ pub(crate) struct MessageRequest {
     values: BTreeMap<String, String>,
     /// The text, when no template is used.
     body: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::integer::optional")]
     version: Option<i64>,
 }
 
@@ -1029,15 +1037,21 @@ pub(crate) async fn post_evidence(
 
 /// An evidence file, as uploaded.
 #[utoipa::path(get, path = "/v1/cases/{id}/evidence/{evidence_id}", tag = "cases", security(("bearer" = [])),
-    params(("id" = String, Path), ("evidence_id" = i64, Path)),
+    params(("id" = String, Path, description = "case_12"),
+        ("evidence_id" = String, Path, description = "The evidence's number on the case, e.g. 3")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
 pub(crate) async fn get_evidence(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
-    Path((id, evidence_id)): Path<(String, i64)>,
+    Path((id, evidence_id)): Path<(String, String)>,
 ) -> Result<axum::response::Response, Problem> {
     caller.require(Permission::ReadEvents)?;
-    evidence_response(&state, number_of(&id)?, evidence_id).await
+    let number = number_of(&id)?;
+    // Like case ids, an evidence id that is no number names nothing.
+    let evidence_id = evidence_id
+        .parse()
+        .map_err(|_| Problem::not_found(format!("{id} has no evidence {evidence_id:?}")))?;
+    evidence_response(&state, number, evidence_id).await
 }
 
 /// A stored file as a download: never shown inline, never sniffed as another type.
@@ -1170,7 +1184,7 @@ pub(crate) async fn ledger_totals(
     let from = crate::api::parse_time("from", &query.from)?;
     let to = crate::api::parse_time("to", &query.to)?;
     if to <= from {
-        return Err(Problem::bad_request("to: must be after from"));
+        return Err(Problem::unprocessable("to: must be after from", Vec::new()));
     }
     Ok(Json(
         period_totals(&state, from, to, query.market.as_deref()).await?,

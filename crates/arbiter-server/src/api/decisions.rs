@@ -126,7 +126,13 @@ pub(crate) async fn post_decision(
         } else {
             format!("{}: ", refused.error.field)
         };
-        Problem::bad_request(format!("{field}{}", refused.error.message))
+        let detail = format!("{field}{}", refused.error.message);
+        if refused.error.is_out_of_range() {
+            // A well-formed timestamp outside the years events may have.
+            Problem::unprocessable(detail, Vec::new())
+        } else {
+            Problem::bad_request(detail)
+        }
     })?;
     let id = event.id.as_str().to_owned();
     let accepted = state

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-const ACTION_TYPES: [&str; 8] = [
+pub(crate) const ACTION_TYPES: [&str; 8] = [
     "allow",
     "review",
     "block",
@@ -271,7 +271,8 @@ pub(crate) async fn list_webhooks(
     ))
 }
 
-/// Stops deliveries to a webhook; its pending deliveries are marked failed.
+/// Stops deliveries to a webhook; its pending deliveries are marked failed. The webhook stays
+/// listed, with `disabled_at`, and its delivery log stays readable.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
@@ -343,7 +344,7 @@ impl From<DeliveryRecord> for DeliveryView {
     }
 }
 
-/// A webhook's delivery log, newest first.
+/// A webhook's delivery log, newest first. A disabled webhook keeps its log.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "decisions", security(("bearer" = [])),
     params(("id" = String, Path), DeliveryQuery),
     responses((status = 200, body = Vec<DeliveryView>), (status = 400, body = Problem),
@@ -355,6 +356,10 @@ pub(crate) async fn list_deliveries(
     ApiQuery(query): ApiQuery<DeliveryQuery>,
 ) -> Result<Json<Vec<DeliveryView>>, Problem> {
     caller.require(Permission::ManageAccess)?;
+    // A disabled webhook keeps its log, for audit; an id that was never one has none.
+    if !state.store().webhooks().await?.iter().any(|w| w.id == id) {
+        return Err(Problem::not_found(format!("no webhook {id:?}")));
+    }
     if let Some(s) = &query.state
         && !["pending", "delivered", "failed"].contains(&s.as_str())
     {

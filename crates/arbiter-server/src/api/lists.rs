@@ -93,7 +93,8 @@ fn check_name(name: &str) -> Result<(), Problem> {
 
 fn list_problem(error: crate::protect::ListError) -> Problem {
     match error {
-        crate::protect::ListError::Invalid(m) => Problem::bad_request(m),
+        // An entry too long or spanning lines: a text body cannot be ruled out by a schema.
+        crate::protect::ListError::Invalid(m) => Problem::unprocessable(m, Vec::new()),
         crate::protect::ListError::TooLarge(m) => Problem::too_large(m),
     }
 }

@@ -4,10 +4,10 @@ mod access;
 pub(crate) mod backtests;
 pub(crate) mod cases;
 pub(crate) mod decisions;
-mod effects;
+pub(crate) mod effects;
 pub(crate) mod events;
 mod lists;
-mod policies;
+pub(crate) mod policies;
 pub(crate) mod rulesets;
 mod service;
 

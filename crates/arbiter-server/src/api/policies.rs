@@ -58,6 +58,7 @@ impl From<PolicyDocumentRecord> for PolicySummary {
 /// Which documents to list; every filter narrows.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PolicyFilter {
     kind: Option<String>,
     /// Documents written for this audience.
@@ -327,6 +328,7 @@ pub(crate) async fn list_policy_versions(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DiffQuery {
     /// The older version.
     from: i64,
@@ -415,6 +417,7 @@ pub(crate) struct PolicyChangeView {
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ChangesQuery {
     /// RFC 3339; default 30 days ago.
     since: Option<String>,
@@ -531,6 +534,7 @@ fn xml_text(text: &str) -> String {
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ReviewsQuery {
     /// `YYYY-MM-DD`; default today.
     on: Option<String>,
@@ -571,6 +575,7 @@ pub(crate) async fn reviews_due(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchQuery {
     /// Words and `"quoted phrases"`; at most 500 characters.
     q: String,
@@ -626,7 +631,7 @@ pub(crate) async fn search_policies(
     let index = state.policy_search().index(state.store()).await?;
     let hits = index
         .search(&query.q, &filter, limit)
-        .map_err(|e| Problem::bad_request(format!("q: {e}")))?;
+        .map_err(|e| Problem::unprocessable(format!("q: {e}"), Vec::new()))?;
     Ok(Json(
         hits.into_iter()
             .map(|h| SearchHitView {
@@ -774,6 +779,7 @@ pub(crate) async fn retire_policy(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct BulletinQuery {
     /// RFC 3339, inclusive.
     from: String,
@@ -795,7 +801,7 @@ pub(crate) async fn policy_bulletin(
     let from = crate::api::parse_time("from", &query.from)?;
     let to = crate::api::parse_time("to", &query.to)?;
     if to <= from {
-        return Err(Problem::bad_request("to: must be after from"));
+        return Err(Problem::unprocessable("to: must be after from", Vec::new()));
     }
     let title = format!("Policy bulletin, {} to {}", query.from, query.to);
     Ok(axum::response::Html(

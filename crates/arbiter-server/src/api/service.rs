@@ -78,11 +78,7 @@ pub(crate) async fn metrics() -> impl IntoResponse {
     responses((status = 200, description = "OpenAPI document", content_type = "application/json")))]
 pub(crate) async fn openapi_json() -> impl IntoResponse {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
-    let document = DOCUMENT.get_or_init(|| {
-        crate::openapi()
-            .to_pretty_json()
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    });
+    let document = DOCUMENT.get_or_init(crate::openapi_json);
     (
         [(header::CONTENT_TYPE, "application/json")],
         document.as_str(),

@@ -1150,9 +1150,21 @@ async fn message_submit(
     answer(&state, &caller, number, result, DecisionDraft::default()).await
 }
 
+/// The case page's upload form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct EvidenceUpload {
+    /// The file, with its name and type.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The case version the page showed.
+    version: Option<i64>,
+}
+
 /// Adds an evidence file from the case page's upload form.
 #[utoipa::path(post, path = "/console/resolve/cases/{number}/evidence", tag = "console",
     params(("number" = i64, Path)),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses((status = 303, description = "To the case"), (status = 400, description = "HTML with the reason", content_type = "text/html"),
         (status = 413, description = "Too large")))]
 async fn evidence_submit(
