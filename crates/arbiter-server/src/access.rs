@@ -472,8 +472,20 @@ pub fn check_new_account(username: &str, password: &str) -> Result<(), String> {
             "username {username:?}: use 1–64 letters, digits, '.', '_', '-' or '@'"
         ));
     }
-    if password.chars().count() < 12 {
-        return Err("password: use at least 12 characters".to_owned());
+    check_password(password)
+}
+
+/// How many characters a password may have.
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 12..=1024;
+
+/// A new password: long enough to resist guessing, short enough to hash in bounded time.
+pub fn check_password(password: &str) -> Result<(), String> {
+    if !PASSWORD_CHARS.contains(&password.chars().count()) {
+        return Err(format!(
+            "password: use {} to {} characters",
+            PASSWORD_CHARS.start(),
+            PASSWORD_CHARS.end()
+        ));
     }
     Ok(())
 }

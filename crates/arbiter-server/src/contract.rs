@@ -580,7 +580,11 @@ fn constrain(document: &mut Value) {
         "username",
         json!({"pattern": "^[A-Za-z0-9._@-]{1,64}$"}),
     );
-    field(doc, "NewUserRequest", "password", json!({"minLength": 12}));
+    let password = json!({"minLength": crate::access::PASSWORD_CHARS.start(),
+        "maxLength": crate::access::PASSWORD_CHARS.end()});
+    field(doc, "NewUserRequest", "password", password.clone());
+    field(doc, "NewPasswordRequest", "password", password);
+    parameter(doc, "/v1/sign-ins", "get", "limit", page(1000));
 
     // Rules, lists, webhooks.
     field(
@@ -619,7 +623,7 @@ fn constrain(document: &mut Value) {
         "WebhookDraft",
         "url",
         json!({"maxLength": 2_000,
-        "pattern": format!("^[{WHITE_SPACE}]*http://[^/?{WHITE_SPACE}]+([/?][\\s\\S]*)?[{WHITE_SPACE}]*$")}),
+        "pattern": format!("^[{WHITE_SPACE}]*https?://[!-~]+[{WHITE_SPACE}]*$")}),
     );
     field(
         doc,

@@ -433,15 +433,27 @@ pub fn check_url(url: &str, allow: &AllowList) -> Result<CheckedUrl, UrlProblem>
             redact_url(url)
         ))
     };
-    if url.len() > 2_000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // The shape the API document states (400 when it is broken): http(s)://, then printable
+    // ASCII. Anything of that shape that is still no usable address is refused with 422.
+    let shaped = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() > "http://".len()
+        && url.len() <= 2_000
+        && url.bytes().all(|b| b.is_ascii_graphic());
+    if !shaped {
         return Err(malformed());
     }
-    let uri: hyper::Uri = url.parse().map_err(|_| malformed())?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || !url.starts_with("http") {
-        return Err(malformed());
+    let unusable = || {
+        UrlProblem::Refused(format!(
+            "url: {:?} is not a usable address: give a host, and a port from 1 to 65535 if any",
+            redact_url(url)
+        ))
+    };
+    let uri: hyper::Uri = url.parse().map_err(|_| unusable())?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(unusable());
     }
     let Some(authority) = uri.authority() else {
-        return Err(malformed());
+        return Err(unusable());
     };
     if authority.as_str().contains('@') {
         return Err(UrlProblem::Refused(
@@ -450,7 +462,7 @@ pub fn check_url(url: &str, allow: &AllowList) -> Result<CheckedUrl, UrlProblem>
     }
     let host = authority.host();
     if host.is_empty() || authority.port_u16() == Some(0) {
-        return Err(malformed());
+        return Err(unusable());
     }
     let refused = |what: String| {
         UrlProblem::Refused(format!(

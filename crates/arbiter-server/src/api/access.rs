@@ -138,7 +138,7 @@ pub(crate) async fn revoke_token(
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUserRequest {
     username: String,
-    /// At least 12 characters; stored as an argon2id hash.
+    /// 12 to 1024 characters; stored as an argon2id hash.
     password: String,
     #[schema(value_type = String, example = "agent")]
     role: Role,
@@ -283,7 +283,7 @@ async fn set_disabled(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPasswordRequest {
-    /// At least 12 characters; stored as an argon2id hash.
+    /// 12 to 1024 characters; stored as an argon2id hash.
     password: String,
 }
 

@@ -196,9 +196,10 @@ async fn account_page(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AccountForm {
-    /// `disable`, `enable`, `end-sessions` or `reset-password`.
+    /// `disable`, `enable`, `end-sessions` or `reset-password` (with `password`).
+    #[schema(pattern = "^(disable|enable|end-sessions|reset-password)$")]
     action: String,
     password: Option<String>,
 }
@@ -207,8 +208,7 @@ struct AccountForm {
 /// too).
 #[utoipa::path(post, path = "/console/staff/{username}", tag = "console",
     params(("username" = String, Path)),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "`action`: `disable`, `enable`, `end-sessions` or `reset-password` (with `password`)"),
+    request_body(content = AccountForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "HTML with what was done", content_type = "text/html"),
         (status = 400, description = "HTML with the error", content_type = "text/html"),
         (status = 403, description = "Not an admin"), (status = 404, description = "No such account")))]
