@@ -25,6 +25,7 @@ on_both_backends!(
     backtests_compare_a_candidate_with_the_rules_in_force,
     the_policy_library_is_read_with_versions_diffs_and_citations,
     policies_are_drafted_then_published_by_another_reviewer,
+    a_full_page_of_the_largest_size_is_not_the_last,
 );
 
 fn message(id: &str, text: &str) -> Value {
@@ -1512,4 +1513,46 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
 
 async fn publish_ruleset(app: &TestApp) -> reqwest::Response {
     publish(app, arbiter_rules::STARTER_PACK, "starter pack").await
+}
+
+/// `limit=1000`, the largest page, must still say when more follow: the store once capped the
+/// one extra row that tells it at the page size, so a full page looked like the last one.
+async fn a_full_page_of_the_largest_size_is_not_the_last(app: &TestApp) {
+    let rules = "rule EVERY-POSTING \"Every posting\"\n  on task.posted\n  enforces POL-PAYMENTS §2.1\n  when has(data.category)\n  then tag(\"posted\")\n";
+    ok_json(publish(app, rules, "tag every posting").await, 201).await;
+    let body: String = (0..1_001)
+        .map(|n| {
+            format!(
+                "{}\n",
+                json!({"id": format!("p_{n}"), "type": "task.posted",
+                       "occurred_at": format!("2026-10-01T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
+                       "market": "US", "actor": {"id": format!("c_{n}"), "role": "client"},
+                       "task_id": format!("t_{n}"), "data": {"category": "cleaning"}})
+            )
+        })
+        .collect();
+    let report = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    assert_eq!(report["accepted"], 1_001);
+    settle(app).await;
+    for (path, items) in [("/v1/decisions", "decisions"), ("/v1/effects", "effects")] {
+        let first = ok_json(
+            app.get(&format!("{path}?limit=1000")).send().await.unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(first[items].as_array().unwrap().len(), 1_000, "{path}");
+        let cursor = first["next_cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: a full page of 1000 with one more has a next page"));
+        let rest = ok_json(
+            app.get(&format!("{path}?limit=1000&cursor={cursor}"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(rest[items].as_array().unwrap().len(), 1, "{path}: {rest}");
+        assert!(rest["next_cursor"].is_null(), "{path}: {rest}");
+    }
 }

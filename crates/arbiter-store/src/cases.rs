@@ -503,6 +503,7 @@ impl Store {
 
     /// Cases matching `filter`, most urgent first (resolution deadline, then number), a page
     /// at a time after `(due, number)` of the previous page's last case.
+    /// At most [`crate::MAX_PAGE`] + 1: a page and the row that tells another follows.
     pub async fn list_cases(
         &self,
         filter: &CaseFilter,
@@ -563,7 +564,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases{filter_sql} ORDER BY resolution_due, number LIMIT {}",
-            limit.clamp(1, 1_000)
+            limit.clamp(1, crate::MAX_PAGE + 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for text in texts {

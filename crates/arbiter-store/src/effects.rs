@@ -165,6 +165,7 @@ pub(crate) fn insert_effect<'a>(
 
 impl Store {
     /// Effects newest first, before the effect `before` (the previous page's last id).
+    /// At most [`crate::MAX_PAGE`] + 1: a page and the row that tells another follows.
     pub async fn list_effects(
         &self,
         filter: &EffectFilter,
@@ -200,7 +201,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {EFFECT_COLUMNS} FROM effects e{filter_sql} ORDER BY e.id DESC LIMIT {}",
-            limit.clamp(1, 1_000)
+            limit.clamp(1, crate::MAX_PAGE + 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for text in texts {

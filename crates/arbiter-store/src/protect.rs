@@ -466,6 +466,7 @@ impl Store {
     }
 
     /// Decisions newest first, after the cursor `(occurred_at, event_seq)` of the previous page.
+    /// At most [`crate::MAX_PAGE`] + 1: a page and the row that tells another follows.
     pub async fn list_decisions(
         &self,
         filter: &DecisionFilter,
@@ -525,7 +526,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {DECISION_COLUMNS} FROM decisions{filter_sql} ORDER BY occurred_at DESC, event_seq DESC LIMIT {}",
-            limit.clamp(1, 1_000)
+            limit.clamp(1, crate::MAX_PAGE + 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for bind in binds {
