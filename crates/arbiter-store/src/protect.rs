@@ -69,6 +69,8 @@ pub struct DecisionFilter {
     pub event_type: Option<String>,
     pub from: Option<Micros>,
     pub to: Option<Micros>,
+    /// Decisions on events up to this position of the log.
+    pub up_to_seq: Option<i64>,
 }
 
 /// A stored event as the decider reads it.
@@ -510,6 +512,9 @@ impl Store {
         }
         if let Some(to) = filter.to {
             clauses.push(format!("occurred_at < {}", next(&mut binds, Bind::Int(to))));
+        }
+        if let Some(seq) = filter.up_to_seq {
+            clauses.push(format!("event_seq <= {}", next(&mut binds, Bind::Int(seq))));
         }
         if let Some((at, seq)) = before {
             let a = next(&mut binds, Bind::Int(at));

@@ -289,6 +289,7 @@ impl DecisionQuery {
                 event_type: given(self.event_type),
                 from: time("from", self.from)?,
                 to: time("to", self.to)?,
+                up_to_seq: None,
             },
             cursor,
             limit,
