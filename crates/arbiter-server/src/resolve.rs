@@ -399,8 +399,9 @@ fn parties(event: &Event) -> (Option<String>, Option<String>) {
     (client, tasker)
 }
 
-/// What the decider and the log say of a claim: booked on the platform, off-platform signs,
-/// the claimant's standing, the risk score and fraud signal of the claim's own decision.
+/// What the decider and the log say of a claim: booked on the platform, off-platform dealing
+/// on its Task, the claimant's standing, the risk score of the claim's own decision, and a
+/// fraud signal when that decision flagged it or a party dealt off the platform elsewhere.
 ///
 /// Everything is read from the log up to the claim's own event (`seq`): what a replay from the
 /// start would see when it reaches the claim, whatever the decider has decided since, so the
