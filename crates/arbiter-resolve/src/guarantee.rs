@@ -168,6 +168,22 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
             clause: clauses.filing_window.clone(),
         });
     }
+    // The per-claim limit (PRC-CLAIMS §2.1 checks it after the time limit): listed whether or
+    // not another reason refuses the claim, so a denial names every reason that applies.
+    let remaining = (terms.limit_minor - facts.paid_minor).max(0);
+    let due = (facts.claimed.minor - facts.paid_minor).max(0);
+    let over_limit = due > remaining;
+    if over_limit {
+        reasons.push(Reason {
+            code: "over_limit",
+            text: format!(
+                "claimed {}; the limit per claim is {}",
+                facts.claimed,
+                Money::new(terms.limit_minor, terms.currency)
+            ),
+            clause: clauses.limit.clone(),
+        });
+    }
     if !facts.booked_on_platform || facts.off_platform {
         eligible = false;
         reasons.push(Reason {
@@ -207,18 +223,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
             reasons,
         };
     }
-    let remaining = (terms.limit_minor - facts.paid_minor).max(0);
-    let due = (facts.claimed.minor - facts.paid_minor).max(0);
-    if due > remaining {
-        reasons.push(Reason {
-            code: "over_limit",
-            text: format!(
-                "claimed {}; the limit per claim is {}",
-                facts.claimed,
-                Money::new(terms.limit_minor, terms.currency)
-            ),
-            clause: clauses.limit.clone(),
-        });
+    if over_limit {
         return Eligibility {
             outcome: Outcome::PartlyEligible,
             payable: Money::new(remaining, terms.currency),
@@ -311,6 +316,40 @@ mod tests {
             "filed 20 days after the incident; the window is 14 days"
         );
         assert_eq!(result.reasons[2].text, "excluded: vehicle, cash");
+    }
+
+    #[test]
+    fn an_over_limit_claim_refused_for_another_reason_lists_both() {
+        let terms = GuaranteeTerms::defaults("US", usd());
+        let mut late = claim(1_500_000);
+        late.filed_at = 20 * DAY;
+        let result = eligibility(&late, &terms);
+        assert_eq!(result.outcome, Outcome::NotEligible);
+        assert_eq!(result.payable.minor, 0);
+        let cited: Vec<(&str, &str)> = result
+            .reasons
+            .iter()
+            .map(|r| (r.code, r.clause.as_str()))
+            .collect();
+        assert_eq!(
+            cited,
+            vec![
+                ("filed_late", "POL-GUARANTEE §3.1"),
+                ("over_limit", "POL-GUARANTEE §4.1"),
+            ]
+        );
+        // Every exclusion at once: each is listed, in the order of the procedure.
+        late.off_platform = true;
+        late.items = vec!["cash".into()];
+        let codes: Vec<&str> = eligibility(&late, &terms)
+            .reasons
+            .iter()
+            .map(|r| r.code)
+            .collect();
+        assert_eq!(
+            codes,
+            ["filed_late", "over_limit", "off_platform", "excluded_item"]
+        );
     }
 
     #[test]

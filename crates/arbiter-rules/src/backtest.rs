@@ -244,12 +244,7 @@ impl Accumulator {
     fn tally(&mut self, facts: &Facts<'_>, candidate: &Decision, baseline: &Decision, at: Micros) {
         let event = facts.event;
         self.events += 1;
-        let user = match event.actor.role {
-            arbiter_model::PartyRole::Client | arbiter_model::PartyRole::Tasker => {
-                Some(event.actor.id.as_str())
-            }
-            _ => event.subject.as_ref().map(|s| s.id.as_str()),
-        };
+        let user = crate::party(event);
         if let Some(user) = user
             && !self.evaluated_users.contains(user)
         {
@@ -264,7 +259,15 @@ impl Accumulator {
                 .transitions
                 .entry((baseline.verdict, candidate.verdict))
                 .or_default() += 1;
-            if let Some(user) = user {
+            // The member the rules that changed it are about (the Tasker of a no-show a
+            // Client reported), else the event's party.
+            let affected = candidate
+                .members()
+                .first()
+                .or(baseline.members().first())
+                .copied()
+                .or(user);
+            if let Some(user) = affected {
                 self.changed_users.insert(user.to_owned());
             }
             if let Some((currency, minor)) = &money {
@@ -290,7 +293,7 @@ impl Accumulator {
                 if hit.mode == crate::Mode::Active {
                     active_hits += 1;
                 }
-                if let Some(user) = user {
+                if let Some(user) = hit.member.as_deref().or(user) {
                     tally.users.entry(user.to_owned()).or_insert(at);
                 }
                 if let Some((currency, minor)) = &money {
@@ -416,6 +419,43 @@ mod tests {
         assert_eq!(report.money_at_stake["USD"], i64::MAX);
         let any = report.rules.iter().find(|r| r.rule_id == "ANY").unwrap();
         assert_eq!(any.money_at_stake["USD"], i64::MAX);
+    }
+
+    #[test]
+    fn hits_count_against_the_member_the_rule_is_about() {
+        let candidate = Arc::new(
+            crate::compile(
+                "let no_shows = count(task.no_show by subject.id within 30d)\n\
+                 rule NS \"No-shows\" on task.no_show enforces P when no_shows >= 2 then review(\"q\")",
+            )
+            .unwrap()
+            .0,
+        );
+        let mut backtest = Backtest::new(candidate, None, 0, i64::MAX);
+        // Two Clients report the same Tasker's no-shows: the rule is about the Tasker.
+        for (id, client) in [("a", "c_1"), ("b", "c_2")] {
+            let (event, object) = facts_of(&format!(
+                r#"{{"id":"{id}","type":"task.no_show","occurred_at":"2026-03-0{}T10:00:00Z","market":"US","actor":{{"id":"{client}","role":"client"}},"subject":{{"id":"k_5","role":"tasker"}},"task_id":"t_{id}"}}"#,
+                if id == "a" { 1 } else { 2 }
+            ));
+            backtest.feed(
+                &Facts {
+                    event: &event,
+                    object: &object,
+                },
+                &Lists::new(),
+            );
+        }
+        let bad: HashMap<String, Micros> = [("k_5".to_owned(), i64::MAX)].into();
+        let report = backtest.finish(&bad, "violations");
+        assert_eq!(report.users_affected, 1);
+        let rule = report.rules.iter().find(|r| r.rule_id == "NS").unwrap();
+        assert_eq!(rule.hits, 1);
+        assert_eq!(
+            rule.precision,
+            Some(1.0),
+            "the Tasker, not the reporting Client"
+        );
     }
 }
 

@@ -69,6 +69,12 @@ pub struct RuleHit {
     pub evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The member a rule that fired is about, whom its actions address: the party whose
+    /// history it read (the actor's or the subject's id that the first velocity feature it read
+    /// looks up), else the event's party ([`party`]). Absent on rules that did not fire, and on
+    /// decisions stored before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 impl<'de> serde::Deserialize<'de> for Mode {
@@ -94,6 +100,40 @@ pub struct Decision {
 impl Decision {
     pub fn fired(&self, rule_id: &str) -> bool {
         self.hits.iter().any(|h| h.fired && h.rule_id == rule_id)
+    }
+
+    /// Whom `action` addresses: the member of the first active rule that fired and asked
+    /// for it.
+    pub fn member_for(&self, action: &Action) -> Option<&str> {
+        self.hits
+            .iter()
+            .find(|h| h.fired && h.mode == Mode::Active && h.actions.contains(action))
+            .and_then(|h| h.member.as_deref())
+    }
+
+    /// The members the rules that fired are about, each once, active rules' first.
+    pub fn members(&self) -> Vec<&str> {
+        let mut members: Vec<&str> = Vec::new();
+        for mode in [Mode::Active, Mode::Shadow] {
+            for hit in self.hits.iter().filter(|h| h.fired && h.mode == mode) {
+                if let Some(m) = hit.member.as_deref()
+                    && !members.contains(&m)
+                {
+                    members.push(m);
+                }
+            }
+        }
+        members
+    }
+}
+
+/// The member an event is about when no rule says otherwise: its actor, or its subject when
+/// the actor is staff or a system.
+pub fn party(event: &Event) -> Option<&str> {
+    use arbiter_model::PartyRole;
+    match event.actor.role {
+        PartyRole::Client | PartyRole::Tasker => Some(event.actor.id.as_str()),
+        _ => event.subject.as_ref().map(|s| s.id.as_str()),
     }
 }
 
@@ -145,6 +185,7 @@ pub fn decide(
             ruleset: Some((ruleset, velocity)),
             lists,
             trace: None,
+            about: None,
         };
         match evaluator.eval(&rule.condition) {
             Ok(Value::Bool(false)) => {}
@@ -152,7 +193,14 @@ pub fn decide(
                 // Fired: evaluate again, recording the values that made it fire.
                 evaluator.trace = Some(Vec::new());
                 let _ = evaluator.eval(&rule.condition);
-                hits.push(hit(rule, true, evaluator.trace.unwrap_or_default(), None));
+                let member = evaluator
+                    .about
+                    .and_then(|field| field_value(&field, facts).ok())
+                    .map(|v| key_text(&v).into_owned())
+                    .or_else(|| party(facts.event).map(str::to_owned));
+                let mut fired = hit(rule, true, evaluator.trace.unwrap_or_default(), None);
+                fired.member = member;
+                hits.push(fired);
             }
             Ok(other) => hits.push(hit(
                 rule,
@@ -219,6 +267,7 @@ fn hit(rule: &Rule, fired: bool, evidence: Vec<Evidence>, error: Option<String>)
         enforces: rule.enforces.clone(),
         evidence,
         error,
+        member: None,
     }
 }
 
@@ -230,6 +279,8 @@ pub(crate) struct Evaluator<'a> {
     ruleset: Option<(&'a Ruleset, &'a Velocity)>,
     lists: &'a Lists,
     trace: Option<Vec<Evidence>>,
+    /// The party field that the first velocity feature read looks up.
+    about: Option<Field>,
 }
 
 static NO_LISTS: std::sync::LazyLock<Lists> = std::sync::LazyLock::new(Lists::new);
@@ -241,6 +292,7 @@ impl<'a> Evaluator<'a> {
             ruleset: None,
             lists: &NO_LISTS,
             trace: None,
+            about: None,
         }
     }
 
@@ -272,6 +324,11 @@ impl<'a> Evaluator<'a> {
                 Ok(value)
             }
             Node::Feature { index, key, label } => {
+                if self.about.is_none()
+                    && let Node::Field(field @ (Field::ActorId | Field::SubjectId)) = &**key
+                {
+                    self.about = Some(field.clone());
+                }
                 // The key (whose history) is implied by the feature's text; not evidence.
                 let tracing = self.trace.take();
                 let key = self.eval(key);

@@ -37,7 +37,7 @@ mod program;
 
 pub use check::{CASE_TYPES, PRIORITIES, REGEX_SIZE_LIMIT, VERIFICATION_METHODS, compile};
 pub use diagnostic::{Diagnostic, Severity, Span, line_column};
-pub use eval::{Decision, Engine, Evidence, Facts, RuleHit, Verdict, decide};
+pub use eval::{Decision, Engine, Evidence, Facts, RuleHit, Verdict, decide, party};
 pub use examples::{ExampleOutcome, run_examples};
 pub use features::Velocity;
 pub use program::{Action, Example, Expected, Lists, Mode, Rule, Ruleset, TypeMatcher, Value};

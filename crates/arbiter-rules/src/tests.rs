@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arbiter_model::Event;
 
-use crate::{Decision, Engine, Facts, Lists, Severity, Verdict, compile, run_examples};
+use crate::{Action, Decision, Engine, Facts, Lists, Severity, Verdict, compile, run_examples};
 
 fn ruleset(source: &str) -> Arc<crate::Ruleset> {
     match compile(source) {
@@ -499,7 +499,7 @@ fn the_starter_pack_checks_and_its_examples_pass() {
     assert!(ruleset.rules.iter().all(|r| r.enforces.is_some()));
     let ruleset = Arc::new(ruleset);
     let outcomes = run_examples(&ruleset);
-    assert_eq!(outcomes.len(), 15);
+    assert_eq!(outcomes.len(), 17);
     for outcome in &outcomes {
         assert!(
             outcome.passed(),
@@ -799,4 +799,72 @@ mod limits {
             let _ = compile_and_decide("", &format!("f == 1 and {}", text(&layers)));
         }
     }
+}
+
+#[test]
+fn each_hit_names_the_member_the_rule_is_about() {
+    let ruleset = ruleset(crate::STARTER_PACK);
+    let last = |events: &[String]| run(&ruleset, events, &Lists::new()).pop().unwrap();
+    let member = |decision: &Decision, rule: &str| {
+        let hit = decision
+            .hits
+            .iter()
+            .find(|h| h.rule_id == rule && h.fired)
+            .unwrap_or_else(|| panic!("{rule} did not fire: {:?}", decision.hits));
+        hit.member.clone()
+    };
+    // A Client reports the no-shows; the rule counts the Tasker's: the Tasker is the member,
+    // and its case and violation address the Tasker.
+    let no_shows: Vec<String> = (1..=3)
+        .map(|d| {
+            event(
+                "task.no_show",
+                d,
+                "c_1",
+                r#""subject": {"id": "k_5", "role": "tasker"}"#,
+            )
+        })
+        .collect();
+    let decision = last(&no_shows);
+    assert_eq!(member(&decision, "TASKER-NO-SHOWS").as_deref(), Some("k_5"));
+    let violation = Action::Violation {
+        standard: "POL-CANCELLATION §4.1".into(),
+    };
+    assert_eq!(decision.member_for(&violation), Some("k_5"));
+    assert_eq!(decision.members(), ["k_5"]);
+
+    // A chargeback as SPEC.md §1 sends it (the Client as actor, no subject) and as a card
+    // network sends it (the network as actor, the Client as subject): the Client either way.
+    let chargeback = |d: u32, party: &str| {
+        format!(
+            r#"{{"id":"cb_{d}","type":"payment.chargeback","occurred_at":"2026-03-{d:02}T10:00:00Z","market":"US",{party},"amount":{{"minor":1000,"currency":"USD"}},"data":{{"reason_code":"10.4"}}}}"#
+        )
+    };
+    let spec = r#""actor":{"id":"c_9","role":"client"}"#;
+    let decision = last(&[chargeback(1, spec), chargeback(2, spec)]);
+    assert_eq!(
+        member(&decision, "CHARGEBACK-VELOCITY").as_deref(),
+        Some("c_9")
+    );
+    let network =
+        r#""actor":{"id":"card_network","role":"system"},"subject":{"id":"c_9","role":"client"}"#;
+    let decision = last(&[chargeback(1, network), chargeback(2, network)]);
+    assert_eq!(
+        member(&decision, "CHARGEBACK-VELOCITY").as_deref(),
+        Some("c_9")
+    );
+    assert_eq!(decision.members(), ["c_9"]);
+
+    // A rule that reads no one's history is about the event's party: the sender.
+    let message = event(
+        "message.sent",
+        1,
+        "k_1",
+        r#""actor": {"id": "k_1", "role": "tasker"}, "subject": {"id": "c_1", "role": "client"}, "data": {"text": "Pay me on Venmo"}"#,
+    );
+    let decision = last(&[message]);
+    assert_eq!(
+        member(&decision, "OFFPLATFORM-PAYMENT").as_deref(),
+        Some("k_1")
+    );
 }

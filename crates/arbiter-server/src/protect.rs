@@ -579,8 +579,9 @@ impl InMemory {
     }
 }
 
-/// The actions of the active rules that fired, one effect each, addressed to the user the
-/// event is about: its actor, or its subject when the actor is staff or a system.
+/// The actions of the active rules that fired, one effect each, addressed to the member the
+/// rule that asked for it is about (`RuleHit::member`: whose history it read, else the event's
+/// actor, or its subject when the actor is staff or a system).
 fn effects_of(
     seq: i64,
     event: &Event,
@@ -588,11 +589,7 @@ fn effects_of(
     version: i64,
     created_at: Micros,
 ) -> Vec<NewEffect> {
-    use arbiter_model::PartyRole;
-    let user = match event.actor.role {
-        PartyRole::Client | PartyRole::Tasker => Some(event.actor.id.as_str().to_owned()),
-        _ => event.subject.as_ref().map(|s| s.id.as_str().to_owned()),
-    };
+    let party = arbiter_rules::party(event);
     decision
         .actions
         .iter()
@@ -610,7 +607,7 @@ fn effects_of(
             NewEffect {
                 event_seq: seq,
                 event_id: event.id.as_str().to_owned(),
-                user_id: user.clone(),
+                user_id: decision.member_for(action).or(party).map(str::to_owned),
                 action: kind.to_owned(),
                 detail: serde_json::to_string(action).unwrap_or_default(),
                 rules: decision

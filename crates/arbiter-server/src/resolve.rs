@@ -401,8 +401,13 @@ fn parties(event: &Event) -> (Option<String>, Option<String>) {
     (client, tasker)
 }
 
-/// What the decider and the log say of a claim: booked on the platform, off-platform signs,
-/// the claimant's standing, the risk score and fraud signal of the claim's own decision.
+/// What the decider and the log say of a claim: booked on the platform, off-platform dealing
+/// on its Task, the claimant's standing, the risk score of the claim's own decision, and a
+/// fraud signal when that decision flagged it or a party dealt off the platform elsewhere.
+///
+/// Everything is read from the log up to the claim's own event (`seq`): what a replay from the
+/// start would see when it reaches the claim, whatever the decider has decided since, so the
+/// outcome does not depend on how the log was batched or how far behind intake runs.
 struct Signals {
     risk_score: i64,
     fraud_signal: bool,
@@ -414,46 +419,48 @@ struct Signals {
 async fn signals(
     store: &Store,
     event: &Event,
+    seq: i64,
     decision: Option<&DecisionRecord>,
 ) -> Result<Signals, StoreError> {
     let risk_score = decision.map_or(0, |d| d.score.round() as i64);
-    let fraud_signal = decision.is_some_and(|d| d.verdict == "review" || d.verdict == "block");
+    let flagged = decision.is_some_and(|d| d.verdict == "review" || d.verdict == "block");
     let claimant = event.actor.id.as_str();
-    // Violations recorded against either party: the claimant's standing, and whether either
-    // was found dealing off the platform (POL-PAYMENTS §2).
+    let task = event.task_id.as_deref();
+    // Violations recorded against either party: the claimant's standing, and whether this
+    // Task was arranged or paid off the platform (POL-GUARANTEE §5.1 excludes it). A party
+    // found dealing off the platform on other Tasks is a fraud signal for the specialist, not
+    // an exclusion: no clause refuses a claim for what the other party did elsewhere.
     let mut good_standing = true;
     let mut off_platform = false;
+    let mut off_platform_elsewhere = false;
     for user in std::iter::once(claimant).chain(event.subject.as_ref().map(|s| s.id.as_str())) {
-        let violations = store
-            .list_effects(
-                &arbiter_store::EffectFilter {
-                    user: Some(user.to_owned()),
-                    action: Some("violation".into()),
-                    ..Default::default()
-                },
-                None,
-                50,
-            )
-            .await?;
+        let violations = store.violations_up_to(user, seq, 50).await?;
         if user == claimant {
             good_standing = violations.is_empty();
         }
-        off_platform |= violations
-            .iter()
-            .any(|e| e.detail.contains("POL-PAYMENTS §2"));
+        for (violation, on_task) in &violations {
+            if !violation.detail.contains("POL-PAYMENTS §2") {
+                continue;
+            }
+            if task.is_some() && on_task.as_deref() == task {
+                off_platform = true;
+            } else {
+                off_platform_elsewhere = true;
+            }
+        }
     }
     let filed_day = arbiter_model::to_micros(event.occurred_at).div_euclid(DAY);
-    let booked_on_platform = match &event.task_id {
+    let booked_on_platform = match task {
         Some(task) => {
             store
-                .task_has_event(task, "task.booked", filed_day - 120, filed_day)
+                .task_has_event(task, "task.booked", filed_day - 120, filed_day, Some(seq))
                 .await?
         }
         None => false,
     };
     Ok(Signals {
         risk_score,
-        fraud_signal,
+        fraud_signal: flagged || off_platform_elsewhere,
         good_standing,
         off_platform,
         booked_on_platform,
@@ -465,6 +472,7 @@ pub async fn opening_for_event(
     store: &Store,
     config: &Config,
     event: &Event,
+    seq: i64,
     decision: Option<&DecisionRecord>,
     rule_case: Option<(&EffectRecord, CaseType, Priority)>,
 ) -> Result<Option<Opening>, StoreError> {
@@ -513,7 +521,7 @@ pub async fn opening_for_event(
             }
             _ => return Ok(None),
         };
-    let signals = signals(store, event, decision).await?;
+    let signals = signals(store, event, seq, decision).await?;
     let (client_id, tasker_id) = parties(event);
     let claimed = if case_type.is_claim() {
         event.amount
@@ -690,7 +698,8 @@ pub async fn intake_from(
         let decision = store.decision(event.id.as_str()).await?;
         if (kind == "claim.filed" || kind == "report.filed")
             && let Some(opening) =
-                opening_for_event(store, config, &event, decision.as_ref(), None).await?
+                opening_for_event(store, config, &event, logged.seq, decision.as_ref(), None)
+                    .await?
         {
             push_opening(config, opening, &Actor::System, &mut batch);
         }
@@ -713,6 +722,7 @@ pub async fn intake_from(
                 store,
                 config,
                 &event,
+                logged.seq,
                 decision.as_ref(),
                 Some((effect, case_type, priority)),
             )
@@ -1453,7 +1463,7 @@ pub mod ops {
                         let today = now.div_euclid(DAY);
                         state
                             .store()
-                            .task_has_event(task, "task.booked", today - 120, today)
+                            .task_has_event(task, "task.booked", today - 120, today, None)
                             .await?
                     }
                     None => false,

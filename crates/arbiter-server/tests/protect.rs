@@ -25,6 +25,8 @@ on_both_backends!(
     backtests_compare_a_candidate_with_the_rules_in_force,
     the_policy_library_is_read_with_versions_diffs_and_citations,
     policies_are_drafted_then_published_by_another_reviewer,
+    a_full_page_of_the_largest_size_is_not_the_last,
+    decisions_name_the_member_the_rule_is_about,
 );
 
 fn message(id: &str, text: &str) -> Value {
@@ -1512,4 +1514,118 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
 
 async fn publish_ruleset(app: &TestApp) -> reqwest::Response {
     publish(app, arbiter_rules::STARTER_PACK, "starter pack").await
+}
+
+/// `limit=1000`, the largest page, must still say when more follow: the store once capped the
+/// one extra row that tells it at the page size, so a full page looked like the last one.
+async fn a_full_page_of_the_largest_size_is_not_the_last(app: &TestApp) {
+    let rules = "rule EVERY-POSTING \"Every posting\"\n  on task.posted\n  enforces POL-PAYMENTS §2.1\n  when has(data.category)\n  then tag(\"posted\")\n";
+    ok_json(publish(app, rules, "tag every posting").await, 201).await;
+    let body: String = (0..1_001)
+        .map(|n| {
+            format!(
+                "{}\n",
+                json!({"id": format!("p_{n}"), "type": "task.posted",
+                       "occurred_at": format!("2026-10-01T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
+                       "market": "US", "actor": {"id": format!("c_{n}"), "role": "client"},
+                       "task_id": format!("t_{n}"), "data": {"category": "cleaning"}})
+            )
+        })
+        .collect();
+    let report = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    assert_eq!(report["accepted"], 1_001);
+    settle(app).await;
+    for (path, items) in [("/v1/decisions", "decisions"), ("/v1/effects", "effects")] {
+        let first = ok_json(
+            app.get(&format!("{path}?limit=1000")).send().await.unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(first[items].as_array().unwrap().len(), 1_000, "{path}");
+        let cursor = first["next_cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: a full page of 1000 with one more has a next page"));
+        let rest = ok_json(
+            app.get(&format!("{path}?limit=1000&cursor={cursor}"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(rest[items].as_array().unwrap().len(), 1, "{path}: {rest}");
+        assert!(rest["next_cursor"].is_null(), "{path}: {rest}");
+    }
+}
+
+/// A decision names, and its effects address, the member its rule is about: the Tasker whose
+/// no-shows a Client reported, the Client whose chargebacks a card network reported.
+async fn decisions_name_the_member_the_rule_is_about(app: &TestApp) {
+    put_list(app, "disposable_domains", &["mailinator.com"]).await;
+    ok_json(
+        publish(app, arbiter_rules::STARTER_PACK, "starter").await,
+        201,
+    )
+    .await;
+    let mut body = String::new();
+    for day in 1..=3 {
+        body.push_str(&format!(
+            "{}\n",
+            json!({"id": format!("ns_{day}"), "type": "task.no_show",
+                   "occurred_at": format!("2026-10-{day:02}T10:00:00Z"), "market": "US",
+                   "actor": {"id": format!("c_{day}"), "role": "client"},
+                   "subject": {"id": "k_5", "role": "tasker"}, "task_id": format!("t_{day}")})
+        ));
+    }
+    for day in 1..=2 {
+        body.push_str(&format!(
+            "{}\n",
+            json!({"id": format!("cb_{day}"), "type": "payment.chargeback",
+                   "occurred_at": format!("2026-10-{day:02}T12:00:00Z"), "market": "US",
+                   "actor": {"id": "card_network", "role": "system"},
+                   "subject": {"id": "c_9", "role": "client"},
+                   "amount": {"minor": 5000, "currency": "USD"}, "data": {"reason_code": "10.4"}})
+        ));
+    }
+    ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    settle(app).await;
+    for (event, member) in [("ns_3", "k_5"), ("cb_2", "c_9")] {
+        let decision = ok_json(
+            app.get(&format!("/v1/decisions/{event}"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        assert_eq!(decision["hits"][0]["member"], member, "{decision}");
+        let effects = ok_json(
+            app.get(&format!("/v1/effects?event={event}"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        let effects = effects["effects"].as_array().unwrap();
+        assert!(!effects.is_empty());
+        assert!(
+            effects.iter().all(|e| e["user_id"] == member),
+            "{effects:?}"
+        );
+    }
+    // The console's list of decisions shows the same member as the user.
+    let cookie = app.console_session().await;
+    let page = app
+        .client
+        .get(app.url("/console/protect/decisions?rule=TASKER-NO-SHOWS"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">k_5</a>"), "{page}");
+    assert!(!page.contains(">c_3</a>"), "{page}");
 }

@@ -19,6 +19,17 @@ macro_rules! on_both_backends {
 
 on_both_backends!(a_claim_is_worked_from_intake_to_payout);
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eligibility_does_not_depend_on_batching_sqlite() {
+    eligibility_does_not_depend_on_batching(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]
+async fn eligibility_does_not_depend_on_batching_postgres() {
+    eligibility_does_not_depend_on_batching(Backend::Postgres).await;
+}
+
 async fn ok_json(response: reqwest::Response, status: u16) -> Value {
     let got = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -126,11 +137,13 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     third["id"] = json!("cl_1c");
     third["occurred_at"] = json!(day(5, 8));
     events.push(third);
-    // The Tasker of the late claim's Task asks to be paid outside the platform.
-    events.push(
+    // The Tasker of the late claim's Task asks, on that Task and before the claim in the log,
+    // to be paid outside the platform.
+    events.insert(
+        0,
         json!({"id": "m_1", "type": "message.sent", "occurred_at": day(1, 12), "market": "US",
         "actor": {"id": "k_t_3", "role": "tasker"}, "subject": {"id": "c_t_3", "role": "client"},
-        "data": {"text": "Pay me on Venmo and we skip the fee", "thread_id": "th_1"}}),
+        "task_id": "t_3", "data": {"text": "Pay me on Venmo and we skip the fee", "thread_id": "th_1"}}),
     );
     let body: String = events.iter().map(|e| format!("{e}\n")).collect();
     let accepted = ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
@@ -798,4 +811,222 @@ async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{address}/hook"), received)
+}
+
+/// One log whose claims each meet a trap of timing or of the other party, in event order.
+fn batching_log() -> Vec<Value> {
+    let party = |id: &str, role: &str| json!({"id": id, "role": role});
+    let at = |d: u32, hour: u32| day(d, hour);
+    let task = |task: &str, client: &str, tasker: &str, d: u32| {
+        vec![
+            json!({"id": format!("b_{task}"), "type": "task.booked", "occurred_at": at(d, 8), "market": "US",
+                   "actor": party(client, "client"), "subject": party(tasker, "tasker"), "task_id": task,
+                   "amount": {"minor": 20000, "currency": "USD"}, "data": {"category": "moving"}}),
+            json!({"id": format!("d_{task}"), "type": "task.completed", "occurred_at": at(d, 12), "market": "US",
+                   "actor": party(tasker, "tasker"), "subject": party(client, "client"), "task_id": task,
+                   "amount": {"minor": 20000, "currency": "USD"}, "data": {"category": "moving"}}),
+        ]
+    };
+    let claim = |id: &str,
+                 task: &str,
+                 client: &str,
+                 tasker: &str,
+                 minor: i64,
+                 d: u32,
+                 incident: u32| {
+        json!({"id": id, "type": "claim.filed", "occurred_at": at(d, 14), "market": "US",
+               "actor": party(client, "client"), "subject": party(tasker, "tasker"), "task_id": task,
+               "amount": {"minor": minor, "currency": "USD"},
+               "data": {"kind": "property_damage", "incident_at": at(incident, 11), "description": "A broken table."}})
+    };
+    let solicit = |id: &str, task: &str, tasker: &str, client: &str, d: u32| {
+        json!({"id": id, "type": "message.sent", "occurred_at": at(d, 9), "market": "US",
+               "actor": party(tasker, "tasker"), "subject": party(client, "client"), "task_id": task,
+               "data": {"text": "Pay me on Venmo and we skip the fee", "thread_id": format!("th_{task}")}})
+    };
+    let mut log = Vec::new();
+    // The Tasker of t_a asked another Client for off-platform payment on another Task (t_b):
+    // a fraud signal on t_a's claim, not an exclusion.
+    log.extend(task("t_b", "c_b", "k_x", 1));
+    log.push(solicit("m_b", "t_b", "k_x", "c_b", 1));
+    log.extend(task("t_a", "c_a", "k_x", 2));
+    log.push(claim("cl_a", "t_a", "c_a", "k_x", 12_000, 3, 2));
+    // A small claim, then an off-platform request on its Task after it in the log: the claim
+    // saw none, whenever intake reaches it, and decides itself.
+    log.extend(task("t_c", "c_c", "k_y", 2));
+    log.push(claim("cl_c", "t_c", "c_c", "k_y", 12_000, 3, 2));
+    log.push(solicit("m_c", "t_c", "k_y", "c_c", 4));
+    // Off the platform on this very Task before the claim: excluded (POL-GUARANTEE §5.1).
+    log.extend(task("t_e", "c_e", "k_z", 2));
+    log.push(solicit("m_e", "t_e", "k_z", "c_e", 2));
+    log.push(claim("cl_e", "t_e", "c_e", "k_z", 30_000, 4, 2));
+    // Late and over the limit: both reasons.
+    log.extend(task("t_d", "c_d", "k_w", 1));
+    log.push(claim("cl_d", "t_d", "c_d", "k_w", 1_500_000, 25, 1));
+    log
+}
+
+/// Every case as the specialist sees it, by its opening event: what intake decided and why.
+async fn case_outcomes(app: &TestApp, expected: usize) -> Vec<Value> {
+    let mut listed = Vec::new();
+    for _ in 0..400 {
+        listed = cases(app, "limit=100").await;
+        if listed.len() >= expected
+            && app
+                .store
+                .decider_progress()
+                .await
+                .unwrap()
+                .map_or(0, |p| p.0)
+                >= app.store.last_event_seq().await.unwrap()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(listed.len(), expected, "{listed:?}");
+    let mut outcomes = Vec::new();
+    for case in listed {
+        let id = case["id"].as_str().unwrap();
+        let detail = ok_json(
+            app.get(&format!("/v1/cases/{id}")).send().await.unwrap(),
+            200,
+        )
+        .await;
+        let c = &detail["case"];
+        outcomes.push(json!({
+            "source_ref": c["source_ref"], "type": c["type"], "state": c["state"],
+            "queue": c["queue"], "priority": c["priority"], "risk_score": c["risk_score"],
+            "automated": c["automated"], "eligibility": detail["eligibility"],
+            "signals": detail["signals"],
+            "decisions": detail["decisions"].as_array().unwrap().iter()
+                .map(|d| json!([d["outcome"], d["amount"]])).collect::<Vec<_>>(),
+        }));
+    }
+    outcomes.sort_by_key(|o| o["source_ref"].to_string());
+    outcomes
+}
+
+/// Feeds the log to a fresh server: `None` sends each event alone and waits for each claim's
+/// case before the next event (intake never behind); `Some(n)` sends batches of `n` at once.
+async fn fed(backend: Backend, batch: Option<usize>) -> Vec<Value> {
+    let Some(app) = TestApp::start(backend).await else {
+        panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server");
+    };
+    let list = app
+        .client
+        .put(app.url("/v1/lists/disposable_domains"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"entries": ["mailinator.com"], "note": "test"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(list, 200).await;
+    ok_json(
+        app.post_json(
+            "/v1/rulesets",
+            &json!({"source": arbiter_rules::STARTER_PACK, "note": "starter"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+    let log = batching_log();
+    let claims = log.iter().filter(|e| e["type"] == "claim.filed").count();
+    match batch {
+        Some(size) => {
+            for chunk in log.chunks(size) {
+                let body: String = chunk.iter().map(|e| format!("{e}\n")).collect();
+                ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+            }
+        }
+        None => {
+            let mut opened = 0;
+            for event in &log {
+                ok_json(
+                    app.post_ndjson(format!("{event}\n")).send().await.unwrap(),
+                    200,
+                )
+                .await;
+                if event["type"] == "claim.filed" {
+                    opened += 1;
+                    case_outcomes(&app, opened).await;
+                }
+            }
+        }
+    }
+    let outcomes = case_outcomes(&app, claims).await;
+    app.stop().await;
+    outcomes
+}
+
+async fn eligibility_does_not_depend_on_batching(backend: Backend) {
+    let one_at_a_time = fed(backend, None).await;
+    let one_batch = fed(backend, Some(usize::MAX)).await;
+    let small_batches = fed(backend, Some(3)).await;
+    assert_eq!(
+        one_batch, one_at_a_time,
+        "one batch against one event at a time"
+    );
+    assert_eq!(
+        small_batches, one_at_a_time,
+        "batches of 3 against one event at a time"
+    );
+
+    let by_claim = |id: &str| {
+        one_at_a_time
+            .iter()
+            .find(|o| o["source_ref"] == id)
+            .unwrap_or_else(|| panic!("no case for {id}"))
+            .clone()
+    };
+    let codes = |o: &Value| -> Vec<(String, String)> {
+        o["eligibility"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap().to_owned(),
+                    r["clause"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // The other party's off-platform request elsewhere: eligible, shown as a fraud signal, and
+    // kept from automatic resolution.
+    let a = by_claim("cl_a");
+    assert_eq!(a["eligibility"]["outcome"], "eligible", "{a}");
+    assert_eq!(a["signals"][0]["event_id"], "m_b", "{a}");
+    assert_eq!(a["signals"][0]["user"], "k_x", "{a}");
+    assert_eq!(a["signals"][0]["rules"], json!(["OFFPLATFORM-PAYMENT"]));
+    assert_eq!(
+        (&a["automated"], &a["state"]),
+        (&json!(false), &json!("new")),
+        "{a}"
+    );
+    // A request after the claim does not reach back: eligible, and it decided itself.
+    let c = by_claim("cl_c");
+    assert_eq!(c["eligibility"]["outcome"], "eligible", "{c}");
+    assert_eq!(c["automated"], true, "{c}");
+    assert_eq!(c["signals"], json!([]), "{c}");
+    // Off the platform on the claim's own Task: excluded by the clause that says so.
+    let e = by_claim("cl_e");
+    assert_eq!(e["eligibility"]["outcome"], "not_eligible", "{e}");
+    assert_eq!(
+        codes(&e),
+        [("off_platform".to_owned(), "POL-GUARANTEE §5.1".to_owned())]
+    );
+    // Late and over the limit: every reason, each with its clause.
+    let d = by_claim("cl_d");
+    assert_eq!(d["eligibility"]["outcome"], "not_eligible", "{d}");
+    assert_eq!(
+        codes(&d),
+        [
+            ("filed_late".to_owned(), "POL-GUARANTEE §3.1".to_owned()),
+            ("over_limit".to_owned(), "POL-GUARANTEE §4.1".to_owned()),
+        ]
+    );
 }

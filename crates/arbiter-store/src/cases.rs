@@ -503,6 +503,7 @@ impl Store {
 
     /// Cases matching `filter`, most urgent first (resolution deadline, then number), a page
     /// at a time after `(due, number)` of the previous page's last case.
+    /// At most [`crate::MAX_PAGE`] + 1: a page and the row that tells another follows.
     pub async fn list_cases(
         &self,
         filter: &CaseFilter,
@@ -563,7 +564,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases{filter_sql} ORDER BY resolution_due, number LIMIT {}",
-            limit.clamp(1, 1_000)
+            limit.clamp(1, crate::MAX_PAGE + 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for text in texts {
@@ -957,13 +958,15 @@ fn message_record(row: &AnyRow) -> Result<MessageRecord, StoreError> {
 
 impl Store {
     /// Whether an event of `event_type` names `task_id` and occurred on a day of
-    /// `[from_day, to_day]` (days since the epoch, at most 400): one index seek per day.
+    /// `[from_day, to_day]` (days since the epoch, at most 400), and, given `before_seq`, came
+    /// before that position of the log: one index seek per day.
     pub async fn task_has_event(
         &self,
         task_id: &str,
         event_type: &str,
         from_day: i64,
         to_day: i64,
+        before_seq: Option<i64>,
     ) -> Result<bool, StoreError> {
         let days: Vec<String> = (from_day..=to_day.min(from_day + 400))
             .map(|d| d.to_string())
@@ -972,14 +975,16 @@ impl Store {
             return Ok(false);
         }
         let sql = format!(
-            "SELECT 1 FROM events WHERE day IN ({}) AND task_id = {} AND type = {} LIMIT 1",
+            "SELECT 1 FROM events WHERE day IN ({}) AND task_id = {} AND type = {} AND seq < {} LIMIT 1",
             days.join(", "),
             crate::placeholder(self.backend, 1),
-            crate::placeholder(self.backend, 2)
+            crate::placeholder(self.backend, 2),
+            crate::placeholder(self.backend, 3)
         );
         Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(task_id)
             .bind(event_type)
+            .bind(before_seq.unwrap_or(i64::MAX))
             .fetch_optional(&self.reader)
             .await?
             .is_some())

@@ -165,6 +165,7 @@ pub(crate) fn insert_effect<'a>(
 
 impl Store {
     /// Effects newest first, before the effect `before` (the previous page's last id).
+    /// At most [`crate::MAX_PAGE`] + 1: a page and the row that tells another follows.
     pub async fn list_effects(
         &self,
         filter: &EffectFilter,
@@ -200,7 +201,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {EFFECT_COLUMNS} FROM effects e{filter_sql} ORDER BY e.id DESC LIMIT {}",
-            limit.clamp(1, 1_000)
+            limit.clamp(1, crate::MAX_PAGE + 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for text in texts {
@@ -479,6 +480,32 @@ fn webhook_record(row: &AnyRow) -> Result<WebhookRecord, StoreError> {
 
 impl Store {
     /// The effects with `action` of the events in `(after_seq, up_to_seq]`, in log order.
+    /// The violations recorded against `user` on events up to `up_to_seq` of the log, newest
+    /// first, at most `limit`, each with the Task its event names: what a replay of the log up
+    /// to that event would have found, however far the decider has gone since.
+    pub async fn violations_up_to(
+        &self,
+        user: &str,
+        up_to_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(EffectRecord, Option<String>)>, StoreError> {
+        let sql = format!(
+            "SELECT {EFFECT_COLUMNS}, ev.task_id AS event_task_id FROM effects e JOIN events ev ON ev.seq = e.event_seq \
+             WHERE e.user_id = {} AND e.action = 'violation' AND e.event_seq <= {} ORDER BY e.id DESC LIMIT {}",
+            p(self.backend, 1),
+            p(self.backend, 2),
+            limit.clamp(1, 1_000)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user)
+            .bind(up_to_seq)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((effect_record(row)?, row.try_get("event_task_id")?)))
+            .collect()
+    }
+
     pub async fn effects_of_events(
         &self,
         after_seq: i64,

@@ -38,6 +38,11 @@ pub use effects::{
     NewEffect, TOPIC_CASE_MESSAGES, TOPIC_EFFECTS, TOPIC_POLICY_CHANGES, TOPICS, WebhookRecord,
 };
 pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
+
+/// The largest page a list answers (`limit=1000`). List queries take up to one row more than
+/// that, the row that tells the caller whether another page follows: capping them at the page
+/// size itself made a full page look like the last one.
+pub const MAX_PAGE: u32 = 1_000;
 pub use policy::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
 pub use protect::{
     Committing, DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary,

@@ -69,6 +69,8 @@ pub struct DecisionFilter {
     pub event_type: Option<String>,
     pub from: Option<Micros>,
     pub to: Option<Micros>,
+    /// Decisions on events up to this position of the log.
+    pub up_to_seq: Option<i64>,
 }
 
 /// A stored event as the decider reads it.
@@ -466,6 +468,7 @@ impl Store {
     }
 
     /// Decisions newest first, after the cursor `(occurred_at, event_seq)` of the previous page.
+    /// At most [`crate::MAX_PAGE`] + 1: a page and the row that tells another follows.
     pub async fn list_decisions(
         &self,
         filter: &DecisionFilter,
@@ -514,6 +517,9 @@ impl Store {
         if let Some(to) = filter.to {
             clauses.push(format!("occurred_at < {}", next(&mut binds, Bind::Int(to))));
         }
+        if let Some(seq) = filter.up_to_seq {
+            clauses.push(format!("event_seq <= {}", next(&mut binds, Bind::Int(seq))));
+        }
         if let Some((at, seq)) = before {
             let a = next(&mut binds, Bind::Int(at));
             let b = next(&mut binds, Bind::Int(at));
@@ -529,7 +535,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {DECISION_COLUMNS} FROM decisions{filter_sql} ORDER BY occurred_at DESC, event_seq DESC LIMIT {}",
-            limit.clamp(1, 1_000)
+            limit.clamp(1, crate::MAX_PAGE + 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for bind in binds {

@@ -630,11 +630,19 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
     })
 }
 
-/// Decisions on the parties' events that asked for review or blocked, newest first, at most ten.
+/// Decisions on the parties' events that asked for review or blocked, newest first, at most ten,
+/// from the log up to the case's newest linked event: what a replay reaching the claim would
+/// have seen, whatever was decided later.
 async fn signals(
     store: &arbiter_store::Store,
     case: &CaseRecord,
 ) -> Result<Vec<SignalView>, Problem> {
+    let mut up_to_seq: Option<i64> = None;
+    for event in store.case_events(case.number).await? {
+        if let Some(seq) = store.event_seq(&event).await? {
+            up_to_seq = Some(up_to_seq.map_or(seq, |s| s.max(seq)));
+        }
+    }
     let mut found: Vec<arbiter_store::DecisionRecord> = Vec::new();
     let mut parties: Vec<&String> = [&case.claimant_id, &case.client_id, &case.tasker_id]
         .into_iter()
@@ -645,6 +653,7 @@ async fn signals(
     for user in parties {
         let filter = arbiter_store::DecisionFilter {
             user: Some(user.clone()),
+            up_to_seq,
             ..Default::default()
         };
         for d in store.list_decisions(&filter, None, 50).await? {
@@ -658,7 +667,11 @@ async fn signals(
     Ok(found
         .into_iter()
         .map(|d| SignalView {
-            user: d.actor_id,
+            // The member the rules that fired are about, not whoever sent the event.
+            user: serde_json::from_str::<arbiter_rules::Decision>(&d.body)
+                .ok()
+                .and_then(|decision| decision.members().first().map(|m| (*m).to_owned()))
+                .unwrap_or(d.actor_id),
             event_id: d.event_id,
             event_type: d.event_type,
             verdict: d.verdict,

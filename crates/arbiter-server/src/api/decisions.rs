@@ -295,6 +295,7 @@ impl DecisionQuery {
                 event_type: given(self.event_type),
                 from: time("from", self.from)?,
                 to: time("to", self.to)?,
+                up_to_seq: None,
             },
             cursor,
             limit,

@@ -66,7 +66,12 @@ impl From<&DecisionRecord> for DecisionRow {
             event_id: d.event_id.clone(),
             event_type: d.event_type.clone(),
             occurred_at: when(d.occurred_at),
-            user: d.actor_id.clone(),
+            // The member the rules are about, not whoever sent the event (a Client reporting
+            // a no-show, a card network reporting a chargeback).
+            user: decision
+                .as_ref()
+                .and_then(|d| d.members().first().map(|m| (*m).to_owned()))
+                .unwrap_or_else(|| d.actor_id.clone()),
             verdict: d.verdict.clone(),
             score: d.score,
             ruleset_version: d.ruleset_version,
