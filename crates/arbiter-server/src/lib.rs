@@ -210,6 +210,10 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            console::error_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             security::layer,
         ))
         .layer(

@@ -23,6 +23,9 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub(crate) use errors::error_pages;
+
+mod errors;
 mod policy;
 pub(crate) mod protect;
 mod resolve;
