@@ -1080,3 +1080,154 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
     assert!(page.contains("Back to the overview"), "{page}");
     app.stop().await;
 }
+
+/// The queue's shortcuts act only when the focus is on no control, Enter does what the focused
+/// element says, the shortcuts can be turned off (remembered by the browser), and the focus
+/// ring is the stylesheet's high-contrast one.
+#[tokio::test]
+async fn the_queue_shortcuts_never_take_a_focused_control_and_can_be_turned_off() {
+    let Some((driver, browser)) = browser_or_skip() else {
+        return;
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let session = app.console_session().await;
+    for (task, summary) in [("t_1", "Broken+vase"), ("t_2", "Scratched+floor")] {
+        let opened = app
+            .client
+            .post(app.url("/console/resolve/open"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "case_type=property_damage_claim&market=FR&priority=normal&claimant=c_1&client=c_1&tasker=k_1&task={task}&amount=&summary={summary}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), 303);
+    }
+    let password = "specialist secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "sam".into(),
+                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                role: Role::Agent,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let chrome = Browser::launch(&driver, &browser).await;
+    let queue = app.url("/console/resolve");
+    chrome.go(&queue).await;
+    chrome.type_into("#username", "sam").await;
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    assert_eq!(chrome.find_all_texts("#cases tbody tr").await.len(), 2);
+    let href = |n: usize| {
+        let chrome = &chrome;
+        async move {
+            chrome
+                .execute(
+                    "return document.querySelectorAll('#cases tbody tr')[arguments[0]].dataset.href;",
+                    serde_json::json!([n]),
+                )
+                .await
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let second = href(1).await;
+    let marked = || async {
+        chrome
+            .execute(
+                "return document.querySelectorAll('#cases tbody tr[aria-selected=true]').length;",
+                serde_json::json!([]),
+            )
+            .await
+    };
+    const ENTER: &str = "\u{E007}";
+
+    // The toggle is shown, on.
+    assert!(chrome.checked("#shortcuts-toggle").await);
+    assert_eq!(chrome.text("#shortcuts-state").await, "on");
+
+    // `n` on a focused link is the link's, not a shortcut: nothing is pulled.
+    chrome.focus(Some("nav a[href='/console']")).await;
+    chrome.press_key("n").await;
+    chrome.press_key("j").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chrome.url().await, queue);
+    assert_eq!(marked().await, 0);
+    assert!(app.store.case(1).await.unwrap().unwrap().assignee.is_none());
+    assert!(app.store.case(2).await.unwrap().unwrap().assignee.is_none());
+    // The focus ring is the stylesheet's (at least 3:1 on every background).
+    assert_eq!(
+        chrome
+            .css_value("nav a[href='/console']", "outline-color")
+            .await,
+        "rgba(209, 73, 0, 1)"
+    );
+
+    // `j` marks the first case; Enter on another case's link opens that case, not the marked one.
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    assert_eq!(marked().await, 1);
+    chrome
+        .focus(Some(&format!("#cases tbody a[href='{second}']")))
+        .await;
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_url(&second).await;
+
+    // Enter on a button presses the button: the marked case is not opened.
+    chrome.go(&queue).await;
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    chrome.focus(Some("#shortcuts-toggle")).await;
+    chrome.press_key(ENTER).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chrome.url().await, queue);
+
+    // Enter on the marked case opens it.
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    let focused = chrome
+        .execute(
+            "return document.activeElement.getAttribute('aria-selected') + ' ' + document.activeElement.dataset.href;",
+            serde_json::json!([]),
+        )
+        .await;
+    // (the same page: `j` moved on from the case marked before the button)
+    let marked_case = href(1).await;
+    assert_eq!(focused, format!("true {marked_case}"));
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_url(&marked_case).await;
+
+    // Turned off, the keys do nothing, and the choice is kept across pages.
+    chrome.go(&queue).await;
+    chrome.click("#shortcuts-toggle").await;
+    assert_eq!(chrome.text("#shortcuts-state").await, "off");
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    chrome.press_key("n").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(marked().await, 0);
+    assert_eq!(chrome.url().await, queue);
+    chrome.go(&queue).await;
+    assert!(!chrome.checked("#shortcuts-toggle").await);
+    assert_eq!(chrome.text("#shortcuts-state").await, "off");
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    assert_eq!(marked().await, 0);
+    assert!(app.store.case(1).await.unwrap().unwrap().assignee.is_none());
+
+    // On again: `n` with the focus on no control pulls a case.
+    chrome.click("#shortcuts-toggle").await;
+    chrome.focus(None).await;
+    chrome.press_key("n").await;
+    chrome.wait_for_url("/console/resolve/cases/").await;
+    chrome.close().await;
+    app.stop().await;
+}
