@@ -1231,3 +1231,127 @@ async fn the_queue_shortcuts_never_take_a_focused_control_and_can_be_turned_off(
     chrome.close().await;
     app.stop().await;
 }
+
+/// A decided or closed case says whether it met its SLA, never counts down; the state filter
+/// says what it shows, and "decided" includes the cases closed since.
+#[tokio::test]
+async fn a_closed_case_shows_its_sla_outcome_and_the_filters_say_what_they_show() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    // A claim filed months ago: its deadlines passed long before anyone decided it.
+    let claim = [
+        r#"{"id":"b_1","type":"task.booked","occurred_at":"2026-03-01T09:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":20000,"currency":"USD"},"data":{"category":"moving"}}"#,
+        r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-03-03T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":45000,"currency":"USD"},"data":{"kind":"property_damage","incident_at":"2026-03-01T14:00:00Z","description":"A glass table broke."}}"#,
+    ];
+    assert_eq!(
+        app.post_ndjson(claim.join("\n"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for _ in 0..200 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let session = app.console_session().await;
+    let page = |path: String| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.client
+                .get(app.url(&path))
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let post = |path: &'static str, body: String| {
+        let (app, session) = (&app, &session);
+        async move {
+            let response = app
+                .client
+                .post(app.url(path))
+                .header("cookie", session)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+        }
+    };
+    let open = page("/console/resolve".into()).await;
+    assert!(open.contains("overdue by"), "{open}");
+    assert!(open.contains("1 case open (still needing work)"), "{open}");
+
+    let version = app.store.case(1).await.unwrap().unwrap().version;
+    post(
+        "/console/resolve/cases/1/decision",
+        format!("outcome=approved&amount=450.00&clauses=POL-GUARANTEE+%C2%A71&text=The+invoice+matches.&version={version}"),
+    )
+    .await;
+    let decided = page("/console/resolve/cases/1".into()).await;
+    assert!(decided.contains("(SLA breached by "), "{decided}");
+    assert!(!decided.contains("overdue"), "{decided}");
+    let to_close = page("/console/resolve?state=to-close".into()).await;
+    assert!(
+        to_close.contains("1 case decided, not yet closed"),
+        "{to_close}"
+    );
+    assert!(
+        to_close.contains("resolution: SLA breached by "),
+        "{to_close}"
+    );
+
+    let version = app.store.case(1).await.unwrap().unwrap().version;
+    post(
+        "/console/resolve/cases/1/step",
+        format!("step=close&version={version}"),
+    )
+    .await;
+    let closed = page("/console/resolve/cases/1".into()).await;
+    assert!(
+        closed.contains(r#"<dd id="case-state">closed</dd>"#),
+        "{closed}"
+    );
+    assert!(closed.contains("(SLA breached by "), "{closed}");
+    assert!(!closed.contains("overdue"), "{closed}");
+    // "Decided" counts the case closed since; "not yet closed" no longer does.
+    let decided = page("/console/resolve?state=decided".into()).await;
+    assert!(
+        decided.contains("1 case decided, closed or not"),
+        "{decided}"
+    );
+    assert!(decided.contains(r#"<a href="/console/resolve/cases/1">case_1</a>"#));
+    assert!(
+        decided.contains("resolution: SLA breached by "),
+        "{decided}"
+    );
+    assert!(!decided.contains("overdue by"), "{decided}");
+    let to_close = page("/console/resolve?state=to-close".into()).await;
+    assert!(
+        to_close.contains("No case decided, not yet closed here."),
+        "{to_close}"
+    );
+    let closed = page("/console/resolve?state=closed".into()).await;
+    assert!(closed.contains("1 case in state closed"), "{closed}");
+    app.stop().await;
+}
