@@ -564,6 +564,29 @@ fn a_demo_history_ends_when_it_is_made() {
     });
 }
 
+/// The event docs say what each rule of `arbiter rules starter` reads, and the README links
+/// them.
+#[test]
+fn the_event_docs_cover_every_starter_rule() {
+    let docs = include_str!("../../../docs/events.md");
+    let out = arbiter(&["rules", "starter"]);
+    assert!(out.status.success());
+    let pack = text(&out.stdout);
+    let rules: Vec<&str> = pack
+        .lines()
+        .filter_map(|l| l.strip_prefix("rule "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(rules.len() >= 10, "{rules:?}");
+    for rule in rules {
+        assert!(
+            docs.contains(&format!("| `{rule}` |")),
+            "docs/events.md does not say what {rule} reads"
+        );
+    }
+    assert!(include_str!("../../../README.md").contains("(docs/events.md)"));
+}
+
 /// How many of `cases` paid something out.
 async fn cases_paid(store: &arbiter_store::Store, cases: &[arbiter_store::CaseRecord]) -> usize {
     let mut paid = 0;
