@@ -210,11 +210,11 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            console::error_pages,
+            security::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            security::layer,
+            console::error_pages,
         ))
         .layer(
             TraceLayer::new_for_http()

@@ -1064,6 +1064,18 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
         );
     }
 
+    let cross_site = app
+        .post_ndjson("")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(
+        cross_site.headers()["content-type"],
+        "application/problem+json"
+    );
+
     // A store that fails: the page says so, with no internals, and the status is 5xx.
     app.store.close().await;
     let response = get("/console/resolve/cases/1").await.unwrap();

@@ -1,6 +1,6 @@
 //! Console errors as pages: whatever a console route answers with an error (a problem document
 //! from a handler or the store, an extractor's plain-text rejection, an unknown path, a wrong
-//! method, a panic) reaches the browser as an HTML page in the console's layout, with the same
+//! method, a panic, a cross-site form refused) reaches the browser as an HTML page in the console's layout, with the same
 //! status, a plain sentence and a way back. The API keeps its problem documents.
 
 use super::{AREAS, Area, SignedIn};
@@ -126,6 +126,9 @@ fn page_for(
         405 => {
             detail = format!("{method} is not how {path} is used.");
             "This page cannot be used that way."
+        }
+        403 if kind.ends_with(":cross-site-request") => {
+            "The request came from another site, so it was refused and nothing was changed."
         }
         400 | 422 => "This could not be done as it was sent, and nothing was changed.",
         401 | 403 => "Your role does not allow this, and nothing was changed.",
