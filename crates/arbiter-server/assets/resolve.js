@@ -17,7 +17,6 @@
   function show() {
     if (toggle) toggle.checked = on();
     if (state) state.textContent = on() ? "on" : "off";
-    document.documentElement.classList.toggle("shortcuts-off", !on());
   }
   if (toggle) {
     var hidden = toggle.closest("[hidden]");

@@ -983,7 +983,7 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
     check(
         get("/console/resolve/cases/99999").await.unwrap(),
         404,
-        "does not exist",
+        "There is no case case_99999.",
         r#"<a href="/console/resolve">Back to the cases</a>"#,
     )
     .await;

@@ -147,14 +147,29 @@ fn page_for(
         }
     };
     ErrorPage {
+        detail: as_sentence(&detail),
         signed_in,
         area: area_of(path).map_or("", |a| a.0),
         areas: AREAS,
         heading,
         sentence,
-        detail,
         back: area_of(path).map(|a| (a.1, a.2)),
     }
+}
+
+/// `there is no case case_9` as `There is no case case_9.`: details written for the API read
+/// as sentences on a page.
+fn as_sentence(detail: &str) -> String {
+    let detail = detail.trim();
+    let mut chars = detail.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?', ')', '"', '”']) {
+        out.push('.');
+    }
+    out
 }
 
 /// The area a console path belongs to: its slug (for the navigation), where it starts and
@@ -184,6 +199,16 @@ mod tests {
         assert!(!is_console_page("/consoles"));
         assert!(!is_console_page("/v1/events"));
         assert!(!is_console_page("/healthz"));
+    }
+
+    #[test]
+    fn details_read_as_sentences() {
+        assert_eq!(
+            as_sentence("there is no case case_9"),
+            "There is no case case_9."
+        );
+        assert_eq!(as_sentence("Done."), "Done.");
+        assert_eq!(as_sentence("  "), "");
     }
 
     #[test]
