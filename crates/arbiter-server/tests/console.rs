@@ -1240,6 +1240,20 @@ async fn the_queue_shortcuts_never_take_a_focused_control_and_can_be_turned_off(
     chrome.focus(None).await;
     chrome.press_key("n").await;
     chrome.wait_for_url("/console/resolve/cases/").await;
+
+    // An error is a page in the layout, with a way back that works from the keyboard.
+    chrome.go(&app.url("/console/resolve/cases/99999")).await;
+    chrome.wait_for_text("main h1", "Not found").await;
+    assert_eq!(
+        chrome.text("#error-detail").await,
+        "There is no case case_99999."
+    );
+    chrome
+        .screenshot(&std::env::temp_dir().join("arbiter-console-error.png"))
+        .await;
+    chrome.focus(Some("ul.way-back a")).await;
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_text("main h1", "Resolve").await;
     chrome.close().await;
     app.stop().await;
 }
