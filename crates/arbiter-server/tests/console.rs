@@ -999,7 +999,7 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
             .await
             .unwrap(),
         404,
-        "POL-GUARANTEE has no such versions",
+        "POL-GUARANTEE has only version 1, so there is nothing to compare yet.",
         "Back to the policy library",
     )
     .await;
