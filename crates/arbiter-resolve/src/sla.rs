@@ -70,20 +70,35 @@ pub fn breaches(
     }
 }
 
-/// `2 h 05 min left`, `overdue by 3 h`: a countdown for a person to read.
+/// `2 h 05 min left`, `overdue by 3 h`: a countdown for a person to read, for a deadline not
+/// met yet.
 pub fn countdown(due: Micros, now: Micros) -> String {
-    let minutes = (due - now).abs() / 60_000_000;
-    let span = if minutes >= 48 * 60 {
+    let span = span(due, now);
+    if due >= now {
+        format!("{span} left")
+    } else {
+        format!("overdue by {span}")
+    }
+}
+
+/// `SLA met`, `SLA breached by 3 h 05 min`: how a deadline met at `at` went. A met deadline
+/// never counts down: the clock stopped when it was met.
+pub fn verdict(due: Micros, at: Micros) -> String {
+    if at <= due {
+        "SLA met".to_owned()
+    } else {
+        format!("SLA breached by {}", span(due, at))
+    }
+}
+
+fn span(a: Micros, b: Micros) -> String {
+    let minutes = (a - b).abs() / 60_000_000;
+    if minutes >= 48 * 60 {
         format!("{} d {} h", minutes / 1_440, minutes % 1_440 / 60)
     } else if minutes >= 60 {
         format!("{} h {:02} min", minutes / 60, minutes % 60)
     } else {
         format!("{minutes} min")
-    };
-    if due >= now {
-        format!("{span} left")
-    } else {
-        format!("overdue by {span}")
     }
 }
 
@@ -106,6 +121,18 @@ mod tests {
                 resolution_hours: 48,
             },
         ]
+    }
+
+    #[test]
+    fn a_met_deadline_says_met_or_breached_never_counts_down() {
+        assert_eq!(verdict(10 * HOUR, 9 * HOUR), "SLA met");
+        assert_eq!(verdict(10 * HOUR, 10 * HOUR), "SLA met");
+        assert_eq!(
+            verdict(10 * HOUR, 13 * HOUR + 5 * 60_000_000),
+            "SLA breached by 3 h 05 min"
+        );
+        assert_eq!(countdown(10 * HOUR, 8 * HOUR), "2 h 00 min left");
+        assert_eq!(countdown(10 * HOUR, 11 * HOUR), "overdue by 1 h 00 min");
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub(crate) fn now() -> Micros {
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "events", description = "The marketplace event log (SPEC.md §1)"),
+        (name = "events", description = "The marketplace event log: the event format is in docs/events.md"),
         (name = "decisions", description = "What the rules decided about each event"),
         (name = "cases", description = "The resolution center: cases, queues, decisions, the loss ledger, messages"),
         (name = "policies", description = "The policy library: documents, versions, diffs, citations"),
@@ -213,6 +213,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            console::error_pages,
         ))
         .layer(
             TraceLayer::new_for_http()

@@ -662,6 +662,20 @@ pub async fn intake_once(store: &Store, config: &Config, limit: i64) -> Result<u
     Ok(intake_from(store, config, from, limit, true).await?.read)
 }
 
+/// [`intake_once`] for a history taken in after the fact (the demo): what intake records is
+/// dated at the time of the event that opened the case, not the clock's (see
+/// [`Store::intake_history`]).
+pub async fn intake_history_once(
+    store: &Store,
+    config: &Config,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    let from = store.intake_progress().await?;
+    Ok(intake_dated(store, config, from, limit, true, true)
+        .await?
+        .read)
+}
+
 /// Takes in the decided events after `from`, up to `limit`. Progress is written with the
 /// cases a batch opens, and with a batch that opens none only when `persist_quiet`.
 pub async fn intake_from(
@@ -670,6 +684,18 @@ pub async fn intake_from(
     from: i64,
     limit: i64,
     persist_quiet: bool,
+) -> Result<Taken, StoreError> {
+    intake_dated(store, config, from, limit, persist_quiet, false).await
+}
+
+/// [`intake_from`], dating what it records at the cases' events when `history`.
+async fn intake_dated(
+    store: &Store,
+    config: &Config,
+    from: i64,
+    limit: i64,
+    persist_quiet: bool,
+    history: bool,
 ) -> Result<Taken, StoreError> {
     let Some((decided, _)) = store.decider_progress().await? else {
         return Ok(Taken::default());
@@ -741,7 +767,13 @@ pub async fn intake_from(
             persisted,
         });
     }
-    let taken = store.intake_cases(&batch, Some(last), crate::now()).await?;
+    let taken = if history {
+        store
+            .intake_history(&batch, Some(last), crate::now())
+            .await?
+    } else {
+        store.intake_cases(&batch, Some(last), crate::now()).await?
+    };
     let opened = taken
         .iter()
         .filter(|t| matches!(t, Intake::Opened(_)))

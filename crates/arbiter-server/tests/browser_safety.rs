@@ -42,19 +42,19 @@ async fn a_cross_site_form_with_a_valid_session_changes_nothing() {
             .await
             .unwrap();
         assert_eq!(response.status(), 403, "{header}: {value}");
+        // A page for the person in the browser, with the security headers.
         assert_eq!(
             response.headers()["content-type"],
-            "application/problem+json"
+            "text/html; charset=utf-8"
         );
-        let problem: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(problem["title"], "Cross-site request refused");
+        assert!(response.headers().get("content-security-policy").is_some());
+        let page = response.text().await.unwrap();
         assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("nothing was changed"),
-            "{problem}"
+            page.contains("<h1>Cross-site request refused</h1>"),
+            "{page}"
         );
+        assert!(page.contains("came from another site"), "{page}");
+        assert!(page.contains("nothing was changed"), "{page}");
         assert!(!list_exists(&app, "blocked_users").await);
     }
     // Signing in from another site (login CSRF) and signing out are refused too.

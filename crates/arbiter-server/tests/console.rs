@@ -913,3 +913,471 @@ async fn a_case_is_opened_by_hand_in_the_console() {
     );
     app.stop().await;
 }
+
+/// Every console error is a page in the console's layout, with its status, a plain sentence
+/// and a way back; the API's errors stay problem documents.
+#[tokio::test]
+async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let session = app.console_session().await;
+    let check = |response: reqwest::Response,
+                 status: u16,
+                 says: &'static str,
+                 back: &'static str| async move {
+        let url = response.url().to_string();
+        assert_eq!(response.status(), status, "{url}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8",
+            "{url}"
+        );
+        assert!(
+            response.headers().get("content-security-policy").is_some(),
+            "{url}"
+        );
+        let page = response.text().await.unwrap();
+        // The product's layout: the header with who is signed in, the areas, a way back.
+        assert!(
+            page.contains(r#"<nav aria-label="Areas">"#),
+            "{url}: {page}"
+        );
+        assert!(page.contains("Sign out"), "{url}: {page}");
+        assert!(page.contains(says), "{url}: {page}");
+        assert!(page.contains(back), "{url}: {page}");
+        assert!(page.contains(r#"<a href="/console">Back to the overview</a>"#));
+        assert!(!page.contains("urn:arbiter:problem"), "{url}: {page}");
+    };
+    let get = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("cookie", &session)
+            .send()
+    };
+    let post = |path: &str, body: &'static str| {
+        app.client
+            .post(app.url(path))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    check(
+        get("/console/nope").await.unwrap(),
+        404,
+        "There is no page at /console/nope.",
+        "",
+    )
+    .await;
+    check(
+        get("/console/resolve/cases/99999").await.unwrap(),
+        404,
+        "There is no case case_99999.",
+        r#"<a href="/console/resolve">Back to the cases</a>"#,
+    )
+    .await;
+    check(
+        get("/console/policy/NOPE").await.unwrap(),
+        404,
+        "NOPE",
+        r#"<a href="/console/policy">Back to the policy library</a>"#,
+    )
+    .await;
+    check(
+        get("/console/policy/POL-GUARANTEE/diff?from=1&to=2")
+            .await
+            .unwrap(),
+        404,
+        "POL-GUARANTEE has only version 1, so there is nothing to compare yet.",
+        "Back to the policy library",
+    )
+    .await;
+    check(
+        get("/console/policy/POL-GUARANTEE/diff?from=one")
+            .await
+            .unwrap(),
+        400,
+        "nothing was changed",
+        "Back to the policy library",
+    )
+    .await;
+    // A form the server cannot read, and one it reads and refuses.
+    check(
+        app.client
+            .post(app.url("/console/resolve/next"))
+            .header("cookie", &session)
+            .header("content-type", "text/plain")
+            .body("queue=claims")
+            .send()
+            .await
+            .unwrap(),
+        415,
+        "application/x-www-form-urlencoded",
+        "Back to the cases",
+    )
+    .await;
+    // A refused form comes back as its own page, in the layout, with what was typed.
+    let refused = post(
+        "/console/resolve/open",
+        "case_type=theft_claim&market=FR&amount=12.345",
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 400);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains(r#"<nav aria-label="Areas">"#) && page.contains("more decimals than EUR has"),
+        "{page}"
+    );
+    check(
+        app.client
+            .delete(app.url("/console/resolve"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap(),
+        405,
+        "DELETE is not how /console/resolve is used.",
+        "Back to the cases",
+    )
+    .await;
+
+    // The API and the service routes keep their problem documents.
+    for path in ["/v1/cases/99999", "/v1/nope", "/healthz/nope"] {
+        let response = app.get(path).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+
+    let cross_site = app
+        .post_ndjson("")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(
+        cross_site.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    // A store that fails: the page says so, with no internals, and the status is 5xx.
+    app.store.close().await;
+    let response = get("/console/resolve/cases/1").await.unwrap();
+    assert!(response.status().is_server_error(), "{}", response.status());
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Something went wrong on the server"),
+        "{page}"
+    );
+    assert!(page.contains("Back to the overview"), "{page}");
+    app.stop().await;
+}
+
+/// The queue's shortcuts act only when the focus is on no control, Enter does what the focused
+/// element says, the shortcuts can be turned off (remembered by the browser), and the focus
+/// ring is the stylesheet's high-contrast one.
+#[tokio::test]
+async fn the_queue_shortcuts_never_take_a_focused_control_and_can_be_turned_off() {
+    let Some((driver, browser)) = browser_or_skip() else {
+        return;
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let session = app.console_session().await;
+    for (task, summary) in [("t_1", "Broken+vase"), ("t_2", "Scratched+floor")] {
+        let opened = app
+            .client
+            .post(app.url("/console/resolve/open"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "case_type=property_damage_claim&market=FR&priority=normal&claimant=c_1&client=c_1&tasker=k_1&task={task}&amount=&summary={summary}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), 303);
+    }
+    let password = "specialist secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "sam".into(),
+                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                role: Role::Agent,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let chrome = Browser::launch(&driver, &browser).await;
+    let queue = app.url("/console/resolve");
+    chrome.go(&queue).await;
+    chrome.type_into("#username", "sam").await;
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    assert_eq!(chrome.find_all_texts("#cases tbody tr").await.len(), 2);
+    let href = |n: usize| {
+        let chrome = &chrome;
+        async move {
+            chrome
+                .execute(
+                    "return document.querySelectorAll('#cases tbody tr')[arguments[0]].dataset.href;",
+                    serde_json::json!([n]),
+                )
+                .await
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let second = href(1).await;
+    let marked = || async {
+        chrome
+            .execute(
+                "return document.querySelectorAll('#cases tbody tr[aria-selected=true]').length;",
+                serde_json::json!([]),
+            )
+            .await
+    };
+    const ENTER: &str = "\u{E007}";
+
+    // The toggle is shown, on.
+    assert!(chrome.checked("#shortcuts-toggle").await);
+    assert_eq!(chrome.text("#shortcuts-state").await, "on");
+
+    // `n` on a focused link is the link's, not a shortcut: nothing is pulled.
+    chrome.focus(Some("nav a[href='/console']")).await;
+    chrome.press_key("n").await;
+    chrome.press_key("j").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chrome.url().await, queue);
+    assert_eq!(marked().await, 0);
+    assert!(app.store.case(1).await.unwrap().unwrap().assignee.is_none());
+    assert!(app.store.case(2).await.unwrap().unwrap().assignee.is_none());
+    // The focus ring is the stylesheet's (at least 3:1 on every background).
+    assert_eq!(
+        chrome
+            .css_value("nav a[href='/console']", "outline-color")
+            .await,
+        "rgba(209, 73, 0, 1)"
+    );
+
+    // `j` marks the first case; Enter on another case's link opens that case, not the marked one.
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    assert_eq!(marked().await, 1);
+    chrome
+        .focus(Some(&format!("#cases tbody a[href='{second}']")))
+        .await;
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_url(&second).await;
+
+    // Enter on a button presses the button: the marked case is not opened.
+    chrome.go(&queue).await;
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    chrome.focus(Some("#shortcuts-toggle")).await;
+    chrome.press_key(ENTER).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chrome.url().await, queue);
+
+    // Enter on the marked case opens it.
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    let focused = chrome
+        .execute(
+            "return document.activeElement.getAttribute('aria-selected') + ' ' + document.activeElement.dataset.href;",
+            serde_json::json!([]),
+        )
+        .await;
+    // (the same page: `j` moved on from the case marked before the button)
+    let marked_case = href(1).await;
+    assert_eq!(focused, format!("true {marked_case}"));
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_url(&marked_case).await;
+
+    // Turned off, the keys do nothing, and the choice is kept across pages.
+    chrome.go(&queue).await;
+    chrome.click("#shortcuts-toggle").await;
+    assert_eq!(chrome.text("#shortcuts-state").await, "off");
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    chrome.press_key("n").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(marked().await, 0);
+    assert_eq!(chrome.url().await, queue);
+    chrome.go(&queue).await;
+    assert!(!chrome.checked("#shortcuts-toggle").await);
+    assert_eq!(chrome.text("#shortcuts-state").await, "off");
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    assert_eq!(marked().await, 0);
+    assert!(app.store.case(1).await.unwrap().unwrap().assignee.is_none());
+
+    // On again: `n` with the focus on no control pulls a case.
+    chrome.click("#shortcuts-toggle").await;
+    chrome.focus(None).await;
+    chrome.press_key("n").await;
+    chrome.wait_for_url("/console/resolve/cases/").await;
+
+    // An error is a page in the layout, with a way back that works from the keyboard.
+    chrome.go(&app.url("/console/resolve/cases/99999")).await;
+    chrome.wait_for_text("main h1", "Not found").await;
+    assert_eq!(
+        chrome.text("#error-detail").await,
+        "There is no case case_99999."
+    );
+    chrome
+        .screenshot(&std::env::temp_dir().join("arbiter-console-error.png"))
+        .await;
+    chrome.focus(Some("ul.way-back a")).await;
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    chrome.close().await;
+    app.stop().await;
+}
+
+/// A decided or closed case says whether it met its SLA, never counts down; the state filter
+/// says what it shows, and "decided" includes the cases closed since.
+#[tokio::test]
+async fn a_closed_case_shows_its_sla_outcome_and_the_filters_say_what_they_show() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    // A claim filed months ago: its deadlines passed long before anyone decided it.
+    let claim = [
+        r#"{"id":"b_1","type":"task.booked","occurred_at":"2026-03-01T09:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":20000,"currency":"USD"},"data":{"category":"moving"}}"#,
+        r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-03-03T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":45000,"currency":"USD"},"data":{"kind":"property_damage","incident_at":"2026-03-01T14:00:00Z","description":"A glass table broke."}}"#,
+    ];
+    assert_eq!(
+        app.post_ndjson(claim.join("\n"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for _ in 0..200 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let session = app.console_session().await;
+    let page = |path: String| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.client
+                .get(app.url(&path))
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let post = |path: &'static str, body: String| {
+        let (app, session) = (&app, &session);
+        async move {
+            let response = app
+                .client
+                .post(app.url(path))
+                .header("cookie", session)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+        }
+    };
+    let open = page("/console/resolve".into()).await;
+    assert!(open.contains("overdue by"), "{open}");
+    assert!(open.contains("1 case open (still needing work)"), "{open}");
+
+    let version = app.store.case(1).await.unwrap().unwrap().version;
+    post(
+        "/console/resolve/cases/1/decision",
+        format!("outcome=approved&amount=450.00&clauses=POL-GUARANTEE+%C2%A71&text=The+invoice+matches.&version={version}"),
+    )
+    .await;
+    let decided = page("/console/resolve/cases/1".into()).await;
+    assert!(decided.contains("(SLA breached by "), "{decided}");
+    assert!(!decided.contains("overdue"), "{decided}");
+    let to_close = page("/console/resolve?state=to-close".into()).await;
+    assert!(
+        to_close.contains("1 case decided, not yet closed"),
+        "{to_close}"
+    );
+    assert!(
+        to_close.contains("resolution: SLA breached by "),
+        "{to_close}"
+    );
+
+    let version = app.store.case(1).await.unwrap().unwrap().version;
+    post(
+        "/console/resolve/cases/1/step",
+        format!("step=close&version={version}"),
+    )
+    .await;
+    let closed = page("/console/resolve/cases/1".into()).await;
+    assert!(
+        closed.contains(r#"<dd id="case-state">closed</dd>"#),
+        "{closed}"
+    );
+    assert!(closed.contains("(SLA breached by "), "{closed}");
+    assert!(!closed.contains("overdue"), "{closed}");
+    // "Decided" counts the case closed since; "not yet closed" no longer does.
+    let decided = page("/console/resolve?state=decided".into()).await;
+    assert!(
+        decided.contains("1 case decided, closed or not"),
+        "{decided}"
+    );
+    assert!(decided.contains(r#"<a href="/console/resolve/cases/1">case_1</a>"#));
+    assert!(
+        decided.contains("resolution: SLA breached by "),
+        "{decided}"
+    );
+    assert!(!decided.contains("overdue by"), "{decided}");
+    let to_close = page("/console/resolve?state=to-close".into()).await;
+    assert!(
+        to_close.contains("No case decided, not yet closed here."),
+        "{to_close}"
+    );
+    let closed = page("/console/resolve?state=closed".into()).await;
+    assert!(closed.contains("1 case in state closed"), "{closed}");
+    app.stop().await;
+}

@@ -201,11 +201,39 @@ impl Store {
         last_seq: Option<i64>,
         now: Micros,
     ) -> Result<Vec<Intake>, StoreError> {
+        self.intake_dated(cases, last_seq, now, false).await
+    }
+
+    /// [`Store::intake_cases`] for a history taken in after the fact (a demo, a replay): what
+    /// intake records for a case (its opening, an automatic decision and its ledger entries, a
+    /// link) is dated when the case opened, the time of its event, never later than `now`, so
+    /// its timeline reads in the order things happened.
+    pub async fn intake_history(
+        &self,
+        cases: &[(CaseRecord, CaseAdditions)],
+        last_seq: Option<i64>,
+        now: Micros,
+    ) -> Result<Vec<Intake>, StoreError> {
+        self.intake_dated(cases, last_seq, now, true).await
+    }
+
+    async fn intake_dated(
+        &self,
+        cases: &[(CaseRecord, CaseAdditions)],
+        last_seq: Option<i64>,
+        now: Micros,
+        at_opening: bool,
+    ) -> Result<Vec<Intake>, StoreError> {
         let mut writer = self.writer().await?;
         let mut tx = sqlx::Connection::begin(writer.conn()).await?;
         let mut done = Vec::with_capacity(cases.len());
         for (case, additions) in cases {
-            done.push(self.intake_one(&mut tx, case, additions, now).await?);
+            let at = if at_opening {
+                case.opened_at.min(now)
+            } else {
+                now
+            };
+            done.push(self.intake_one(&mut tx, case, additions, at).await?);
         }
         if let Some(seq) = last_seq {
             sqlx::query(

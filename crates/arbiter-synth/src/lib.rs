@@ -48,6 +48,9 @@ pub struct Config {
     pub events: u64,
     /// First day of the history (UTC midnight).
     pub start: time::Date,
+    /// Seconds added to every time of the history: the same events, moved (see
+    /// [`Config::ending_at`]).
+    pub shift_seconds: i64,
 }
 
 impl Config {
@@ -56,6 +59,24 @@ impl Config {
             seed,
             events,
             start,
+            shift_seconds: 0,
+        }
+    }
+
+    /// The history of `events` events for `seed` moved so that its last event happens at `end`
+    /// (a demo's history ends at the moment it is made): the same events as starting 90 days
+    /// before `end`, every time shifted by the same amount. Finding the end generates the
+    /// history once without keeping it.
+    pub fn ending_at(seed: u64, events: u64, end: time::OffsetDateTime) -> Config {
+        let start = (end - time::Duration::days(HISTORY_DAYS as i64)).date();
+        let mut dry = Marketplace::new(Config::new(seed, events, start));
+        for _ in dry.by_ref() {}
+        Config {
+            shift_seconds: match dry.last_at {
+                Some(last) => end.unix_timestamp() - last,
+                None => 0,
+            },
+            ..Config::new(seed, events, start)
         }
     }
 }
@@ -182,6 +203,8 @@ pub struct Marketplace {
     order: u64,
     ready: VecDeque<Pending>,
     emitted: u64,
+    /// When the last event yielded happened (Unix seconds).
+    last_at: Option<i64>,
 }
 
 fn quoted(text: &str) -> String {
@@ -212,7 +235,7 @@ fn money(minor: i64, market: usize) -> String {
 impl Marketplace {
     pub fn new(config: Config) -> Marketplace {
         let tasks_per_day = (config.events / (HISTORY_DAYS * EVENTS_PER_TASK)).max(2);
-        let start = config.start.midnight().assume_utc().unix_timestamp();
+        let start = config.start.midnight().assume_utc().unix_timestamp() + config.shift_seconds;
         Marketplace {
             config,
             rng: Rng::with_seed(config.seed),
@@ -229,6 +252,7 @@ impl Marketplace {
             order: 0,
             ready: VecDeque::new(),
             emitted: 0,
+            last_at: None,
         }
     }
 
@@ -672,6 +696,7 @@ impl Iterator for Marketplace {
         }
         let next = self.ready.pop_front()?;
         self.emitted += 1;
+        self.last_at = Some(next.at);
         Some(format!(r#"{{"id":"evt_{:08}",{}"#, self.emitted, next.rest))
     }
 

@@ -162,3 +162,29 @@ fn abuse_patterns_leave_traces() {
     );
     assert!(disposable > 0);
 }
+
+#[test]
+fn a_history_can_end_at_a_chosen_moment_with_the_same_events() {
+    let end = time::macros::datetime!(2026-12-01 18:30:15 UTC);
+    let ended: Vec<String> = Marketplace::new(Config::ending_at(5, 3_000, end)).collect();
+    let plain: Vec<String> = Marketplace::new(Config::new(
+        5,
+        3_000,
+        (end - time::Duration::days(90)).date(),
+    ))
+    .collect();
+    let at = |line: &String| Event::parse(line).unwrap().occurred_at;
+    assert_eq!(at(ended.last().unwrap()), end);
+    let shift = at(&ended[0]) - at(&plain[0]);
+    for (moved, original) in ended.iter().zip(&plain) {
+        assert_eq!(at(moved) - at(original), shift);
+        let (moved, original) = (
+            Event::parse(moved).unwrap(),
+            Event::parse(original).unwrap(),
+        );
+        assert_eq!(
+            (moved.id, moved.event_type, moved.actor.id),
+            (original.id, original.event_type, original.actor.id)
+        );
+    }
+}

@@ -35,7 +35,7 @@ pub struct DemoArgs {
     /// Random seed: the same seed and start give the same marketplace.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// First day of the history (YYYY-MM-DD) [default: 90 days ago].
+    /// First day of the history (YYYY-MM-DD) [default: a history that ends now].
     #[arg(long, value_name = "DATE")]
     start: Option<String>,
     /// Folder for the demo database; its previous demo database is replaced.
@@ -63,10 +63,17 @@ pub fn parse_date(text: &str) -> Result<time::Date> {
 }
 
 pub async fn run(args: DemoArgs) -> Result<()> {
-    let start = match &args.start {
-        Some(text) => parse_date(text)?,
-        None => time::OffsetDateTime::now_utc().date() - time::Duration::days(90),
+    let events = args.size.events();
+    // By default the history ends at the moment the demo is made, so open cases are as fresh
+    // as a real queue's and nothing happens after "now".
+    let synth = match &args.start {
+        Some(text) => arbiter_synth::Config::new(args.seed, events, parse_date(text)?),
+        None => {
+            arbiter_synth::Config::ending_at(args.seed, events, time::OffsetDateTime::now_utc())
+        }
     };
+    let start =
+        (synth.start.midnight().assume_utc() + time::Duration::seconds(synth.shift_seconds)).date();
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let path = args.dir.join("arbiter.db");
@@ -134,13 +141,11 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("the starter pack does not publish: {e}"))?;
 
-    let events = args.size.events();
     eprintln!(
         "Generating a marketplace of {events} events (seed {}, from {start}) into {url}",
         args.seed
     );
-    let marketplace =
-        arbiter_synth::Marketplace::new(arbiter_synth::Config::new(args.seed, events, start));
+    let marketplace = arbiter_synth::Marketplace::new(synth);
     let lines = LinesReader::new(marketplace);
     let report = ingest::ingest_lines(&store, lines, ingest::Source::Lines(events)).await?;
     ingest::print_summary(&report, 5);
@@ -201,19 +206,25 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     };
     let base = match &listener {
         Some(l) => format!("http://{}", l.local_addr()?),
-        None => format!("http://{} (after `arbiter serve --db {url}`)", args.listen),
+        None => format!("http://{}", args.listen),
     };
     println!();
     println!(
         "  Arbiter demo is ready: {} events in {url}",
         report.accepted
     );
+    if listener.is_none() {
+        println!(
+            "  Serve it:  arbiter serve --db '{url}' --listen {}",
+            args.listen
+        );
+    }
     println!("  Console:   {base}/console");
     println!("  Cases:     {base}/console/resolve");
     println!("  Policies:  {base}/console/policy  (help center: {base}/help)");
     println!("  Sign in:   admin / {password}");
     println!(
-        "  API token: {}  (admin; try: curl -H 'Authorization: Bearer {}' {base}/v1/events?limit=5)",
+        "  API token: {}  (admin; try: curl -H 'Authorization: Bearer {}' '{base}/v1/events?limit=5')",
         token.secret, token.secret
     );
     println!("  API docs:  {base}/openapi.json");

@@ -34,7 +34,7 @@ pub async fn open_all(store: &Store, config: &Config) -> Result<()> {
             .progress_chars("=> "),
     );
     loop {
-        let read = resolve::intake_once(store, config, 5_000).await?;
+        let read = resolve::intake_history_once(store, config, 5_000).await?;
         bar.set_position(store.intake_progress().await?.max(0) as u64);
         if read == 0 {
             break;

@@ -492,6 +492,101 @@ fn demo_prepares_a_marketplace_and_an_admin() {
     });
 }
 
+/// By default the demo's history ends when the demo is made: nothing happened after "now",
+/// open cases are not all overdue, and a case's timeline reads in the order things happened
+/// (its opening first, at its event's time). Its output, not a terminal here, has no colour
+/// codes, and the commands it prints work as pasted into a shell.
+#[test]
+fn a_demo_history_ends_when_it_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(ARBITER)
+        .args(["demo", "--no-serve", "--dir", dir.path().to_str().unwrap()])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("'http://127.0.0.1:8080/v1/events?limit=5'"),
+        "{stdout}"
+    );
+    let url = format!("sqlite://{}", dir.path().join("arbiter.db").display());
+    assert!(
+        stdout.contains(&format!("arbiter serve --db '{url}'")),
+        "{stdout}"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = arbiter_store::Store::open(&url).await.unwrap();
+        let last = store.latest_occurrence(i64::MAX).await.unwrap().unwrap();
+        let minutes = (now - last) / 60_000_000;
+        assert!(
+            (0..10).contains(&minutes),
+            "the history ends {minutes} min ago"
+        );
+        let cases = store
+            .list_cases(&arbiter_store::CaseFilter::default(), None, 5_000)
+            .await
+            .unwrap();
+        let open: Vec<_> = cases
+            .iter()
+            .filter(|c| c.state != "closed" && c.state != "decided")
+            .collect();
+        assert!(!open.is_empty());
+        assert!(
+            open.iter().any(|c| c.resolution_due > now),
+            "every open case is overdue"
+        );
+        for case in &cases {
+            let audit = store.case_audit(case.number).await.unwrap();
+            assert_eq!(audit[0].at, case.opened_at, "{audit:?}");
+            assert!(
+                audit.iter().all(|a| a.at >= case.opened_at && a.at <= now),
+                "{audit:?}"
+            );
+            let ledger = store.ledger(case.number).await.unwrap();
+            assert!(
+                ledger
+                    .iter()
+                    .all(|e| e.recorded_at >= case.opened_at && e.recorded_at <= now),
+                "{ledger:?}"
+            );
+        }
+        store.close().await;
+    });
+}
+
+/// The event docs say what each rule of `arbiter rules starter` reads, and the README links
+/// them.
+#[test]
+fn the_event_docs_cover_every_starter_rule() {
+    let docs = include_str!("../../../docs/events.md");
+    let out = arbiter(&["rules", "starter"]);
+    assert!(out.status.success());
+    let pack = text(&out.stdout);
+    let rules: Vec<&str> = pack
+        .lines()
+        .filter_map(|l| l.strip_prefix("rule "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(rules.len() >= 10, "{rules:?}");
+    for rule in rules {
+        assert!(
+            docs.contains(&format!("| `{rule}` |")),
+            "docs/events.md does not say what {rule} reads"
+        );
+    }
+    assert!(include_str!("../../../README.md").contains("(docs/events.md)"));
+}
+
 /// How many of `cases` paid something out.
 async fn cases_paid(store: &arbiter_store::Store, cases: &[arbiter_store::CaseRecord]) -> usize {
     let mut paid = 0;

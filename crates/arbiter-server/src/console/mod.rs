@@ -23,6 +23,9 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub(crate) use errors::error_pages;
+
+mod errors;
 mod policy;
 pub(crate) mod protect;
 mod resolve;
@@ -810,6 +813,62 @@ mod tests {
         assert_eq!(grouped(50_000), "50,000");
         assert_eq!(grouped(1_234_567), "1,234,567");
         assert_eq!(grouped(-1_000), "-1,000");
+    }
+
+    /// WCAG 2.1 relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap()) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    /// The value of `--name` in the stylesheet's `:root`.
+    fn variable(name: &str) -> String {
+        let at = STYLESHEET.find(&format!("--{name}: ")).unwrap() + name.len() + 4;
+        STYLESHEET[at..at + 7].to_owned()
+    }
+
+    #[test]
+    fn the_focus_ring_stands_out_on_every_background() {
+        let rule = STYLESHEET
+            .lines()
+            .find(|l| l.starts_with(":focus-visible"))
+            .expect("a focus style");
+        let ring = &rule[rule.find('#').unwrap()..][..7];
+        // Every background of the stylesheet. The accent only fills buttons and the current
+        // area's link, and the ring is drawn 2px outside them, on what surrounds them.
+        let mut backgrounds = Vec::new();
+        for declaration in STYLESHEET.split("background: ").skip(1) {
+            let value = declaration.split([';', ' ', '}']).next().unwrap();
+            match value {
+                "transparent" | "var(--accent)" => {}
+                v if v.starts_with("var(--") => {
+                    backgrounds.push(variable(&v[6..v.len() - 1]));
+                }
+                v => backgrounds.push(v.to_owned()),
+            }
+        }
+        assert!(backgrounds.len() >= 5, "{backgrounds:?}");
+        for background in backgrounds {
+            let ratio = contrast(ring, &background);
+            assert!(
+                ratio >= 3.0,
+                "the focus ring {ring} has {ratio:.2}:1 on {background}"
+            );
+        }
+        // What the old amber ring had on white.
+        assert!(contrast("#f0a500", "#ffffff") < 3.0);
     }
 
     #[test]

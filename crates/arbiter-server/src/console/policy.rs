@@ -422,10 +422,18 @@ async fn diff_page(
     };
     let find = |n: i64| versions.iter().find(|v| v.version == n);
     let (Some(old), Some(new)) = (find(query.from), find(query.to)) else {
-        return problem(crate::problem::Problem::not_found(format!(
-            "{id} has no such versions: it has 1 to {}",
-            versions.len()
-        )));
+        return problem(crate::problem::Problem::not_found(match versions.len() {
+            0 => format!("there is no document {id} in the library"),
+            1 => format!("{id} has only version 1, so there is nothing to compare yet"),
+            n => format!(
+                "{id} has no version {} to compare: it has versions 1 to {n}",
+                if find(query.from).is_none() {
+                    query.from
+                } else {
+                    query.to
+                }
+            ),
+        }));
     };
     let changes = arbiter_policy::word_diff(&old.source, &new.source)
         .into_iter()

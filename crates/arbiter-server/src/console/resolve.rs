@@ -85,6 +85,20 @@ impl CaseRow {
         } else {
             ("resolution", c.resolution_due)
         };
+        // A decided or closed case's clock has stopped: it met its deadline or it did not.
+        let (due_text, overdue) = match resolved_at(c) {
+            Some(at) => (
+                format!(
+                    "resolution: {}",
+                    arbiter_resolve::sla::verdict(c.resolution_due, at)
+                ),
+                false,
+            ),
+            None => (
+                format!("{label}: {}", arbiter_resolve::sla::countdown(due, now)),
+                due < now,
+            ),
+        };
         CaseRow {
             id: case_id(c.number),
             number: c.number,
@@ -96,11 +110,53 @@ impl CaseRow {
             assignee: c.assignee.clone().unwrap_or_default(),
             claimed: money(c.claimed_minor, &c.currency),
             risk: c.risk_score,
-            due: format!("{label}: {}", arbiter_resolve::sla::countdown(due, now)),
-            overdue: due < now,
+            due: due_text,
+            overdue,
             summary: c.summary.chars().take(90).collect(),
         }
     }
+}
+
+/// The states a queue filter shows, and what it shows in words. `decided` is every case with
+/// a decision that stands, closed or not (a closed case was decided first); `to-close` is the
+/// decided ones not closed yet. Any state's own name shows that state alone.
+fn states_of(filter: &str) -> Result<(Vec<String>, String), String> {
+    let names = |states: &[State]| states.iter().map(|s| s.as_str().to_owned()).collect();
+    Ok(match filter {
+        "" | "open" => (
+            names(
+                &State::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| s.is_open())
+                    .collect::<Vec<_>>(),
+            ),
+            "open (still needing work)".into(),
+        ),
+        "decided" => (
+            names(&[State::Decided, State::Closed]),
+            "decided, closed or not".into(),
+        ),
+        "to-close" => (names(&[State::Decided]), "decided, not yet closed".into()),
+        "all" => (Vec::new(), "in every state".into()),
+        other => {
+            let state = State::parse(other)?;
+            (
+                names(&[state]),
+                format!("in state {}", state.label().to_lowercase()),
+            )
+        }
+    })
+}
+
+/// When a case stopped needing work, if it has: decided or closed (an appealed or reopened
+/// case is open again and its clock runs).
+fn resolved_at(c: &CaseRecord) -> Option<i64> {
+    let done = State::parse(&c.state).is_ok_and(|s| !s.is_open());
+    if !done {
+        return None;
+    }
+    Some(c.resolved_at.or(c.closed_at).unwrap_or(c.updated_at))
 }
 
 #[derive(Template)]
@@ -112,6 +168,8 @@ struct QueuePage {
     queues: Vec<QueueTab>,
     queue: String,
     state: String,
+    /// What the state filter shows, in words.
+    showing: String,
     mine: bool,
     rows: Vec<CaseRow>,
     can_work: bool,
@@ -159,20 +217,11 @@ async fn queue_view(
             }
         })
         .collect();
-    let states = match query.state.as_str() {
-        "" | "open" => State::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        "all" => Vec::new(),
-        other => vec![
-            State::parse(other)
-                .map_err(|e| problem(crate::problem::Problem::bad_request(format!("state: {e}"))))?
-                .as_str()
-                .to_owned(),
-        ],
-    };
+    let (states, showing) = states_of(&query.state).map_err(|e| {
+        problem(crate::problem::Problem::bad_request(format!(
+            "state: {e}; or open, decided, to-close or all"
+        )))
+    })?;
     let mine = query.mine.is_some();
     let filter = CaseFilter {
         queue: Some(query.queue.clone()).filter(|q| !q.is_empty()),
@@ -209,6 +258,7 @@ async fn queue_view(
             query.state
         },
         mine,
+        showing,
         rows: cases.iter().map(|c| CaseRow::new(c, now)).collect(),
         can_work: caller.role.allows(Permission::WorkCases),
         message,
@@ -635,15 +685,24 @@ async fn case_view(
         claimed: money(case.claimed_minor, &currency),
         risk: case.risk_score,
         opened: when(case.opened_at),
-        first_response: match case.first_response_at {
-            Some(at) => format!("answered {}", when(at)),
-            None => arbiter_resolve::sla::countdown(case.first_response_due, now),
+        first_response: match (case.first_response_at, resolved_at(&case)) {
+            (Some(at), _) => format!(
+                "answered {} ({})",
+                when(at),
+                arbiter_resolve::sla::verdict(case.first_response_due, at)
+            ),
+            (None, Some(_)) => "none: resolved without one".to_owned(),
+            (None, None) => arbiter_resolve::sla::countdown(case.first_response_due, now),
         },
-        resolution: match case.resolved_at {
-            Some(at) => format!("resolved {}", when(at)),
+        resolution: match resolved_at(&case) {
+            Some(at) => format!(
+                "resolved {} ({})",
+                when(at),
+                arbiter_resolve::sla::verdict(case.resolution_due, at)
+            ),
             None => arbiter_resolve::sla::countdown(case.resolution_due, now),
         },
-        overdue: case.resolved_at.is_none() && case.resolution_due < now,
+        overdue: resolved_at(&case).is_none() && case.resolution_due < now,
         automated: case.automated,
         eligibility_payable: detail
             .eligibility

@@ -364,6 +364,27 @@ impl Browser {
         .to_owned()
     }
 
+    /// Runs `script` in the page with `args` (`arguments[0]`, …) and returns what it returns.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Moves the keyboard focus to the element matching `css`, or off every element with
+    /// `None` (the page's body has it).
+    pub async fn focus(&self, css: Option<&str>) {
+        self.find(css.unwrap_or("body")).await;
+        self.execute(
+            "if (arguments[0]) { document.querySelector(arguments[0]).focus(); } else if (document.activeElement) { document.activeElement.blur(); }",
+            json!([css]),
+        )
+        .await;
+    }
+
     /// Presses Tab on the page, as a keyboard user would.
     pub async fn press_tab(&self) {
         let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
