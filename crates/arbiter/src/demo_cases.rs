@@ -173,6 +173,9 @@ async fn work_one(
     // One case in five needs more from a party.
     if rng.u8(0..5) == 0 {
         at += rng.i64(HOUR..6 * HOUR);
+        if at >= end {
+            return Ok(Progress::Open);
+        }
         let template = if case_type.is_claim() {
             "TPL-CLAIM-DECISION-EN §4"
         } else {
@@ -250,6 +253,13 @@ async fn work_one(
         .and_then(|o| o.template.clone())
     {
         at += rng.i64(HOUR / 12..HOUR);
+        // The history ends at `end`: what would come later has not happened yet.
+        if at >= end {
+            return Ok(Progress::Decided {
+                appealed: false,
+                reopened: false,
+            });
+        }
         let (used, body) = compose(store, library, config, case, &template, &[]).await?;
         let locale = config.locale(&case.market).to_owned();
         let recipient = case.claimant_id.clone();
