@@ -142,14 +142,26 @@ fn finish_operation(path: &str, operation: &mut Map<String, Value>) {
                 .or_insert_with(|| json!({}))
                 .as_object_mut()
                 .expect("content is an object");
-            // A problem document is the one JSON error shape.
-            content.remove("application/json");
-            content.insert(
-                PROBLEM_JSON.to_owned(),
-                json!({ "schema": { "$ref": "#/components/schemas/Problem" } }),
-            );
+            if error_pages(path) {
+                // The console answers people: every error is a page in its layout.
+                content.clear();
+                content.insert("text/html".into(), json!({"schema": {"type": "string"}}));
+            } else {
+                // A problem document is the one JSON error shape.
+                content.remove("application/json");
+                content.insert(
+                    PROBLEM_JSON.to_owned(),
+                    json!({ "schema": { "$ref": "#/components/schemas/Problem" } }),
+                );
+            }
         }
     }
+}
+
+/// Whether errors on `path` are HTML pages (the console, but its assets) rather than problem
+/// documents.
+fn error_pages(path: &str) -> bool {
+    path.starts_with("/console") && !path.starts_with("/console/assets/")
 }
 
 /// What a validator would refuse in `document`: responses without a description, path
@@ -208,8 +220,13 @@ pub fn findings(document: &Value) -> Vec<String> {
                             found.push(format!("{at} {status}: no description"));
                         }
                         let code: u16 = status.parse().unwrap_or(0);
-                        if code >= 400 && response["content"].get(PROBLEM_JSON).is_none() {
-                            found.push(format!("{at} {status}: not a problem document"));
+                        let shape = if error_pages(path) {
+                            "text/html"
+                        } else {
+                            PROBLEM_JSON
+                        };
+                        if code >= 400 && response["content"].get(shape).is_none() {
+                            found.push(format!("{at} {status}: not {shape}"));
                         }
                     }
                 }

@@ -45,6 +45,21 @@ async fn problem(response: reqwest::Response, status: u16) -> Value {
     body
 }
 
+/// A console error: a page with the status, in the console's layout.
+async fn error_page(response: reqwest::Response, status: u16) {
+    assert_eq!(response.status().as_u16(), status);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        response.headers()
+    );
+    let body = response.text().await.unwrap();
+    assert!(body.contains("<html"), "{body}");
+}
+
 async fn a_batch_stores_the_valid_events_and_names_each_refusal(app: &TestApp) {
     let body = [
         event("e1", "task.booked", 1, "FR"),
@@ -747,6 +762,7 @@ async fn extractor_rejections_are_problem_documents() {
         .unwrap();
     problem(too_large, 413).await;
 
+    // The console answers people: the same refusals are pages in its layout.
     let cookie = app.console_session().await;
     let console = |path: &str, content_type: &str, body: &str| {
         app.client
@@ -763,7 +779,7 @@ async fn extractor_rejections_are_problem_documents() {
     .send()
     .await
     .unwrap();
-    problem(no_boundary, 400).await;
+    error_page(no_boundary, 400).await;
     let incomplete_form = console(
         "/console/protect/rules",
         "application/x-www-form-urlencoded",
@@ -772,12 +788,12 @@ async fn extractor_rejections_are_problem_documents() {
     .send()
     .await
     .unwrap();
-    problem(incomplete_form, 400).await;
+    error_page(incomplete_form, 400).await;
     let not_a_form = console("/console/policy/POL-X/publish", "text/plain", "summary=x")
         .send()
         .await
         .unwrap();
-    problem(not_a_form, 415).await;
+    error_page(not_a_form, 415).await;
     let bad_query = app
         .client
         .get(app.url("/console/policy?q=a&q=b"))
@@ -785,7 +801,7 @@ async fn extractor_rejections_are_problem_documents() {
         .send()
         .await
         .unwrap();
-    problem(bad_query, 400).await;
+    error_page(bad_query, 400).await;
     app.stop().await;
 }
 
