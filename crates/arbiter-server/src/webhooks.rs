@@ -426,6 +426,8 @@ pub enum UrlProblem {
 /// credentials, no numeric host but a dotted IPv4 or bracketed IPv6 address, and no literal
 /// internal address that `allow` does not list. Names are checked on every connection.
 pub fn check_url(url: &str, allow: &AllowList) -> Result<CheckedUrl, UrlProblem> {
+    // The API document bounds the text as sent, white space included.
+    let sent_chars = url.chars().count();
     let url = url.trim();
     let malformed = || {
         UrlProblem::Malformed(format!(
@@ -437,7 +439,7 @@ pub fn check_url(url: &str, allow: &AllowList) -> Result<CheckedUrl, UrlProblem>
     // ASCII. Anything of that shape that is still no usable address is refused with 422.
     let shaped = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() > "http://".len()
-        && url.len() <= 2_000
+        && sent_chars <= 2_000
         && url.bytes().all(|b| b.is_ascii_graphic());
     if !shaped {
         return Err(malformed());
