@@ -39,6 +39,10 @@ pub(crate) struct RuleHitSchema {
     #[schema(value_type = Vec<Object>)]
     evidence: Vec<serde_json::Value>,
     error: Option<String>,
+    /// The member the rule is about, whom its actions address: the party whose history it
+    /// read, else the event's actor (its subject when the actor is staff or a system). Absent
+    /// on rules that did not fire.
+    member: Option<String>,
 }
 
 /// What the ruleset decided about one event.

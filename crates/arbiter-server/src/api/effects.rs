@@ -35,7 +35,9 @@ pub(crate) struct EffectView {
     rules: Vec<String>,
     ruleset_version: i64,
     event_id: String,
-    /// The user the event is about: its actor, or its subject when the actor is staff or a system.
+    /// The member the effect addresses: the one the rules that asked for it are about (the
+    /// party whose history they read), else the event's actor, or its subject when the actor
+    /// is staff or a system.
     user_id: Option<String>,
     created_at: String,
 }
