@@ -629,6 +629,199 @@ def decorate(r, lang, core, positive):
     return re.sub(r"\s+", " ", text).strip()
 
 
+
+# ---- combinations: a request, a way to pay, a reason to skip the platform ------------------------
+# They teach vocabulary; the held-out cores above stay whole sentences never seen in training.
+
+COMPOSE = {
+"en": {
+    "ask": ["pay me {ch}", "can you pay {ch}?", "I'd prefer {ch}", "send the money {ch}",
+            "let's do the payment {ch}", "I only take payment {ch}", "better if you pay {ch}",
+            "is it ok to pay {ch}?", "you can settle {ch}", "just pay {ch}", "next time pay me {ch}",
+            "I'll take it {ch}"],
+    "ch": ["in cash", "cash", "by bank transfer", "on {pay}", "via {pay}", "directly", "privately",
+           "straight to my account", "outside the app", "off the platform", "by wire", "in hand",
+           "through {pay}", "with {pay}", "to me not the app"],
+    "why": ["skip the app", "and mark the task cancelled", "book one hour on the app and the rest to me", "I'll invoice you myself", "only cash, not the app", "and close the job in the app", "", "", "and we skip the fee", "no need for the app", "so the app doesn't take its cut",
+            "to avoid the commission", "cheaper without the platform", "and cancel the booking",
+            "don't go through the site", "the platform doesn't need to know", "no service fee",
+            "and I'll knock off 20%", "and keep it between us", "saves us both money"],
+    "neg": ["I paid {via}", "payment done {via}", "please pay {via}", "the fee shows {via}",
+            "I'll tip you {via}", "the invoice is {via}", "can I pay {via}?", "refund requested {via}",
+            "the price {via} looks right", "I'll book again {via}", "I left a review {via}",
+            "all settled {via}, thanks"],
+    "via": ["through the app", "in the app", "on the platform", "via the site", "in the booking",
+            "with my saved card", "on the website", "through the platform as usual"],
+    "innocent": ["I don't have cash on me, the card in the app is fine", "the cash register is in the hall",
+                 "there's cash in the envelope for the building fund, please don't touch it",
+                 "go directly to the third floor", "direct sunlight ruins the paint",
+                 "I'll transfer the furniture to the garage", "the bank is next to the bakery",
+                 "the fee for parking is 5 dollars, I'll reimburse it in the app",
+                 "my phone died, I'll reply here later", "I'll message you in the app when I'm home",
+                 "the app's chat is fine for me", "can you send the photos in the chat?",
+                 "my number is in the booking details if the driver needs it",
+                 "I'll call the building manager", "the client said to ring the bell",
+                 "the delivery number is 4417-22", "order number 558812, the parts arrive Monday"],
+},
+"fr": {
+    "ask": ["paie-moi {ch}", "tu peux payer {ch} ?", "je préfère {ch}", "envoie l'argent {ch}",
+            "on fait le paiement {ch}", "je prends seulement {ch}", "mieux vaut payer {ch}",
+            "ça te va de régler {ch} ?", "règle-moi {ch}", "la prochaine fois paie {ch}"],
+    "ch": ["en liquide", "en espèces", "par virement", "sur {pay}", "via {pay}", "directement",
+           "en direct", "sur mon compte", "hors de l'appli", "en dehors de la plateforme", "en cash",
+           "de la main à la main", "par {pay}", "avec {pay}"],
+    "why": ["on zappe l'appli", "et marque la mission annulée", "réserve une heure sur l'appli et le reste pour moi", "je te fais la facture moi-même", "que du liquide, pas l'appli", "le reste en espèces", "", "", "et on évite les frais", "pas besoin de l'appli", "comme ça l'appli ne prend rien",
+            "pour éviter la commission", "moins cher sans la plateforme", "et annule la réservation",
+            "ne passe pas par le site", "la plateforme n'a pas besoin de savoir", "sans frais de service",
+            "et je te fais 20 % de moins", "entre nous", "on y gagne tous les deux"],
+    "neg": ["j'ai payé {via}", "paiement fait {via}", "merci de payer {via}", "les frais sont indiqués {via}",
+            "je te laisse un pourboire {via}", "la facture est {via}", "je peux payer {via} ?",
+            "remboursement demandé {via}", "le prix {via} me va", "je te réserve encore {via}",
+            "tout est réglé {via}, merci"],
+    "via": ["par l'appli", "dans l'appli", "sur la plateforme", "via le site", "dans la réservation",
+            "avec ma carte enregistrée", "sur le site", "par la plateforme comme d'habitude"],
+    "innocent": ["je n'ai pas de liquide sur moi, la carte de l'appli ça va", "la caisse est dans l'entrée",
+                 "il y a de l'argent dans l'enveloppe pour le syndic, n'y touche pas",
+                 "monte directement au troisième", "le soleil direct abîme la peinture",
+                 "la banque est à côté de la boulangerie", "mon téléphone est mort, je réponds ici plus tard",
+                 "je t'écris dans l'appli en rentrant", "le chat de l'appli me va très bien",
+                 "envoie les photos dans le chat", "mon numéro est dans la réservation si le livreur en a besoin",
+                 "numéro de commande 558812, les pièces arrivent lundi"],
+},
+"de": {
+    "ask": ["zahl mir {ch}", "kannst du {ch} zahlen?", "mir ist {ch} lieber", "schick das Geld {ch}",
+            "machen wir die Zahlung {ch}", "ich nehme nur {ch}", "besser du zahlst {ch}",
+            "ist es ok {ch} zu zahlen?", "bezahl mich {ch}", "nächstes Mal zahlst du {ch}"],
+    "ch": ["bar", "in bar", "per Überweisung", "über {pay}", "per {pay}", "direkt", "privat",
+           "auf mein Konto", "außerhalb der App", "ohne die Plattform", "bar auf die Hand", "mit {pay}"],
+    "why": ["vergiss die App", "und markier den Auftrag als storniert", "buch eine Stunde in der App und den Rest an mich", "ich schreib dir selbst die Rechnung", "nur bar, nicht die App", "den Rest in bar", "", "", "und wir sparen die Gebühr", "ohne App", "dann nimmt die App nichts",
+            "um die Provision zu sparen", "ohne Plattform billiger", "und storniere die Buchung",
+            "nicht über die Seite", "die Plattform muss das nicht wissen", "keine Servicegebühr",
+            "und ich gebe dir 20 % Rabatt", "unter uns", "spart uns beiden Geld"],
+    "neg": ["ich habe {via} bezahlt", "Zahlung erledigt {via}", "bitte {via} bezahlen", "die Gebühr steht {via}",
+            "ich gebe dir Trinkgeld {via}", "die Rechnung ist {via}", "kann ich {via} zahlen?",
+            "Erstattung beantragt {via}", "der Preis {via} passt", "ich buche dich wieder {via}",
+            "alles erledigt {via}, danke"],
+    "via": ["über die App", "in der App", "auf der Plattform", "über die Seite", "in der Buchung",
+            "mit meiner hinterlegten Karte", "auf der Webseite", "wie immer über die Plattform"],
+    "innocent": ["ich habe kein Bargeld dabei, die Karte in der App passt", "die Kasse ist im Flur",
+                 "im Umschlag ist Geld für die Hausverwaltung, bitte nicht anfassen",
+                 "geh direkt in den dritten Stock", "direkte Sonne ruiniert die Farbe",
+                 "die Bank ist neben der Bäckerei", "mein Handy ist leer, ich antworte später hier",
+                 "ich schreibe dir in der App, wenn ich zu Hause bin", "der Chat in der App reicht mir",
+                 "schick die Fotos im Chat", "meine Nummer steht in der Buchung, falls der Fahrer sie braucht",
+                 "Bestellnummer 558812, die Teile kommen Montag"],
+},
+"es": {
+    "ask": ["págame {ch}", "¿puedes pagar {ch}?", "prefiero {ch}", "mándame el dinero {ch}",
+            "hacemos el pago {ch}", "solo acepto {ch}", "mejor paga {ch}", "¿te va bien pagar {ch}?",
+            "liquídamelo {ch}", "la próxima vez págame {ch}"],
+    "ch": ["en efectivo", "en metálico", "por transferencia", "por {pay}", "con {pay}", "directamente",
+           "en privado", "a mi cuenta", "fuera de la app", "fuera de la plataforma", "en mano", "en cash"],
+    "why": ["pasamos de la app", "y marca el servicio como cancelado", "reserva una hora en la app y el resto a mí", "te hago yo la factura", "solo efectivo, no la app", "el resto en metálico", "", "", "y nos ahorramos la comisión", "sin la app", "así la app no se lleva nada",
+            "para evitar la comisión", "más barato sin la plataforma", "y cancela la reserva",
+            "no pases por la web", "la plataforma no tiene por qué saberlo", "sin tarifa de servicio",
+            "y te hago un 20 % menos", "entre nosotros", "ahorramos los dos"],
+    "neg": ["pagué {via}", "pago hecho {via}", "por favor paga {via}", "la tarifa aparece {via}",
+            "te dejo propina {via}", "la factura está {via}", "¿puedo pagar {via}?",
+            "reembolso pedido {via}", "el precio {via} está bien", "te reservo otra vez {via}",
+            "todo pagado {via}, gracias"],
+    "via": ["por la app", "en la app", "en la plataforma", "por la web", "en la reserva",
+            "con mi tarjeta guardada", "en la página", "por la plataforma como siempre"],
+    "innocent": ["no llevo efectivo, la tarjeta de la app me sirve", "la caja está en la entrada",
+                 "en el sobre hay dinero de la comunidad, no lo toques", "sube directamente al tercero",
+                 "el sol directo estropea la pintura", "el banco está al lado de la panadería",
+                 "se me murió el móvil, contesto aquí luego", "te escribo por la app cuando llegue a casa",
+                 "el chat de la app me va bien", "manda las fotos por el chat",
+                 "mi número está en la reserva por si lo necesita el repartidor",
+                 "número de pedido 558812, las piezas llegan el lunes"],
+},
+"it": {
+    "ask": ["pagami {ch}", "puoi pagare {ch}?", "preferisco {ch}", "mandami i soldi {ch}",
+            "facciamo il pagamento {ch}", "accetto solo {ch}"],
+    "ch": ["in contanti", "con bonifico", "su {pay}", "con {pay}", "direttamente", "in privato",
+           "sul mio conto", "fuori dall'app", "fuori dalla piattaforma", "in nero"],
+    "why": ["", "", "e risparmiamo la commissione", "senza app", "così l'app non prende niente",
+            "per evitare le commissioni", "e annulla la prenotazione", "tra di noi"],
+    "neg": ["ho pagato {via}", "pagamento fatto {via}", "per favore paga {via}", "ti lascio la mancia {via}",
+            "posso pagare {via}?", "tutto saldato {via}, grazie"],
+    "via": ["tramite l'app", "nell'app", "sulla piattaforma", "sul sito", "con la carta salvata"],
+    "innocent": ["non ho contanti, va bene la carta nell'app", "sali direttamente al terzo piano",
+                 "il mio telefono è scarico, rispondo qui dopo", "ti scrivo nell'app quando torno"],
+},
+}
+
+
+def composed(r, lang, n_pos, n_neg):
+    c = COMPOSE[lang]
+    rows = []
+    for _ in range(n_pos):
+        text = r.choice(c["ask"]).replace("{ch}", r.choice(c["ch"]))
+        why = r.choice(c["why"])
+        if why:
+            text = f"{text}, {why}" if r.random() < 0.7 else f"{why}, {text}"
+        rows.append((decorate(r, lang, text, True), [OPP]))
+    for _ in range(n_neg):
+        if r.random() < 0.6:
+            text = r.choice(c["neg"]).replace("{via}", r.choice(c["via"]))
+        else:
+            text = r.choice(c["innocent"])
+        rows.append((decorate(r, lang, text, False), []))
+    return rows
+
+
+
+CONTACT = {
+    "en": (["add me on {app}", "I'm on {app}", "find me on {app}", "hit me up on {app}", "my {app} is {phone}",
+            "{app}: {phone}", "my number: {phone}", "mail: {email}", "reach me at {email}", "text {phone}",
+            "call {phone}", "ring me at {phone}", "write to {email}", "dm me on {app} {handle}",
+            "my cell is {phone}", "contact me on {phone}", "ping me on {app}", "I'm {handle} on {app}"],
+           ["my phone is on my profile", "you can reach me in the app chat", "send me a message here",
+            "I'll call you through the app", "the app will notify me", "my profile has my details",
+            "cash back took a while on my card", "I got cashback on the booking", "the contact form is in the app",
+            "support replied by email through the app", "my phone battery is low, I'll answer in the chat"]),
+    "fr": (["ajoute-moi sur {app}", "je suis sur {app}", "trouve-moi sur {app}", "mon {app} c'est {phone}",
+            "{app} : {phone}", "mon numéro : {phone}", "mail : {email}", "joins-moi à {email}",
+            "texte au {phone}", "appelle le {phone}", "écris à {email}", "mp sur {app} {handle}",
+            "mon portable est le {phone}", "contacte-moi au {phone}", "rejoins-moi sur {app}"],
+           ["mon numéro est sur mon profil", "tu peux me joindre dans le chat de l'appli",
+            "envoie-moi un message ici", "je t'appelle via l'appli", "l'appli me préviendra",
+            "j'ai eu du cashback sur la réservation", "le support m'a répondu par l'appli"]),
+    "de": (["adde mich bei {app}", "ich bin bei {app}", "such mich auf {app}", "mein {app} ist {phone}",
+            "{app}: {phone}", "meine Nummer: {phone}", "Mail: {email}", "erreichbar unter {email}",
+            "SMS an {phone}", "ruf {phone} an", "schreib an {email}", "schreib mir bei {app} {handle}",
+            "mein Handy ist {phone}", "kontaktier mich unter {phone}", "folg mir auf {app}"],
+           ["meine Nummer steht im Profil", "du erreichst mich im Chat der App", "schick mir hier eine Nachricht",
+            "ich rufe dich über die App an", "die App benachrichtigt mich", "ich hab Cashback auf die Buchung bekommen",
+            "der Support hat über die App geantwortet"]),
+    "es": (["agrégame en {app}", "estoy en {app}", "búscame en {app}", "mi {app} es {phone}",
+            "{app}: {phone}", "mi número: {phone}", "correo: {email}", "escríbeme a {email}",
+            "mensaje al {phone}", "llama al {phone}", "escribe a {email}", "md por {app} {handle}",
+            "mi móvil es el {phone}", "contáctame al {phone}", "sígueme en {app}"],
+           ["mi número está en el perfil", "puedes escribirme en el chat de la app",
+            "mándame un mensaje aquí", "te llamo por la app", "la app me avisa",
+            "me dieron cashback en la reserva", "soporte me respondió por la app"]),
+    "it": (["aggiungimi su {app}", "sono su {app}", "cercami su {app}", "il mio {app} è {phone}",
+            "{app}: {phone}", "numero: {phone}", "mail: {email}", "chiama il {phone}"],
+           ["il mio numero è nel profilo", "scrivimi nella chat dell'app", "ti chiamo tramite l'app"]),
+}
+
+
+def contacts(r, lang, n_pos, n_neg):
+    pos, neg = CONTACT[lang]
+    c = COMPOSE[lang]
+    rows = [(decorate(r, lang, r.choice(pos), True), [CON]) for _ in range(n_pos)]
+    # Both at once: a contact detail and a payment request, in either order.
+    for _ in range(n_pos // 2):
+        ask = r.choice(c["ask"]).replace("{ch}", r.choice(c["ch"]))
+        why = r.choice(c["why"])
+        parts = [r.choice(pos), f"{ask} {why}".strip()]
+        r.shuffle(parts)
+        rows.append((decorate(r, lang, ", ".join(parts), True), [OPP, CON]))
+    rows += [(decorate(r, lang, r.choice(neg), False), []) for _ in range(n_neg)]
+    return rows
+
+
 # Hand-written messages kept out of training: the issue's examples and other rewordings.
 HELD_OUT = [
     ("whatsapp me, pay directly, no fees", [OPP, CON], "en"),
@@ -670,6 +863,12 @@ def main():
                         continue
                     seen.add(text)
                     rows.append((text, labels, lang, split))
+        sizes = {"en": (500, 600), "fr": (400, 500), "de": (400, 500), "es": (400, 500), "it": (150, 200)}
+        seen = set()
+        for text, labels in composed(r, lang, *sizes[lang]) + contacts(r, lang, sizes[lang][0] // 2, sizes[lang][1] // 3):
+            if text not in seen:
+                seen.add(text)
+                rows.append((text, labels, lang, "train"))
     for text, labels, lang in HELD_OUT:
         rows.append((text, labels, lang, "test"))
     # No message may be in both splits.

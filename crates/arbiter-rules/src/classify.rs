@@ -664,6 +664,7 @@ pub fn parse_corpus(corpus: &str) -> Result<Vec<Sample>, String> {
 const EPOCHS: usize = 24;
 const LEARNING_RATE: f32 = 0.6;
 const L2: f32 = 1e-6;
+const POSITIVE_WEIGHT: f32 = 1.5;
 const SEED: u64 = 0x0005_eed0_fa4b_17e4;
 
 /// Trains a model on the `train` samples: per label, logistic regression by stochastic gradient
@@ -700,7 +701,13 @@ pub fn train(samples: &[Sample]) -> Model {
                 let x = &vectors[k];
                 let z = bias + x.iter().map(|&(b, v)| weights[b as usize] * v).sum::<f32>();
                 let p = 1.0 / (1.0 + (-z).exp());
-                let g = p - targets[k];
+                // Positives are rarer than ordinary messages and costlier to miss.
+                let g = (p - targets[k])
+                    * if targets[k] > 0.5 {
+                        POSITIVE_WEIGHT
+                    } else {
+                        1.0
+                    };
                 bias -= rate * g * 0.1;
                 for &(b, v) in x {
                     let w = &mut weights[b as usize];
@@ -786,4 +793,121 @@ pub fn evaluate(
     }
     out.sort_by(|a, b| (a.0.index(), &a.1).cmp(&(b.0.index(), &b.1)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let n = normalize(text);
+        (0..n.words.len()).map(|i| n.word(i).to_owned()).collect()
+    }
+
+    #[test]
+    fn normalisation_reads_through_disguises() {
+        assert_eq!(
+            words("Pagá DIRECTEMENT, ñandú Straße"),
+            ["paga", "directement", "nandu", "strasse"]
+        );
+        assert_eq!(words("w h a t s a p p me"), ["whatsapp", "me"]);
+        assert_eq!(words("v.e.n.m.o"), ["venmo"]);
+        assert_eq!(
+            words("p4y v3nmo ca$h wh4tsapp"),
+            ["pay", "venmo", "cash", "whatsapp"]
+        );
+        assert_eq!(words("pleeeease"), ["pleease"]);
+        // Numbers stay numbers, each digit 0; number words in a run are digits.
+        assert_eq!(
+            words("code 4B, 3rd floor at 9h"),
+            ["code", "0b", "0rd", "floor", "at", "0h"]
+        );
+        // Three or more groups of digits are one number, however they are spaced.
+        assert_eq!(words("+44 7700 900123"), ["+", "000000000000"]);
+        assert_eq!(words("at 10 or 11"), ["at", "00", "or", "00"]);
+        assert_eq!(words("five five five one two three four"), ["0000000"]);
+        assert_eq!(words("seis uno dos, tres cuatro cinco"), ["000000"]);
+        assert_eq!(words("null eins fünf eins"), ["0000"]);
+        // One number word is a word.
+        assert_eq!(words("one two"), ["one", "two"]);
+        assert_eq!(words("john@gmail.com"), ["john", "@", "gmail", "com"]);
+        assert_eq!(words(""), Vec::<String>::new());
+        assert_eq!(normalize("Hi there").text, " hi there ");
+    }
+
+    #[test]
+    fn the_model_flags_rewordings_and_spares_hard_negatives() {
+        for text in [
+            "whatsapp me, pay directly, no fees",
+            "call me +44 7700 900123 we can settle offline",
+            "bank transfer is fine, let's skip the platform",
+            "don't book through the site, just pay me directly",
+            "pagami in contanti, scrivimi al 333 1234567",
+        ] {
+            let p = score(Label::OffPlatformPayment, text);
+            assert!(p >= 0.5, "{text}: {p}");
+        }
+        for text in [
+            "call me +44 7700 900123 we can settle offline",
+            "pagami in contanti, scrivimi al 333 1234567",
+            "Text me at +1 415 555 0199",
+        ] {
+            let p = score(Label::ContactSharing, text);
+            assert!(p >= 0.5, "{text}: {p}");
+        }
+        for text in [
+            "please pay through the app as usual",
+            "I left the cash you forgot on the counter",
+            "my phone number is on my profile, message me in the app",
+            "The job is at 14 Rue de Rivoli, 75004 Paris, 2nd floor",
+            "Hi! I'll be there at 9 tomorrow, the code is 4B.",
+            "Bitte wie immer über die App bezahlen.",
+        ] {
+            for label in Label::ALL {
+                let p = score(label, text);
+                assert!(p < 0.5, "{} on {text}: {p}", label.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn explanations_name_the_words_that_weighed() {
+        let words = explain(
+            Label::OffPlatformPayment,
+            "whatsapp me, pay directly, no fees",
+            5,
+        );
+        assert!(!words.is_empty() && words.len() <= 5);
+        assert!(words.windows(2).all(|w| w[0].1 >= w[1].1));
+        assert!(words.iter().all(|(_, w)| *w > 0.0));
+        let named: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
+        assert!(
+            named
+                .iter()
+                .any(|w| w.contains("directly") || w.contains("fees")),
+            "{named:?}"
+        );
+    }
+
+    #[test]
+    fn training_is_deterministic_and_gives_the_committed_model() {
+        let samples = parse_corpus(include_str!("../classifier/corpus.tsv")).unwrap();
+        let model = train(&samples);
+        let bytes = model.encode();
+        assert!(
+            bytes == include_bytes!("../classifier/model.bin"),
+            "classifier/model.bin is not what the corpus trains: run \
+             `cargo run -p arbiter-rules --example train --release`"
+        );
+        assert_eq!(Model::decode(&bytes).unwrap(), model);
+    }
+
+    #[test]
+    fn a_damaged_model_file_is_refused() {
+        let bytes = include_bytes!("../classifier/model.bin");
+        assert!(Model::decode(&bytes[..bytes.len() / 2]).is_err());
+        assert!(Model::decode(b"not a model").is_err());
+        let corpus_error = parse_corpus("a message\toff_platform\ten\ttrain\n").unwrap_err();
+        assert!(corpus_error.contains("line 1"), "{corpus_error}");
+    }
 }
