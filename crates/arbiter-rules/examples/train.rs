@@ -89,6 +89,29 @@ fn main() {
         );
     }
 
+    // The messages the issue quoted, with what weighed most.
+    println!();
+    for text in [
+        "whatsapp me, pay directly, no fees",
+        "call me +44 7700 900123 we can settle offline",
+        "bank transfer is fine, let's skip the platform",
+        "don't book through the site, just pay me directly",
+        "pagami in contanti, scrivimi al 333 1234567",
+        "please pay through the app as usual",
+    ] {
+        let label = Label::OffPlatformPayment;
+        let words: Vec<String> = model
+            .explain(label, text, 5)
+            .iter()
+            .map(|(w, x)| format!("{w:?} +{x:.2}"))
+            .collect();
+        println!(
+            "{:.3} {text:?}: {}",
+            model.score(label, text),
+            words.join(", ")
+        );
+    }
+
     // Misses and false alarms, to read.
     println!();
     for sample in samples.iter().filter(|s| s.test) {
