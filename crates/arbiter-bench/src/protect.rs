@@ -33,12 +33,20 @@ pub struct RulesArgs {
     /// Runs; the median is reported.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
+    /// A rule file to measure instead of the starter pack (with the starter pack's lists),
+    /// to compare two versions of a pack on the same machine.
+    #[arg(long)]
+    rules: Option<std::path::PathBuf>,
 }
 
 /// Decides every event of a generated history on one thread, from its bytes.
 pub fn rules(args: RulesArgs) -> Result<()> {
+    let source = match &args.rules {
+        Some(path) => std::fs::read_to_string(path)?,
+        None => arbiter_rules::STARTER_PACK.to_owned(),
+    };
     let ruleset = Arc::new(
-        arbiter_rules::compile(arbiter_rules::STARTER_PACK)
+        arbiter_rules::compile(&source)
             .map_err(|_| anyhow::anyhow!("the pack does not check"))?
             .0,
     );
@@ -71,7 +79,11 @@ pub fn rules(args: RulesArgs) -> Result<()> {
     let median = runs[runs.len() / 2];
     let per_second = args.events as f64 / median.as_secs_f64();
     println!(
-        "starter pack, {} rules, {} events ({:.0} MB of JSON), one thread:",
+        "{}, {} rules, {} events ({:.0} MB of JSON), one thread:",
+        match &args.rules {
+            Some(path) => path.display().to_string(),
+            None => "starter pack".to_owned(),
+        },
         ruleset.rules.len(),
         args.events,
         bytes as f64 / 1e6

@@ -125,7 +125,14 @@ const FUNCTIONS: [(&str, Func, &[Ty], Ty); 13] = [
     ("hours", Func::Hours, &[Ty::Duration], Ty::Num),
     ("days", Func::Days, &[Ty::Duration], Ty::Num),
 ];
-const SPECIAL_FUNCTIONS: [&str; 5] = ["matches", "contains_any", "has", "list", "count"];
+const SPECIAL_FUNCTIONS: [&str; 6] = [
+    "matches",
+    "contains_any",
+    "has",
+    "list",
+    "count",
+    "classify",
+];
 
 const ACTIONS: [&str; 8] = [
     "allow",
@@ -966,6 +973,47 @@ impl Checker<'_> {
                         label,
                     },
                     Ty::Bool,
+                ))
+            }
+            "classify" => {
+                let [text, class] = args else {
+                    return Err(Diagnostic::error(span, "`classify` takes text and a label")
+                        .with_hint(
+                            "write `classify(data.text, \"off_platform_payment\") >= 0.5`",
+                        ));
+                };
+                let (text_node, ty) = self.expr(text)?;
+                self.expect_ty(Ty::Str, ty, text.span, "argument 1 of `classify`")?;
+                let labels = || {
+                    crate::classify::Label::ALL
+                        .map(|l| format!("`\"{}\"`", l.as_str()))
+                        .join(", ")
+                };
+                let ExprKind::Str(name) = &class.kind else {
+                    return Err(Diagnostic::error(
+                        class.span,
+                        "the label must be written out in quotes",
+                    )
+                    .with_hint(format!("labels: {}", labels())));
+                };
+                let Some(class) = crate::classify::Label::parse(name) else {
+                    let names = crate::classify::Label::ALL.map(|l| l.as_str());
+                    return Err(Diagnostic::error(
+                        class.span,
+                        format!("unknown classifier label `{name}`"),
+                    )
+                    .with_hint(
+                        did_you_mean(name, names.iter().copied())
+                            .unwrap_or_else(|| format!("labels: {}", labels())),
+                    ));
+                };
+                Ok((
+                    Node::Call {
+                        func: Func::Classify(class),
+                        args: vec![text_node],
+                        label,
+                    },
+                    Ty::Num,
                 ))
             }
             "has" => {

@@ -7,11 +7,11 @@ use arbiter_model::{Event, Micros};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::contact;
 use crate::features::{Velocity, key_text};
 use crate::program::{
     Action, ArithOp, CmpOp, Const, Field, Func, Lists, Mode, Node, Rule, Ruleset, SetRef, Value,
 };
+use crate::{classify, contact};
 
 /// An event as rules read it: the validated event and its JSON object, for `data.*`.
 pub struct Facts<'a> {
@@ -283,6 +283,9 @@ pub(crate) struct Evaluator<'a> {
     about: Option<Field>,
 }
 
+/// How many words or phrases a classifier's evidence names.
+const EXPLAINED_WORDS: usize = 5;
+
 static NO_LISTS: std::sync::LazyLock<Lists> = std::sync::LazyLock::new(Lists::new);
 
 impl<'a> Evaluator<'a> {
@@ -296,6 +299,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    fn record_text(&mut self, label: &str, value: String) {
+        if let Some(trace) = &mut self.trace
+            && !trace.iter().any(|e| e.expression == label)
+        {
+            trace.push(Evidence {
+                expression: label.to_owned(),
+                value,
+            });
+        }
+    }
+
     fn record(&mut self, label: &str, value: &Value<'_>) {
         if let Some(trace) = &mut self.trace
             && !trace.iter().any(|e| e.expression == label)
@@ -304,6 +318,20 @@ impl<'a> Evaluator<'a> {
                 expression: label.to_owned(),
                 value: value.to_string(),
             });
+        }
+    }
+
+    /// A classifier's score, and the words that weighed most towards it, as evidence.
+    fn explain_classify(&mut self, label: &str, class: classify::Label, text: &str) {
+        let score = classify::score(class, text);
+        self.record_text(label, format!("{score:.3}"));
+        let words = classify::explain(class, text, EXPLAINED_WORDS)
+            .iter()
+            .map(|(word, weight)| format!("{word:?} +{weight:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !words.is_empty() {
+            self.record_text(&format!("{label} weighed most"), words);
         }
     }
 
@@ -410,6 +438,11 @@ impl<'a> Evaluator<'a> {
                 let mut values = Vec::with_capacity(args.len());
                 for arg in args {
                     values.push(self.eval(arg)?);
+                }
+                if let (Func::Classify(class), Some(Value::Str(text))) = (func, values.first())
+                    && self.trace.is_some()
+                {
+                    self.explain_classify(label, *class, text);
                 }
                 let value = call(*func, values)?;
                 if self.trace.is_some() && matches!(value, Value::Bool(_)) {
@@ -603,6 +636,7 @@ fn call<'a>(func: Func, args: Vec<Value<'a>>) -> Eval<'a> {
         Func::HasEmail => Value::Bool(contact::scan(text(first)?).email),
         Func::HasPaymentApp => Value::Bool(contact::scan(text(first)?).payment_app),
         Func::HasContact => Value::Bool(contact::scan(text(first)?).contact()),
+        Func::Classify(label) => Value::Num(classify::score(label, text(first)?)),
         Func::Time => {
             let raw = text(first)?;
             let at =

@@ -26,6 +26,7 @@
 mod ast;
 pub mod backtest;
 mod check;
+pub mod classify;
 pub mod contact;
 mod diagnostic;
 mod eval;

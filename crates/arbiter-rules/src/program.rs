@@ -225,6 +225,8 @@ pub(crate) enum Func {
     HasEmail,
     HasPaymentApp,
     HasContact,
+    /// `classify(text, "label")`: the label is fixed when the rules are checked.
+    Classify(crate::classify::Label),
     Time,
     Hours,
     Days,

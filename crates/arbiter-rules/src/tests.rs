@@ -499,7 +499,7 @@ fn the_starter_pack_checks_and_its_examples_pass() {
     assert!(ruleset.rules.iter().all(|r| r.enforces.is_some()));
     let ruleset = Arc::new(ruleset);
     let outcomes = run_examples(&ruleset);
-    assert_eq!(outcomes.len(), 17);
+    assert_eq!(outcomes.len(), 23);
     for outcome in &outcomes {
         assert!(
             outcome.passed(),
@@ -867,4 +867,88 @@ fn each_hit_names_the_member_the_rule_is_about() {
         member(&decision, "OFFPLATFORM-PAYMENT").as_deref(),
         Some("k_1")
     );
+}
+
+#[test]
+fn classify_checks_its_label_and_explains_a_hit() {
+    let rule = |condition: &str| {
+        format!("rule OFF \"Off\" on message.sent enforces POL-PAY §2 when {condition} score 50")
+    };
+    let unknown = errors(&rule("classify(data.text, \"off_platform_paymnt\") >= 0.5"));
+    assert!(
+        unknown[0].contains("unknown classifier label `off_platform_paymnt`"),
+        "{}",
+        unknown[0]
+    );
+    assert!(unknown[0].contains("did you mean `off_platform_payment`?"));
+    assert!(unknown[0].contains("test.rules:1:"));
+    let far = errors(&rule("classify(data.text, \"spam\") >= 0.5"));
+    assert!(far[0].contains("contact_sharing"), "{}", far[0]);
+    let computed = errors(&rule("classify(data.text, lower(\"X\")) >= 0.5"));
+    assert!(
+        computed[0].contains("written out in quotes"),
+        "{}",
+        computed[0]
+    );
+    let arity = errors(&rule("classify(data.text) >= 0.5"));
+    assert!(arity[0].contains("takes text and a label"), "{}", arity[0]);
+    let not_text = errors(&rule("classify(amount, \"contact_sharing\") >= 0.5"));
+    assert!(
+        not_text[0].contains("argument 1 of `classify`"),
+        "{}",
+        not_text[0]
+    );
+    let not_bool = errors(&rule("classify(data.text, \"contact_sharing\")"));
+    assert!(
+        not_bool[0].contains("must be true or false"),
+        "{}",
+        not_bool[0]
+    );
+
+    // A hit records the score and the words that weighed most.
+    let ruleset = ruleset(&rule(
+        "classify(data.text, \"off_platform_payment\") >= 0.5",
+    ));
+    let message = |text: &str| {
+        event(
+            "message.sent",
+            1,
+            "k_1",
+            &format!(
+                r#","data":{{"text":{}}}"#,
+                serde_json::to_string(text).unwrap()
+            ),
+        )
+    };
+    let decision = run(
+        &ruleset,
+        &[message("whatsapp me, pay directly, no fees")],
+        &Lists::new(),
+    )
+    .remove(0);
+    assert!(decision.fired("OFF"), "{decision:?}");
+    let evidence = &decision.hits[0].evidence;
+    let score = evidence
+        .iter()
+        .find(|e| e.expression == "classify(data.text, \"off_platform_payment\")")
+        .expect("the score is evidence");
+    let value: f64 = score.value.parse().unwrap();
+    assert!((0.5..=1.0).contains(&value), "{score:?}");
+    let words = evidence
+        .iter()
+        .find(|e| e.expression.ends_with("weighed most"))
+        .expect("the words are evidence");
+    assert!(words.value.contains('+'), "{words:?}");
+    assert!(
+        words.value.contains("\"directly\"") || words.value.contains("fees"),
+        "{words:?}"
+    );
+
+    let quiet = run(
+        &ruleset,
+        &[message("please pay through the app as usual")],
+        &Lists::new(),
+    )
+    .remove(0);
+    assert!(!quiet.fired("OFF"), "{quiet:?}");
 }

@@ -200,7 +200,7 @@ async fn an_analyst_publishes_rules_and_reads_a_decision() {
     chrome
         .wait_for_text(
             "[role=status]",
-            "The rules check: 11 rules, 17 examples pass.",
+            "The rules check: 11 rules, 23 examples pass.",
         )
         .await;
 

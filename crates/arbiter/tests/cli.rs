@@ -673,7 +673,7 @@ fn the_starter_pack_checks_and_passes_its_examples() {
     assert!(text(&check.stdout).contains("ok — 11 rules"));
     let test = arbiter(&["rules", "test", path.to_str().unwrap()]);
     assert!(test.status.success(), "{}", text(&test.stdout));
-    assert!(text(&test.stdout).contains("17 examples, 17 passed, 0 failed"));
+    assert!(text(&test.stdout).contains("23 examples, 23 passed, 0 failed"));
 
     // Break one expectation: the run fails and shows what came out instead.
     let broken = text(&out.stdout).replace(
