@@ -16,8 +16,8 @@ const STACK: usize = 16 * 1024 * 1024;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-fn queue() -> &'static Mutex<Sender<Job>> {
-    static QUEUE: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
+fn queue() -> &'static Sender<Job> {
+    static QUEUE: OnceLock<Sender<Job>> = OnceLock::new();
     QUEUE.get_or_init(|| {
         let (send, receive) = channel::<Job>();
         let receive = Arc::new(Mutex::new(receive));
@@ -30,7 +30,7 @@ fn queue() -> &'static Mutex<Sender<Job>> {
                 .spawn(move || work(&receive))
                 .expect("the operating system starts the CPU pool's threads");
         }
-        Mutex::new(send)
+        send
     })
 }
 
@@ -53,11 +53,7 @@ pub async fn run<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) ->
     let job: Job = Box::new(move || {
         let _ = answer.send(catch_unwind(AssertUnwindSafe(job)));
     });
-    let sent = queue()
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .send(job);
-    if sent.is_err() {
+    if queue().send(job).is_err() {
         unreachable!("the pool's threads never stop while the queue exists");
     }
     match answered.await {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]  async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
+        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
     };
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]  async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
     };
 }
 

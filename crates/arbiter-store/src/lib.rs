@@ -120,18 +120,13 @@ impl StoreError {
             StoreError::Database(sqlx::Error::Database(e)) => {
                 matches!(e.code().as_deref(), Some("13" | "53100"))
             }
-            StoreError::Database(sqlx::Error::Io(e)) => e.raw_os_error() == Some(libc_enospc()),
+            StoreError::Database(sqlx::Error::Io(e)) => e.kind() == std::io::ErrorKind::StorageFull,
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
                 e.code == rusqlite::ErrorCode::DiskFull
             }
             _ => false,
         }
     }
-}
-
-/// `ENOSPC` on Linux and the BSDs.
-const fn libc_enospc() -> i32 {
-    28
 }
 
 /// The handle every other part of Arbiter uses to read and write state. Cheap to clone.

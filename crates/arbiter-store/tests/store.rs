@@ -11,7 +11,7 @@ use arbiter_store::{
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::run(arbiter_store::Backend::Sqlite, super::$name).await } )* }
-        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]  async fn $name() { super::run(arbiter_store::Backend::Postgres, super::$name).await } )* }
+        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { super::run(arbiter_store::Backend::Postgres, super::$name).await } )* }
     };
 }
 

@@ -30,7 +30,7 @@ fn event(id: &str, market: &str) -> String {
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::run(super::Backend::Sqlite, super::$name).await } )* }
-        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]  async fn $name() { super::run(super::Backend::Postgres, super::$name).await } )* }
+        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { super::run(super::Backend::Postgres, super::$name).await } )* }
     };
 }
 
