@@ -11,11 +11,11 @@
 //! target/release/arbiter-bench cases --claims 100000
 //! ```
 
+mod cases;
+mod decisions;
 mod ingest;
 mod load;
 mod policy;
-mod protect;
-mod resolve;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
@@ -33,25 +33,25 @@ enum Scenario {
     /// Ingest throughput and memory: file and HTTP, SQLite and PostgreSQL.
     Ingest(ingest::IngestArgs),
     /// In-process evaluation of the starter pack, from event bytes to decision, on one core.
-    Rules(protect::RulesArgs),
+    Rules(decisions::RulesArgs),
     /// POST /v1/decisions latency at a fixed request rate, on SQLite.
-    Decisions(protect::DecisionsArgs),
+    Decisions(decisions::DecisionsArgs),
     /// A backtest of the starter pack over a stored history.
-    Backtest(protect::BacktestArgs),
+    Backtest(decisions::BacktestArgs),
     /// Policy search over a generated library: index build and query latency.
     Search(policy::SearchArgs),
     /// Cases opened from 100,000 claims, and their queues listed with filters over HTTP.
-    Cases(resolve::CasesArgs),
+    Cases(cases::CasesArgs),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().scenario {
         Scenario::Ingest(args) => ingest::run(args),
-        Scenario::Rules(args) => protect::rules(args),
-        Scenario::Decisions(args) => protect::decisions(args),
-        Scenario::Backtest(args) => protect::backtest(args),
+        Scenario::Rules(args) => decisions::rules(args),
+        Scenario::Decisions(args) => decisions::decisions(args),
+        Scenario::Backtest(args) => decisions::backtest(args),
         Scenario::Search(args) => policy::search(args),
-        Scenario::Cases(args) => resolve::cases(args),
+        Scenario::Cases(args) => cases::cases(args),
     }
 }
 

@@ -36,6 +36,11 @@ pub fn from_micros(us: Micros) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).ok()
 }
 
+/// Formats [`Micros`] as RFC 3339 in UTC; the number itself when out of range.
+pub fn format_micros(us: Micros) -> String {
+    from_micros(us).map_or_else(|| us.to_string(), format_rfc3339)
+}
+
 /// Formats an instant as RFC 3339 in UTC, the wire format of every timestamp.
 pub fn format_rfc3339(at: time::OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)

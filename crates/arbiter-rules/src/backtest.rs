@@ -213,8 +213,8 @@ impl Backtest {
         // Each rule's two sides side by side.
         rules.sort_by(|a, b| (&a.rule_id, a.side).cmp(&(&b.rule_id, b.side)));
         BacktestReport {
-            from: format_time(self.from),
-            to: format_time(self.to),
+            from: arbiter_model::format_micros(self.from),
+            to: arbiter_model::format_micros(self.to),
             events: r.events,
             decisions_changed: r.changed,
             transitions: r
@@ -229,7 +229,7 @@ impl Backtest {
                 .days
                 .iter()
                 .map(|(day, (candidate, baseline))| DayReport {
-                    day: format_time(day * DAY)[..10].to_owned(),
+                    day: arbiter_model::format_micros(day * DAY)[..10].to_owned(),
                     candidate: *candidate,
                     baseline: *baseline,
                 })
@@ -309,10 +309,6 @@ impl Accumulator {
             }
         }
     }
-}
-
-fn format_time(us: Micros) -> String {
-    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
 }
 
 #[cfg(test)]

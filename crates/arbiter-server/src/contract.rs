@@ -597,8 +597,8 @@ fn constrain(document: &mut Value) {
         "username",
         json!({"pattern": "^[A-Za-z0-9._@-]{1,64}$"}),
     );
-    let password = json!({"minLength": crate::access::PASSWORD_CHARS.start(),
-        "maxLength": crate::access::PASSWORD_CHARS.end()});
+    let password = json!({"minLength": arbiter_app::access::PASSWORD_CHARS.start(),
+        "maxLength": arbiter_app::access::PASSWORD_CHARS.end()});
     field(doc, "NewUserRequest", "password", password.clone());
     field(doc, "NewPasswordRequest", "password", password);
     parameter(doc, "/v1/sign-ins", "get", "limit", page(1000));

@@ -4,31 +4,28 @@
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! let store = arbiter_store::Store::open("sqlite://arbiter.db").await?;
+//! let app = arbiter_app::App::start(store, arbiter_app::Settings::default());
+//! let state = arbiter_server::AppState::new(app, Default::default());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! arbiter_server::serve(listener, arbiter_server::AppState::new(store), std::future::pending()).await?;
+//! arbiter_server::serve(listener, state, std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
 //!
-//! Architecture invariant: no business logic here. Handlers parse the request, check the
-//! caller's role, call the model and the store, and shape the answer.
+//! Architecture invariant: HTTP only. Handlers parse the request, check the caller's role,
+//! call the service layer (`arbiter-app`) or read the store, and shape the answer.
 
-pub mod access;
 mod api;
-pub mod backtest;
+mod auth;
 mod console;
 pub mod contract;
-pub mod cpu;
 mod extract;
 mod help;
 mod metrics;
-pub mod policy;
 pub mod problem;
-pub mod protect;
-pub mod resolve;
+pub mod report;
 pub mod security;
-pub mod webhooks;
 
-use arbiter_model::Micros;
+use arbiter_app::App;
 use arbiter_store::Store;
 use axum::Router;
 use std::future::Future;
@@ -39,124 +36,59 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-/// What every handler shares. Cheap to clone.
+/// What every handler shares: the services and how browsers reach the server. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Store,
-    protect: protect::Protect,
-    webhook_sender: tokio::task::JoinHandle<()>,
-    policy_search: policy::SearchCache,
-    help: policy::HelpCache,
-    resolution: Arc<arbiter_resolve::Config>,
-    case_intake: tokio::task::JoinHandle<()>,
-    tokens: access::TokenCache,
+    app: App,
     browser: security::BrowserSettings,
-    webhook_allow: webhooks::AllowList,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.webhook_sender.abort();
-        self.case_intake.abort();
-    }
 }
 
 impl AppState {
-    /// Starts the decider and the webhook sender on `store`, with default webhook pacing.
-    pub fn new(store: Store) -> AppState {
-        AppState::with_webhooks(store, webhooks::WebhookSettings::default())
+    /// The HTTP shell over running services `app`, reached by browsers as `browser` says.
+    pub fn new(app: App, browser: security::BrowserSettings) -> AppState {
+        AppState { app, browser }
     }
 
-    pub fn with_webhooks(store: Store, settings: webhooks::WebhookSettings) -> AppState {
-        AppState::with_settings(store, settings, arbiter_resolve::Config::default_config())
-    }
-
-    /// Starts the decider, the webhook sender and case intake, with the resolution center
-    /// configured by `resolution` (markets, queues, SLAs, automation, playbooks).
-    pub fn with_settings(
-        store: Store,
-        settings: webhooks::WebhookSettings,
-        resolution: arbiter_resolve::Config,
-    ) -> AppState {
-        AppState::configured(
-            store,
-            settings,
-            resolution,
-            security::BrowserSettings::default(),
-        )
-    }
-
-    /// As [`AppState::with_settings`], with how browsers reach the server (`browser`).
-    pub fn configured(
-        store: Store,
-        settings: webhooks::WebhookSettings,
-        resolution: arbiter_resolve::Config,
-        browser: security::BrowserSettings,
-    ) -> AppState {
-        let effects_recorded = Arc::new(tokio::sync::Notify::new());
-        let resolution = Arc::new(resolution);
-        let webhook_allow = settings.allow.clone();
-        AppState {
-            inner: Arc::new(Inner {
-                protect: protect::Protect::start(store.clone(), effects_recorded.clone()),
-                webhook_sender: webhooks::start(store.clone(), settings, effects_recorded),
-                policy_search: policy::SearchCache::default(),
-                help: policy::HelpCache::default(),
-                resolution: resolution.clone(),
-                tokens: access::TokenCache::default(),
-                browser,
-                webhook_allow,
-                case_intake: resolve::start_intake(store.clone(), resolution),
-                store,
-            }),
-        }
+    /// The services.
+    pub fn app(&self) -> &App {
+        &self.app
     }
 
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        self.app.store()
     }
 
-    pub fn protect(&self) -> &protect::Protect {
-        &self.inner.protect
+    pub fn decider(&self) -> &arbiter_app::decider::Decider {
+        self.app.decider()
     }
 
     /// Recently checked API tokens and sessions.
-    pub fn tokens(&self) -> &access::TokenCache {
-        &self.inner.tokens
+    pub fn tokens(&self) -> &arbiter_app::access::TokenCache {
+        self.app.tokens()
     }
 
     /// How browsers reach the server: the public URL, whether cookies are `Secure`.
     pub fn browser(&self) -> &security::BrowserSettings {
-        &self.inner.browser
+        &self.browser
     }
 
     /// The internal networks webhooks may be sent to.
-    pub fn webhook_allow(&self) -> &webhooks::AllowList {
-        &self.inner.webhook_allow
+    pub fn webhook_allow(&self) -> &arbiter_app::webhooks::AllowList {
+        self.app.webhook_allow()
     }
 
     /// The resolution center's configuration: markets, queues, SLAs, automation, playbooks.
     pub fn resolution(&self) -> &arbiter_resolve::Config {
-        &self.inner.resolution
+        self.app.resolution()
     }
 
-    pub fn policy_search(&self) -> &policy::SearchCache {
-        &self.inner.policy_search
+    pub fn policy_search(&self) -> &arbiter_app::policies::SearchCache {
+        self.app.policy_search()
     }
 
-    /// The help center's documents, parsed once per change of the library.
-    pub fn help_documents(&self) -> &policy::HelpCache {
-        &self.inner.help
+    pub fn help_documents(&self) -> &arbiter_app::policies::HelpCache {
+        self.app.help_documents()
     }
-}
-
-/// The current time as stored: the one clock read of the service.
-pub(crate) fn now() -> Micros {
-    arbiter_model::to_micros(time::OffsetDateTime::now_utc())
 }
 
 #[derive(OpenApi)]

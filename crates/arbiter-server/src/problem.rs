@@ -1,5 +1,8 @@
 //! RFC 9457 problem details: the one shape of every error the service returns.
 
+use arbiter_app::access::Forbidden;
+use arbiter_app::cases::CaseError;
+use arbiter_app::policies::{DraftError, StatusRefusal};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -289,4 +292,94 @@ pub async fn plain_errors(response: Response) -> Response {
         }
     }
     converted
+}
+
+/// A refused draft of document `id` as a problem, each located error with the line of
+/// `source` it points into.
+pub fn draft_refused(refusal: DraftError, id: &str, source: &str) -> Problem {
+    match refusal {
+        DraftError::TooLarge => Problem::too_large(format!(
+            "a document file may be at most {} bytes",
+            arbiter_app::policies::MAX_DOCUMENT_BYTES
+        )),
+        DraftError::NoSummary => Problem::bad_request("summary: say why the document changed"),
+        DraftError::DoesNotCheck(errors) => file_problem(&errors, source),
+        DraftError::WrongId(found) => Problem::bad_request(format!(
+            "the file's id is {found} but the address names {id}"
+        )),
+        DraftError::NotADraft(status) => Problem::bad_request(format!(
+            "status: a new version is a draft or in review, not {}; publish {id} with POST /v1/policies/{id}/publish, reviewed by someone other than its author",
+            status.as_str()
+        )),
+        DraftError::Store(e) => e.into(),
+    }
+}
+
+/// Located file errors as a 422 problem, each with a caret under its spot.
+fn file_problem(errors: &[arbiter_policy::FileError], source: &str) -> Problem {
+    let items = errors
+        .iter()
+        .map(|e| {
+            let line = source.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
+            ProblemItem {
+                severity: "error".into(),
+                line: e.line,
+                column: e.column,
+                message: e.message.clone(),
+                hint: None,
+                rendered: format!(
+                    "{}:{}: {}\n  | {line}\n  | {}^",
+                    e.line,
+                    e.column,
+                    e.message,
+                    " ".repeat(e.column.saturating_sub(1))
+                ),
+            }
+        })
+        .collect();
+    Problem::unprocessable(
+        format!("the document does not check: {} error(s)", errors.len()),
+        items,
+    )
+}
+
+/// A refused change of document `id`'s status as a problem.
+pub fn status_refused(refusal: StatusRefusal, id: &str) -> Problem {
+    match refusal {
+        StatusRefusal::NoSuchDocument => {
+            Problem::not_found(format!("no document {id:?} in the library"))
+        }
+        StatusRefusal::AlreadyPublished { version } => {
+            Problem::conflict(format!("{id} v{version} is already published"))
+        }
+        StatusRefusal::AlreadyRetired { version } => {
+            Problem::conflict(format!("{id} was retired in v{version}"))
+        }
+        StatusRefusal::NoReason => Problem::bad_request("summary: say why the document is retired"),
+        StatusRefusal::OwnWork { version, author } => Problem::forbidden(format!(
+            "publishing needs a reviewer other than the author: {id} v{version} was written by {author}"
+        )),
+        StatusRefusal::Store(e) => e.into(),
+    }
+}
+
+impl From<CaseError> for Problem {
+    fn from(e: CaseError) -> Problem {
+        match e {
+            CaseError::NotFound(_) => Problem::not_found(e.to_string()),
+            CaseError::Illegal(_) => Problem::conflict(e.to_string()),
+            // Well formed, refused for what it means against the case, the configuration
+            // or the policy library: the document cannot state these, so they are not 400.
+            CaseError::Ledger(_) | CaseError::Decision(_) | CaseError::Invalid(_) => {
+                Problem::unprocessable(e.to_string(), Vec::new())
+            }
+            CaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<Forbidden> for Problem {
+    fn from(e: Forbidden) -> Problem {
+        Problem::forbidden(e.0)
+    }
 }

@@ -657,7 +657,7 @@ async fn chunked_bodies_over_the_limit_get_413() {
 /// A checked token is trusted for five seconds without another read; a revocation through the
 /// server takes effect at once, one made elsewhere (another process) within those seconds.
 async fn checked_tokens_are_trusted_for_five_seconds(app: &TestApp) {
-    use arbiter_server::access::{TokenCache, issue_token};
+    use arbiter_app::access::{TokenCache, issue_token};
     let cache = TokenCache::default();
     let issued = issue_token(
         &app.store,

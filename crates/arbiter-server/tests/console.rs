@@ -21,7 +21,7 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
         .create_staff_user(
             &StaffUser {
                 username: "ana".into(),
-                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                password_hash: arbiter_app::access::hash_password(password).unwrap(),
                 role: Role::Agent,
             },
             1,
@@ -156,7 +156,7 @@ async fn an_analyst_publishes_rules_and_reads_a_decision() {
         .create_staff_user(
             &StaffUser {
                 username: "ravi".into(),
-                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                password_hash: arbiter_app::access::hash_password(password).unwrap(),
                 role: Role::Analyst,
             },
             1,
@@ -393,7 +393,7 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
         arbiter_policy::check_library(&files, &[])
             .unwrap()
             .iter()
-            .map(|d| arbiter_server::policy::new_version(d, author, Some("lee"), "starter"))
+            .map(|d| arbiter_app::policies::new_version(d, author, Some("lee"), "starter"))
             .collect::<Vec<_>>()
     };
     let v1 = store_library(&|t| t.to_owned(), "ann");
@@ -510,7 +510,7 @@ async fn a_clause_is_found_edited_reviewed_published_and_announced() {
         .unwrap()
         .iter()
         .map(|d| {
-            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
         })
         .collect();
     app.store.save_policy_versions(&library, 1).await.unwrap();
@@ -519,7 +519,7 @@ async fn a_clause_is_found_edited_reviewed_published_and_announced() {
             .create_staff_user(
                 &StaffUser {
                     username: username.into(),
-                    password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                    password_hash: arbiter_app::access::hash_password(password).unwrap(),
                     role: Role::PolicyEditor,
                 },
                 1,
@@ -685,7 +685,7 @@ async fn a_claim_is_worked_from_intake_to_payout_in_the_console() {
         .unwrap()
         .iter()
         .map(|d| {
-            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
         })
         .collect();
     app.store.save_policy_versions(&library, 1).await.unwrap();
@@ -710,7 +710,7 @@ async fn a_claim_is_worked_from_intake_to_payout_in_the_console() {
         .create_staff_user(
             &StaffUser {
                 username: "sam".into(),
-                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                password_hash: arbiter_app::access::hash_password(password).unwrap(),
                 role: Role::Agent,
             },
             1,
@@ -927,7 +927,7 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
         .unwrap()
         .iter()
         .map(|d| {
-            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
         })
         .collect();
     app.store.save_policy_versions(&library, 1).await.unwrap();
@@ -1122,7 +1122,7 @@ async fn the_queue_shortcuts_never_take_a_focused_control_and_can_be_turned_off(
         .create_staff_user(
             &StaffUser {
                 username: "sam".into(),
-                password_hash: arbiter_server::access::hash_password(password).unwrap(),
+                password_hash: arbiter_app::access::hash_password(password).unwrap(),
                 role: Role::Agent,
             },
             1,
@@ -1271,7 +1271,7 @@ async fn a_closed_case_shows_its_sla_outcome_and_the_filters_say_what_they_show(
         .unwrap()
         .iter()
         .map(|d| {
-            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
         })
         .collect();
     app.store.save_policy_versions(&library, 1).await.unwrap();

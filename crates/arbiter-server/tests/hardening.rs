@@ -189,7 +189,10 @@ async fn idle_and_surplus_connections_do_not_hold_the_server() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(arbiter_server::serve_with(
         listener,
-        arbiter_server::AppState::new(store),
+        arbiter_server::AppState::new(
+            arbiter_app::App::start(store, arbiter_app::Settings::default()),
+            Default::default(),
+        ),
         limits,
         async move {
             let _ = stopped.await;
@@ -272,7 +275,10 @@ async fn a_full_disk_is_reported_not_a_generic_error() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(arbiter_server::serve(
         listener,
-        arbiter_server::AppState::new(store.clone()),
+        arbiter_server::AppState::new(
+            arbiter_app::App::start(store.clone(), arbiter_app::Settings::default()),
+            Default::default(),
+        ),
         async move {
             let _ = stopped.await;
         },

@@ -145,7 +145,7 @@ async fn store_library(app: &TestApp) {
         .unwrap()
         .iter()
         .map(|d| {
-            arbiter_server::policy::new_version(d, "policy-team", Some("policy-lead"), "starter")
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
         })
         .collect();
     app.store.save_policy_versions(&library, 1).await.unwrap();

@@ -649,10 +649,10 @@ async fn effects_reach_subscribers_signed_and_retried(app: &TestApp) {
     for (headers, body) in &bodies {
         let signature = headers["arbiter-signature"].to_str().unwrap();
         assert!(
-            arbiter_server::webhooks::verify(&secret, signature, body.as_bytes(), now, 300),
+            arbiter_app::webhooks::verify(&secret, signature, body.as_bytes(), now, 300),
             "{signature}"
         );
-        assert!(!arbiter_server::webhooks::verify(
+        assert!(!arbiter_app::webhooks::verify(
             "whsec_wrong",
             signature,
             body.as_bytes(),
@@ -906,7 +906,7 @@ async fn store_starter_library(app: &TestApp, edit: impl Fn(&str) -> String) {
     let versions: Vec<_> = arbiter_policy::check_library(&files, &[])
         .unwrap()
         .iter()
-        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "starter"))
+        .map(|d| arbiter_app::policies::new_version(d, "ann", Some("bob"), "starter"))
         .collect();
     app.store.save_policy_versions(&versions, 1).await.unwrap();
 }
@@ -1066,7 +1066,7 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
     let versions: Vec<_> = arbiter_policy::check_library(&files, &[])
         .unwrap()
         .iter()
-        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "help"))
+        .map(|d| arbiter_app::policies::new_version(d, "ann", Some("bob"), "help"))
         .collect();
     app.store.save_policy_versions(&versions, 2).await.unwrap();
     let anonymous = reqwest::Client::new();
@@ -1247,16 +1247,10 @@ async fn the_policy_library_is_read_with_versions_diffs_and_citations(app: &Test
 async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) {
     store_starter_library(app, |text| text.to_owned()).await;
     let token = |label: &'static str, role: Role| async move {
-        arbiter_server::access::issue_token(
-            &app.store,
-            arbiter_store::TokenKind::Api,
-            role,
-            label,
-            1,
-        )
-        .await
-        .unwrap()
-        .secret
+        arbiter_app::access::issue_token(&app.store, arbiter_store::TokenKind::Api, role, label, 1)
+            .await
+            .unwrap()
+            .secret
     };
     let ann = token("ann", Role::PolicyEditor).await;
     let lee = token("lee", Role::PolicyEditor).await;
@@ -1422,7 +1416,7 @@ async fn policies_are_drafted_then_published_by_another_reviewer(app: &TestApp) 
         .iter()
         .map(|(headers, body)| {
             let signature = headers["arbiter-signature"].to_str().unwrap();
-            assert!(arbiter_server::webhooks::verify(
+            assert!(arbiter_app::webhooks::verify(
                 secret,
                 signature,
                 body.as_bytes(),

@@ -85,7 +85,7 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
     let library: Vec<_> = arbiter_policy::check_library(&files, &[])
         .unwrap()
         .iter()
-        .map(|d| arbiter_server::policy::new_version(d, "ann", Some("bob"), "starter"))
+        .map(|d| arbiter_app::policies::new_version(d, "ann", Some("bob"), "starter"))
         .collect();
     app.store.save_policy_versions(&library, 1).await.unwrap();
     let (hook_url, received) = receiver().await;

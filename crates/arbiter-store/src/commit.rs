@@ -104,7 +104,7 @@ fn script(backend: Backend, group: &[Write], hand_on: bool) -> Script<'_> {
     let mut script = Script::default();
     for write in group {
         if let Write::Decisions { batch, .. } = write {
-            crate::protect::write_decisions(backend, &mut script, batch);
+            crate::decisions::write_decisions(backend, &mut script, batch);
         }
     }
     // (write, event, received at)

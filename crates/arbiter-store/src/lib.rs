@@ -16,11 +16,11 @@
 mod access;
 mod cases;
 mod commit;
+mod decisions;
 mod effects;
 mod events;
 mod migrate;
-mod policy;
-mod protect;
+mod policies;
 mod script;
 
 pub use access::{
@@ -43,11 +43,11 @@ pub use events::{Cursor, EventFilter, EventPage, StoredEvent};
 /// that, the row that tells the caller whether another page follows: capping them at the page
 /// size itself made a full page look like the last one.
 pub const MAX_PAGE: u32 = 1_000;
-pub use policy::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
-pub use protect::{
+pub use decisions::{
     Committing, DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary,
     LoggedEvent, RulesetRecord,
 };
+pub use policies::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
 
 use sqlx::Row;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use arbiter_server::backtest::BacktestError;
+use arbiter_app::backtests::BacktestError;
 use arbiter_store::Store;
 use clap::Args;
 
@@ -48,7 +48,7 @@ pub async fn run(args: BacktestArgs, store: &Store) -> Result<bool> {
     let shown = bar.clone();
     let had_baseline = store.current_ruleset().await?.is_some();
     let started = std::time::Instant::now();
-    let result = arbiter_server::backtest::run(store, &source, from, to, move |done, total| {
+    let result = arbiter_app::backtests::run(store, &source, from, to, move |done, total| {
         shown.set_length(total);
         shown.set_position(done);
     })
@@ -82,7 +82,7 @@ pub async fn run(args: BacktestArgs, store: &Store) -> Result<bool> {
     if let Some(path) = &args.html {
         std::fs::write(
             path,
-            arbiter_server::backtest::render_html(&report, had_baseline),
+            arbiter_server::report::render_html(&report, had_baseline),
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("HTML report: {}", path.display());

@@ -101,7 +101,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let versions: Vec<_> = documents
         .iter()
         .map(|d| {
-            arbiter_server::policy::new_version(
+            arbiter_app::policies::new_version(
                 d,
                 "policy-team",
                 Some("policy-lead"),
@@ -131,7 +131,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
             )
             .await?;
     }
-    arbiter_server::protect::publish_ruleset(
+    arbiter_app::rulesets::publish_ruleset(
         &store,
         arbiter_rules::STARTER_PACK,
         "starter pack",
@@ -173,8 +173,8 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         worked.open
     );
 
-    let password = arbiter_server::access::random_hex(12)?;
-    let hash = arbiter_server::access::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let password = arbiter_app::access::random_hex(12)?;
+    let hash = arbiter_app::access::hash_password(&password).map_err(anyhow::Error::msg)?;
     let now = arbiter_model::to_micros(time::OffsetDateTime::now_utc());
     store
         .create_staff_user(
@@ -187,8 +187,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
         )
         .await?;
     let token =
-        arbiter_server::access::issue_token(&store, TokenKind::Api, Role::Admin, "demo", now)
-            .await?;
+        arbiter_app::access::issue_token(&store, TokenKind::Api, Role::Admin, "demo", now).await?;
 
     let listener = if args.no_serve {
         None
@@ -236,7 +235,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     println!("  Press Ctrl-C to stop.");
     arbiter_server::serve(
         listener,
-        arbiter_server::AppState::new(store.clone()),
+        arbiter_server::AppState::new(
+            arbiter_app::App::start(store.clone(), arbiter_app::Settings::default()),
+            Default::default(),
+        ),
         crate::shutdown_signal(),
     )
     .await?;
@@ -247,7 +249,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
 /// Runs the decider over the whole log, with a progress bar, and says what it found.
 async fn decide_all(store: &Store) -> Result<()> {
     let last = store.last_event_seq().await?;
-    let protect = arbiter_server::protect::Protect::start(
+    let decider = arbiter_app::decider::Decider::start(
         store.clone(),
         std::sync::Arc::new(tokio::sync::Notify::new()),
     );
@@ -258,11 +260,11 @@ async fn decide_all(store: &Store) -> Result<()> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    while !protect
+    while !decider
         .wait_for(last, std::time::Duration::from_millis(200))
         .await
     {
-        bar.set_position(protect.progress().max(0) as u64);
+        bar.set_position(decider.progress().max(0) as u64);
     }
     bar.finish_and_clear();
     let counts = store.decision_counts(i64::MIN).await?;

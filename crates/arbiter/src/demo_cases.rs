@@ -5,9 +5,9 @@
 //! Recent cases are left open, as a real queue would be.
 
 use anyhow::Result;
+use arbiter_app::cases::{self, Actor, CaseError, DecisionRequest};
 use arbiter_model::{Micros, Money};
 use arbiter_resolve::{CaseType, Config, Counterparty, EntryKind, Outcome, Step};
-use arbiter_server::resolve::{self, Actor, CaseError, DecisionRequest};
 use arbiter_store::{CaseFilter, CaseRecord, NewMessage, Store};
 use std::collections::BTreeMap;
 
@@ -34,7 +34,7 @@ pub async fn open_all(store: &Store, config: &Config) -> Result<()> {
             .progress_chars("=> "),
     );
     loop {
-        let read = resolve::intake_history_once(store, config, 5_000).await?;
+        let read = arbiter_app::intake::intake_history_once(store, config, 5_000).await?;
         bar.set_position(store.intake_progress().await?.max(0) as u64);
         if read == 0 {
             break;
@@ -91,7 +91,7 @@ pub async fn work_all(store: &Store, config: &Config, seed: u64, end: Micros) ->
             Err(e) => {
                 return Err(anyhow::anyhow!(
                     "working {}: {e}",
-                    resolve::case_id(case.number)
+                    cases::case_id(case.number)
                 ));
             }
         }
@@ -105,7 +105,7 @@ type Change<'a> = Box<
     dyn FnOnce(
             &mut CaseRecord,
             &mut arbiter_store::CaseAdditions,
-            &resolve::CaseContext<'_>,
+            &cases::CaseContext<'_>,
         ) -> Result<(), CaseError>
         + Send
         + 'a,
@@ -151,7 +151,7 @@ async fn work_one(
         return Ok(Progress::Open);
     }
     let change = |at: Micros, f: Change<'static>| async move {
-        resolve::change(store, config, number, None, who, at, f).await
+        cases::change(store, config, number, None, who, at, f).await
     };
     let playbook = config.playbook(case_type);
     let steps: Vec<String> = playbook
@@ -163,7 +163,7 @@ async fn work_one(
         first_at,
         Box::new(move |c, additions, context| {
             c.assignee = Some(assignee);
-            resolve::apply_step(c, additions, Step::Investigate, context, &actor)?;
+            cases::apply_step(c, additions, Step::Investigate, context, &actor)?;
             c.steps_done = steps.iter().take(2).cloned().collect();
             Ok(())
         }),
@@ -196,9 +196,9 @@ async fn work_one(
         change(
             at,
             Box::new(move |c, additions, context| {
-                resolve::apply_step(c, additions, Step::RequestInformation, context, &actor)?;
+                cases::apply_step(c, additions, Step::RequestInformation, context, &actor)?;
                 let sent = message("out", recipient, &locale, Some(used), body, actor.name());
-                resolve::add_message(c, additions, &actor, sent);
+                cases::add_message(c, additions, &actor, sent);
                 Ok(())
             }),
         )
@@ -213,7 +213,7 @@ async fn work_one(
         change(
             at,
             Box::new(move |c, additions, context| {
-                resolve::apply_step(c, additions, Step::InformationReceived, context, &actor)?;
+                cases::apply_step(c, additions, Step::InformationReceived, context, &actor)?;
                 let reply = message(
                     "in",
                     recipient.clone(),
@@ -222,7 +222,7 @@ async fn work_one(
                     "Here are the photos and the receipt.".into(),
                     recipient.as_deref().unwrap_or("client"),
                 );
-                resolve::add_message(c, additions, &actor, reply);
+                cases::add_message(c, additions, &actor, reply);
                 Ok(())
             }),
         )
@@ -243,7 +243,7 @@ async fn work_one(
     change(
         at,
         Box::new(move |c, additions, context| {
-            resolve::decide(c, additions, context, &actor, request)
+            cases::decide(c, additions, context, &actor, request)
         }),
     )
     .await?;
@@ -268,7 +268,7 @@ async fn work_one(
             at,
             Box::new(move |c, additions, _| {
                 let sent = message("out", recipient, &locale, Some(used), body, actor.name());
-                resolve::add_message(c, additions, &actor, sent);
+                cases::add_message(c, additions, &actor, sent);
                 Ok(())
             }),
         )
@@ -290,7 +290,7 @@ async fn work_one(
                         reverses: None,
                         override_reason: None,
                     };
-                    resolve::record_entry(
+                    cases::record_entry(
                         c,
                         additions,
                         context,
@@ -313,7 +313,7 @@ async fn work_one(
     change(at, {
         let actor = who.clone();
         Box::new(move |c, additions, context| {
-            resolve::apply_step(c, additions, Step::Close, context, &actor)
+            cases::apply_step(c, additions, Step::Close, context, &actor)
         })
     })
     .await?;
@@ -333,7 +333,7 @@ async fn work_one(
         change(at, {
             let actor = who.clone();
             Box::new(move |c, additions, context| {
-                resolve::apply_step(c, additions, step, context, &actor)
+                cases::apply_step(c, additions, step, context, &actor)
             })
         })
         .await?;
@@ -373,7 +373,7 @@ async fn work_one(
         change(
             at,
             Box::new(move |c, additions, context| {
-                resolve::decide(c, additions, context, &actor, second)
+                cases::decide(c, additions, context, &actor, second)
             }),
         )
         .await?;
@@ -382,7 +382,7 @@ async fn work_one(
             change(at, {
                 let actor = who.clone();
                 Box::new(move |c, additions, context| {
-                    resolve::apply_step(c, additions, Step::Close, context, &actor)
+                    cases::apply_step(c, additions, Step::Close, context, &actor)
                 })
             })
             .await?;
@@ -411,7 +411,7 @@ fn message(
 }
 
 fn payable(case: &CaseRecord) -> Option<Money> {
-    let e: resolve::StoredEligibility = serde_json::from_str(case.eligibility.as_deref()?).ok()?;
+    let e: cases::StoredEligibility = serde_json::from_str(case.eligibility.as_deref()?).ok()?;
     let currency = arbiter_model::Currency::parse(&e.currency).ok()?;
     Some(Money::new(e.payable_minor, currency))
 }
@@ -422,7 +422,7 @@ fn decision_for(
     case_type: CaseType,
     rng: &mut fastrand::Rng,
 ) -> DecisionRequest {
-    let e: Option<resolve::StoredEligibility> = case
+    let e: Option<cases::StoredEligibility> = case
         .eligibility
         .as_deref()
         .and_then(|e| serde_json::from_str(e).ok());
@@ -506,7 +506,7 @@ async fn compose(
     template: &str,
     extra: &[(&str, &str)],
 ) -> Result<(String, String), CaseError> {
-    let mut values: BTreeMap<String, String> = resolve::case_values(store, case.number).await?;
+    let mut values: BTreeMap<String, String> = cases::case_values(store, case.number).await?;
     values.insert(
         "recipient_name".into(),
         case.claimant_id.clone().unwrap_or_default(),
@@ -517,7 +517,7 @@ async fn compose(
     values
         .entry("outcome".into())
         .or_insert_with(|| "We have resolved it.".into());
-    resolve::compose(
+    cases::compose(
         case,
         library,
         config.locale(&case.market),

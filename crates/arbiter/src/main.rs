@@ -431,13 +431,13 @@ async fn serve(settings: &Settings) -> Result<()> {
     };
     let browser = arbiter_server::security::BrowserSettings::new(settings.public_url.as_deref())
         .map_err(anyhow::Error::msg)?;
-    let webhooks = arbiter_server::webhooks::WebhookSettings {
-        allow: arbiter_server::webhooks::AllowList::parse(&settings.webhook_allow)
+    let webhooks = arbiter_app::webhooks::WebhookSettings {
+        allow: arbiter_app::webhooks::AllowList::parse(&settings.webhook_allow)
             .map_err(anyhow::Error::msg)?,
         ..Default::default()
     };
     let store = open(&settings.db).await?;
-    arbiter_server::resolve::register_playbooks(&store, &resolution)
+    arbiter_app::intake::register_playbooks(&store, &resolution)
         .await
         .context("the resolution configuration's playbooks")?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
@@ -455,7 +455,16 @@ async fn serve(settings: &Settings) -> Result<()> {
     };
     arbiter_server::serve_with(
         listener,
-        arbiter_server::AppState::configured(store.clone(), webhooks, resolution, browser),
+        arbiter_server::AppState::new(
+            arbiter_app::App::start(
+                store.clone(),
+                arbiter_app::Settings {
+                    webhooks,
+                    resolution,
+                },
+            ),
+            browser,
+        ),
         limits,
         shutdown_signal(),
     )
@@ -518,14 +527,9 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
             if label.trim().is_empty() {
                 anyhow::bail!("--label must say what the token is for");
             }
-            let issued = arbiter_server::access::issue_token(
-                &store,
-                TokenKind::Api,
-                role,
-                label.trim(),
-                now,
-            )
-            .await?;
+            let issued =
+                arbiter_app::access::issue_token(&store, TokenKind::Api, role, label.trim(), now)
+                    .await?;
             eprintln!(
                 "Created token {} with role {role}. Its secret is shown once; keep it safe:",
                 issued.id
@@ -577,14 +581,11 @@ fn print_sessions(sessions: &[arbiter_store::TokenRecord]) {
             s.id,
             s.principal,
             s.role,
-            format_time(s.created_at),
-            s.expires_at.map_or_else(|| "never".to_owned(), format_time)
+            arbiter_model::format_micros(s.created_at),
+            s.expires_at
+                .map_or_else(|| "never".to_owned(), arbiter_model::format_micros)
         );
     }
-}
-
-fn format_time(us: arbiter_model::Micros) -> String {
-    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
 }
 
 /// Staff accounts. Sessions end in the database at once; a running server that checked one
@@ -594,9 +595,9 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<()> {
     let new_password = match &command {
         UserCommand::ResetPassword { username } => {
             let password = read_password(username)?;
-            arbiter_server::access::check_new_account(username, &password)
+            arbiter_app::access::check_new_account(username, &password)
                 .map_err(anyhow::Error::msg)?;
-            Some(arbiter_server::access::hash_password(&password).map_err(anyhow::Error::msg)?)
+            Some(arbiter_app::access::hash_password(&password).map_err(anyhow::Error::msg)?)
         }
         _ => None,
     };
@@ -614,7 +615,7 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<()> {
             UserCommand::List => {
                 for a in store.staff_accounts(now).await? {
                     let state = match a.disabled_at {
-                        Some(at) => format!("disabled {}", format_time(at)),
+                        Some(at) => format!("disabled {}", arbiter_model::format_micros(at)),
                         None => "enabled".to_owned(),
                     };
                     println!(
@@ -668,7 +669,7 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<()> {
                 for a in store.sign_ins(limit).await? {
                     println!(
                         "{}\t{}\t{}\t{}\t{}",
-                        format_time(a.at),
+                        arbiter_model::format_micros(a.at),
                         a.outcome,
                         a.principal
                             .or(a.username)
@@ -689,9 +690,9 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<()> {
 async fn create_user(settings: &Settings, username: &str, role: Role) -> Result<()> {
     let password = read_password(username)?;
     let password = password.as_str();
-    arbiter_server::access::check_new_account(username, password).map_err(anyhow::Error::msg)?;
+    arbiter_app::access::check_new_account(username, password).map_err(anyhow::Error::msg)?;
     let store = open(&settings.db).await?;
-    let hash = arbiter_server::access::hash_password(password).map_err(anyhow::Error::msg)?;
+    let hash = arbiter_app::access::hash_password(password).map_err(anyhow::Error::msg)?;
     let user = arbiter_store::StaffUser {
         username: username.to_owned(),
         password_hash: hash,

@@ -325,7 +325,7 @@ pub async fn run(command: PolicyCommand, store: &Store) -> Result<bool> {
             };
             let micros = |d: time::Date| arbiter_model::to_micros(d.midnight().assume_utc());
             let end_exclusive = end.next_day().map_or(i64::MAX, micros);
-            let html = arbiter_server::policy::bulletin(
+            let html = arbiter_app::policies::bulletin(
                 store,
                 micros(start),
                 end_exclusive,
@@ -432,7 +432,7 @@ async fn import(
     }
     let versions: Vec<arbiter_store::NewPolicyVersion> = changed
         .iter()
-        .map(|d| arbiter_server::policy::new_version(d, author, reviewed_by, summary))
+        .map(|d| arbiter_app::policies::new_version(d, author, reviewed_by, summary))
         .collect();
     let saved = store
         .save_policy_versions(

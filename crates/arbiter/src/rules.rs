@@ -94,7 +94,7 @@ pub async fn run_stored(command: RulesCommand, store: &Store) -> Result<bool> {
         RulesCommand::Publish { path, note } => {
             let source = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            match arbiter_server::protect::publish_ruleset(store, &source, &note, &operator(), None)
+            match arbiter_app::rulesets::publish_ruleset(store, &source, &note, &operator(), None)
                 .await
             {
                 Ok(record) => {
@@ -105,7 +105,7 @@ pub async fn run_stored(command: RulesCommand, store: &Store) -> Result<bool> {
                     );
                     Ok(true)
                 }
-                Err(arbiter_server::protect::PublishError::DoesNotCheck(diagnostics)) => {
+                Err(arbiter_app::rulesets::PublishError::DoesNotCheck(diagnostics)) => {
                     let name = path.display().to_string();
                     for d in &diagnostics {
                         eprint!("{}", d.render(&name, &source));
@@ -113,7 +113,7 @@ pub async fn run_stored(command: RulesCommand, store: &Store) -> Result<bool> {
                     eprintln!("{name}: not published: it does not check");
                     Ok(false)
                 }
-                Err(arbiter_server::protect::PublishError::Store(e)) => Err(e.into()),
+                Err(arbiter_app::rulesets::PublishError::Store(e)) => Err(e.into()),
                 Err(other) => {
                     eprintln!("{}: not published: {other}", path.display());
                     Ok(false)
@@ -165,7 +165,7 @@ pub async fn run_stored(command: RulesCommand, store: &Store) -> Result<bool> {
                 eprintln!("no ruleset version {version}");
                 return Ok(false);
             };
-            match arbiter_server::protect::publish_ruleset(
+            match arbiter_app::rulesets::publish_ruleset(
                 store,
                 &old.source,
                 &note,
@@ -181,7 +181,7 @@ pub async fn run_stored(command: RulesCommand, store: &Store) -> Result<bool> {
                     );
                     Ok(true)
                 }
-                Err(arbiter_server::protect::PublishError::Store(e)) => Err(e.into()),
+                Err(arbiter_app::rulesets::PublishError::Store(e)) => Err(e.into()),
                 Err(other) => {
                     eprintln!("version {version} cannot be restored: {other}");
                     Ok(false)
@@ -257,7 +257,7 @@ pub async fn run_lists(command: ListsCommand, store: &Store) -> Result<bool> {
                 std::fs::read_to_string(&file).with_context(|| format!("cannot read {file}"))?
             };
             let csv = csv || file.ends_with(".csv");
-            let loaded = match arbiter_server::protect::parse_list_file(&text, csv) {
+            let loaded = match arbiter_app::lists::parse_list_file(&text, csv) {
                 Ok(entries) => entries,
                 Err(e) => {
                     eprintln!("{file}: {e}");
@@ -271,7 +271,7 @@ pub async fn run_lists(command: ListsCommand, store: &Store) -> Result<bool> {
             };
             let added = loaded.len();
             entries.extend(loaded);
-            let entries = match arbiter_server::protect::clean_list_entries(entries) {
+            let entries = match arbiter_app::lists::clean_list_entries(entries) {
                 Ok(entries) => entries,
                 Err(e) => {
                     eprintln!("{file}: {e}");

@@ -342,7 +342,7 @@ fn resolution_configurations_are_checked_and_located() {
     runtime.block_on(async {
         let store = arbiter_store::Store::open(&db).await.unwrap();
         let config = arbiter_resolve::Config::default_config();
-        arbiter_server::resolve::register_playbooks(&store, &config)
+        arbiter_app::intake::register_playbooks(&store, &config)
             .await
             .unwrap();
         store.close().await;

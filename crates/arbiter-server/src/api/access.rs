@@ -1,9 +1,9 @@
 //! `/v1/tokens`, `/v1/users` and `/v1/sign-ins`: who may use Arbiter. Admins only.
 
 use crate::AppState;
-use crate::access::{Caller, check_new_account, hash_password_async, issue_token};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
+use arbiter_app::access::{Caller, check_new_account, hash_password_async, issue_token};
 use arbiter_model::{Permission, Role};
 use arbiter_store::{Principal, SignInRecord, StaffAccount, StaffUser, TokenKind, TokenRecord};
 use axum::Json;
@@ -43,7 +43,7 @@ pub(crate) struct TokenSummary {
     revoked_at: Option<String>,
 }
 
-use crate::api::format_time as rfc3339;
+use arbiter_model::format_micros as rfc3339;
 
 impl From<TokenRecord> for TokenSummary {
     fn from(t: TokenRecord) -> Self {
@@ -83,7 +83,7 @@ pub(crate) async fn create_token(
         TokenKind::Api,
         request.role,
         request.label.trim(),
-        crate::now(),
+        arbiter_app::now(),
     )
     .await?;
     tracing::info!(by = %caller.token_id, token = %issued.id, role = %issued.role, "token created");
@@ -123,7 +123,7 @@ pub(crate) async fn revoke_token(
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ManageAccess)?;
     // Sessions made from the token end with it, in the store and in this server's cache.
-    if state.store().revoke_token(&id, crate::now()).await? {
+    if state.store().revoke_token(&id, arbiter_app::now()).await? {
         state.tokens().forget(&id);
         tracing::info!(by = %caller.token_id, token = %id, "token revoked");
         Ok(StatusCode::NO_CONTENT)
@@ -171,7 +171,10 @@ pub(crate) async fn create_user(
         password_hash,
         role: request.role,
     };
-    state.store().create_staff_user(&user, crate::now()).await?;
+    state
+        .store()
+        .create_staff_user(&user, arbiter_app::now())
+        .await?;
     tracing::info!(by = %caller.token_id, user = %user.username, role = %user.role, "user created");
     Ok((
         StatusCode::CREATED,
@@ -217,7 +220,7 @@ pub(crate) async fn list_users(
     caller: Caller,
 ) -> Result<Json<Vec<UserSummary>>, Problem> {
     caller.require(Permission::ManageAccess)?;
-    let accounts = state.store().staff_accounts(crate::now()).await?;
+    let accounts = state.store().staff_accounts(arbiter_app::now()).await?;
     Ok(Json(accounts.into_iter().map(UserSummary::from).collect()))
 }
 
@@ -225,7 +228,7 @@ pub(crate) async fn list_users(
 async fn account(state: &AppState, username: &str) -> Result<StaffAccount, Problem> {
     state
         .store()
-        .staff_account(username, crate::now())
+        .staff_account(username, arbiter_app::now())
         .await?
         .ok_or_else(|| Problem::not_found(format!("no staff account is named {username:?}")))
 }
@@ -266,7 +269,7 @@ async fn set_disabled(
 ) -> Result<Json<UserSummary>, Problem> {
     if !state
         .store()
-        .set_staff_disabled(username, disabled, crate::now())
+        .set_staff_disabled(username, disabled, arbiter_app::now())
         .await?
     {
         return Err(Problem::not_found(format!(
@@ -307,7 +310,7 @@ pub(crate) async fn reset_password(
         .map_err(|e| Problem::internal(&e))?;
     if !state
         .store()
-        .set_staff_password(&username, &hash, crate::now())
+        .set_staff_password(&username, &hash, arbiter_app::now())
         .await?
     {
         return Err(Problem::not_found(format!(
@@ -357,7 +360,7 @@ pub(crate) async fn list_user_sessions(
     account(&state, &username).await?;
     let sessions = state
         .store()
-        .live_sessions(Principal::user(&username).key(), crate::now())
+        .live_sessions(Principal::user(&username).key(), arbiter_app::now())
         .await?;
     Ok(Json(
         sessions.into_iter().map(SessionSummary::from).collect(),
@@ -377,7 +380,7 @@ pub(crate) async fn list_token_sessions(
     caller.require(Permission::ManageAccess)?;
     let sessions = state
         .store()
-        .live_sessions(&format!("token:{id}"), crate::now())
+        .live_sessions(&format!("token:{id}"), arbiter_app::now())
         .await?;
     Ok(Json(
         sessions.into_iter().map(SessionSummary::from).collect(),
@@ -405,7 +408,7 @@ pub(crate) async fn end_user_sessions(
     let principal = Principal::user(&username);
     let ended = state
         .store()
-        .end_sessions(principal.key(), crate::now())
+        .end_sessions(principal.key(), arbiter_app::now())
         .await?;
     state.tokens().forget_principal(&principal);
     tracing::info!(by = %caller.principal.key(), user = %username, ended, "sessions ended");

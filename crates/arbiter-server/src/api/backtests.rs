@@ -1,10 +1,10 @@
 //! `/v1/backtests`: replay history through candidate rules beside the ruleset in force.
 
 use crate::AppState;
-use crate::access::Caller;
-use crate::backtest::BacktestError;
 use crate::extract::ApiJson;
 use crate::problem::Problem;
+use arbiter_app::access::Caller;
+use arbiter_app::backtests::BacktestError;
 use arbiter_model::Permission;
 use axum::Json;
 use axum::extract::State;
@@ -77,12 +77,12 @@ pub(crate) async fn run_backtest(
     ApiJson(request): ApiJson<BacktestRequest>,
 ) -> Result<Json<arbiter_rules::backtest::BacktestReport>, Problem> {
     caller.require(Permission::ReadEvents)?;
-    if request.source.len() > crate::protect::MAX_SOURCE_BYTES {
+    if request.source.len() > arbiter_app::rulesets::MAX_SOURCE_BYTES {
         return Err(Problem::too_large("rule text is limited to 1 MiB"));
     }
     let from = crate::api::parse_time("from", &request.from)?;
     let to = crate::api::parse_time("to", &request.to)?;
-    let report = crate::backtest::run(state.store(), &request.source, from, to, |_, _| {})
+    let report = arbiter_app::backtests::run(state.store(), &request.source, from, to, |_, _| {})
         .await
         .map_err(|e| backtest_problem(e, &request.source))?;
     Ok(Json(report))

@@ -4,10 +4,10 @@
 //! other: the second is told.
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
-use crate::resolve::{self, Actor, StoredEligibility, case_id, case_number};
+use arbiter_app::access::Caller;
+use arbiter_app::cases::{self, Actor, StoredEligibility, case_id, case_number};
 use arbiter_model::{Currency, Money, Permission};
 use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
 use arbiter_store::{CaseFilter, CaseRecord};
@@ -119,12 +119,12 @@ impl CaseView {
             claimed: c.claimed_minor.map(|m| Amount::of(m, &c.currency)),
             risk_score: c.risk_score,
             summary: c.summary.clone(),
-            opened_at: crate::api::format_time(c.opened_at),
-            first_response_due: crate::api::format_time(c.first_response_due),
-            resolution_due: crate::api::format_time(c.resolution_due),
-            first_response_at: c.first_response_at.map(crate::api::format_time),
-            resolved_at: c.resolved_at.map(crate::api::format_time),
-            closed_at: c.closed_at.map(crate::api::format_time),
+            opened_at: arbiter_model::format_micros(c.opened_at),
+            first_response_due: arbiter_model::format_micros(c.first_response_due),
+            resolution_due: arbiter_model::format_micros(c.resolution_due),
+            first_response_at: c.first_response_at.map(arbiter_model::format_micros),
+            resolved_at: c.resolved_at.map(arbiter_model::format_micros),
+            closed_at: c.closed_at.map(arbiter_model::format_micros),
             first_response_breached: breaches.first_response,
             resolution_breached: breaches.resolution
                 && State::parse(&c.state).is_ok_and(State::is_open)
@@ -238,7 +238,7 @@ pub(crate) async fn list_cases(
     let mut cases = state.store().list_cases(&filter, after, limit + 1).await?;
     let more = cases.len() > limit as usize;
     cases.truncate(limit as usize);
-    let now = crate::now();
+    let now = arbiter_app::now();
     Ok(Json(CasePage {
         next_cursor: more
             .then(|| {
@@ -301,7 +301,7 @@ pub(crate) async fn open_case(
         }
         None => Priority::Normal,
     };
-    let by_hand = resolve::ops::ByHand {
+    let by_hand = cases::ops::ByHand {
         case_type,
         priority,
         market: request.market,
@@ -314,7 +314,7 @@ pub(crate) async fn open_case(
         events: request.events,
         source: "api",
     };
-    let (case, linked) = resolve::ops::open_by_hand(&state, &actor, by_hand).await?;
+    let (case, linked) = cases::ops::open_by_hand(state.app(), &actor, by_hand).await?;
     let (result, status) = if linked {
         ("linked", StatusCode::OK)
     } else {
@@ -323,7 +323,7 @@ pub(crate) async fn open_case(
     Ok((
         status,
         Json(Opened {
-            case: CaseView::new(&case, crate::now()),
+            case: CaseView::new(&case, arbiter_app::now()),
             result,
         }),
     ))
@@ -426,7 +426,7 @@ pub(crate) struct AuditView {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CaseDetail {
     pub(crate) case: CaseView,
-    pub(crate) eligibility: Option<StoredEligibility>,
+    pub(crate) eligibility: Option<EligibilityView>,
     pub(crate) playbook: Option<PlaybookView>,
     pub(crate) decisions: Vec<DecisionView>,
     pub(crate) ledger: Vec<LedgerEntryView>,
@@ -475,7 +475,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
         .case(number)
         .await?
         .ok_or_else(|| Problem::not_found(format!("there is no case {}", case_id(number))))?;
-    let now = crate::now();
+    let now = arbiter_app::now();
     let playbook = match store
         .playbook_version(&case.case_type, case.playbook_version)
         .await?
@@ -537,7 +537,8 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
         eligibility: case
             .eligibility
             .as_deref()
-            .and_then(|e| serde_json::from_str(e).ok()),
+            .and_then(|e| serde_json::from_str::<StoredEligibility>(e).ok())
+            .map(EligibilityView::from),
         playbook,
         decisions: store
             .case_decisions(number)
@@ -554,7 +555,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
                 decided_by: d.decision.decided_by,
                 automated: d.decision.automated,
                 playbook_version: d.decision.playbook_version,
-                decided_at: crate::api::format_time(d.decided_at),
+                decided_at: arbiter_model::format_micros(d.decided_at),
             })
             .collect(),
         ledger: ledger
@@ -568,7 +569,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
                 override_reason: r.entry.override_reason,
                 note: r.entry.note,
                 recorded_by: r.entry.recorded_by,
-                recorded_at: crate::api::format_time(r.recorded_at),
+                recorded_at: arbiter_model::format_micros(r.recorded_at),
             })
             .collect(),
         totals: LedgerTotalsView {
@@ -593,7 +594,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
                 template: m.message.template,
                 body: m.message.body,
                 sent_by: m.message.sent_by,
-                at: crate::api::format_time(m.at),
+                at: arbiter_model::format_micros(m.at),
             })
             .collect(),
         audit: store
@@ -601,7 +602,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
             .await?
             .into_iter()
             .map(|a| AuditView {
-                at: crate::api::format_time(a.at),
+                at: arbiter_model::format_micros(a.at),
                 actor: a.entry.actor,
                 actor_kind: a.entry.actor_kind,
                 action: a.entry.action,
@@ -623,7 +624,7 @@ pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDet
                 size: e.size,
                 sha256: e.sha256,
                 uploaded_by: e.uploaded_by,
-                uploaded_at: crate::api::format_time(e.uploaded_at),
+                uploaded_at: arbiter_model::format_micros(e.uploaded_at),
             })
             .collect(),
         case: CaseView::new(&case, now),
@@ -677,7 +678,7 @@ async fn signals(
             verdict: d.verdict,
             score: d.score,
             rules: d.fired,
-            occurred_at: crate::api::format_time(d.occurred_at),
+            occurred_at: arbiter_model::format_micros(d.occurred_at),
         })
         .collect())
 }
@@ -703,7 +704,7 @@ fn worker(caller: &Caller) -> Result<Actor, Problem> {
 }
 
 fn view(case: CaseRecord) -> Json<CaseView> {
-    Json(CaseView::new(&case, crate::now()))
+    Json(CaseView::new(&case, arbiter_app::now()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -733,8 +734,8 @@ pub(crate) async fn take_step(
     let actor = worker(&caller)?;
     let step =
         Step::parse(&request.step).map_err(|e| Problem::bad_request(format!("step: {e}")))?;
-    let case = resolve::ops::step(
-        &state,
+    let case = cases::ops::step(
+        state.app(),
         &actor,
         number_of(&id)?,
         request.version,
@@ -779,7 +780,7 @@ pub(crate) async fn update_case(
         .as_deref()
         .map(|p| Priority::parse(p).map_err(|e| Problem::bad_request(format!("priority: {e}"))))
         .transpose()?;
-    let update = resolve::ops::Update {
+    let update = cases::ops::Update {
         priority,
         queue: request.queue,
         assignee: request
@@ -788,8 +789,14 @@ pub(crate) async fn update_case(
         steps_done: request.steps_done,
         steps_undone: request.steps_undone,
     };
-    let case =
-        resolve::ops::update(&state, &actor, number_of(&id)?, request.version, update).await?;
+    let case = cases::ops::update(
+        state.app(),
+        &actor,
+        number_of(&id)?,
+        request.version,
+        update,
+    )
+    .await?;
     Ok(view(case))
 }
 
@@ -811,7 +818,7 @@ pub(crate) async fn pull_next(
     ApiJson(request): ApiJson<NextRequest>,
 ) -> Result<Json<CaseView>, Problem> {
     let actor = worker(&caller)?;
-    match resolve::ops::pull_next(&state, &actor, request.queue.as_deref()).await? {
+    match cases::ops::pull_next(state.app(), &actor, request.queue.as_deref()).await? {
         Some(case) => Ok(view(case)),
         None => Err(Problem::not_found(match request.queue {
             Some(q) => format!("no open case waits unassigned in queue {q}"),
@@ -854,15 +861,21 @@ pub(crate) async fn decide_case(
     let outcome = Outcome::parse(&request.outcome)
         .map_err(|e| Problem::bad_request(format!("outcome: {e}")))?;
     let amount = request.amount.map(|a| a.money("amount")).transpose()?;
-    let decision = resolve::DecisionRequest {
+    let decision = cases::DecisionRequest {
         outcome,
         amount,
         clauses: request.clauses,
         text: request.text,
         override_reason: request.override_reason,
     };
-    let case =
-        resolve::ops::decide(&state, &actor, number_of(&id)?, request.version, decision).await?;
+    let case = cases::ops::decide(
+        state.app(),
+        &actor,
+        number_of(&id)?,
+        request.version,
+        decision,
+    )
+    .await?;
     Ok(view(case))
 }
 
@@ -909,8 +922,8 @@ pub(crate) async fn record_ledger(
         reverses: request.reverses,
         override_reason: request.override_reason,
     };
-    let case = resolve::ops::ledger_entry(
-        &state,
+    let case = cases::ops::ledger_entry(
+        state.app(),
         &actor,
         number_of(&id)?,
         request.version,
@@ -953,7 +966,7 @@ pub(crate) async fn post_message(
     ApiJson(request): ApiJson<MessageRequest>,
 ) -> Result<Json<CaseView>, Problem> {
     let actor = worker(&caller)?;
-    let draft = resolve::ops::MessageDraft {
+    let draft = cases::ops::MessageDraft {
         party: request.party,
         direction: request.direction.unwrap_or_else(|| "out".into()),
         template: request.template,
@@ -961,7 +974,7 @@ pub(crate) async fn post_message(
         body: request.body,
     };
     let case =
-        resolve::ops::message(&state, &actor, number_of(&id)?, request.version, draft).await?;
+        cases::ops::message(state.app(), &actor, number_of(&id)?, request.version, draft).await?;
     Ok(view(case))
 }
 
@@ -982,7 +995,7 @@ pub(crate) async fn list_queues(
     caller: Caller,
 ) -> Result<Json<Vec<QueueView>>, Problem> {
     caller.require(Permission::ReadEvents)?;
-    let counts = state.store().queue_counts(crate::now()).await?;
+    let counts = state.store().queue_counts(arbiter_app::now()).await?;
     Ok(Json(
         state
             .resolution()
@@ -1035,8 +1048,8 @@ pub(crate) async fn post_evidence(
         .unwrap_or("")
         .to_owned();
     let bytes = crate::api::read_body(body, arbiter_resolve::evidence::MAX_EVIDENCE_BYTES).await?;
-    let case = resolve::ops::add_evidence(
-        &state,
+    let case = cases::ops::add_evidence(
+        state.app(),
         &actor,
         number_of(&id)?,
         query.version,
@@ -1236,8 +1249,8 @@ pub(crate) async fn bulk_action(
     ApiJson(request): ApiJson<BulkRequest>,
 ) -> Result<Json<Vec<BulkOutcome>>, Problem> {
     let actor = worker(&caller)?;
-    let outcomes = resolve::ops::bulk(
-        &state,
+    let outcomes = cases::ops::bulk(
+        state.app(),
         &actor,
         &request.cases,
         &request.action,
@@ -1255,4 +1268,41 @@ pub(crate) async fn bulk_action(
             })
             .collect(),
     ))
+}
+
+/// Whether the Guarantee pays a claim, with the reasons and the clauses they cite.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct EligibilityView {
+    /// `eligible`, `partly_eligible` or `not_eligible`.
+    pub outcome: String,
+    pub payable_minor: i64,
+    pub currency: String,
+    pub reasons: Vec<ReasonView>,
+}
+
+/// One reason of an eligibility result.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct ReasonView {
+    pub code: String,
+    pub text: String,
+    pub clause: String,
+}
+
+impl From<StoredEligibility> for EligibilityView {
+    fn from(e: StoredEligibility) -> EligibilityView {
+        EligibilityView {
+            outcome: e.outcome,
+            payable_minor: e.payable_minor,
+            currency: e.currency,
+            reasons: e
+                .reasons
+                .into_iter()
+                .map(|r| ReasonView {
+                    code: r.code,
+                    text: r.text,
+                    clause: r.clause,
+                })
+                .collect(),
+        }
+    }
 }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::Problem;
+use arbiter_app::access::Caller;
 use arbiter_model::{Event, Permission};
 use arbiter_rules::Decision;
 use arbiter_store::{Cursor, DecisionFilter, DecisionRecord};
@@ -76,7 +76,7 @@ impl DecisionView {
         Ok(DecisionView {
             event_id: record.event_id.clone(),
             event_type: record.event_type.clone(),
-            occurred_at: crate::api::format_time(record.occurred_at),
+            occurred_at: arbiter_model::format_micros(record.occurred_at),
             ruleset_version: Some(record.ruleset_version),
             verdict: record.verdict.clone(),
             score: record.score,
@@ -141,7 +141,7 @@ pub(crate) async fn post_decision(
     let id = event.id.as_str().to_owned();
     let accepted = state
         .store()
-        .append_events(vec![event.clone()], crate::now())
+        .append_events(vec![event.clone()], arbiter_app::now())
         .await?;
     let pending = || {
         Problem::new(
@@ -157,7 +157,7 @@ pub(crate) async fn post_decision(
     let mut view = if accepted == 1 {
         // New: answered as soon as the decider has made the decision.
         match state
-            .protect()
+            .decider()
             .wait_for_decision(&id, DECISION_TIMEOUT)
             .await
         {
@@ -172,7 +172,7 @@ pub(crate) async fn post_decision(
             .event_seq(&id)
             .await?
             .ok_or_else(|| Problem::internal(&"an appended event is not in the log"))?;
-        if !state.protect().wait_for(seq, DECISION_TIMEOUT).await {
+        if !state.decider().wait_for(seq, DECISION_TIMEOUT).await {
             return Err(pending());
         }
         match state.store().decision(&id).await? {
@@ -208,7 +208,7 @@ pub(crate) async fn get_decision(
         .event(&event_id)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no event {event_id:?}")))?;
-    if !state.protect().committed(stored.seq).await {
+    if !state.decider().committed(stored.seq).await {
         return Err(Problem::not_found(format!(
             "event {event_id:?} is not decided yet"
         )));

@@ -1,9 +1,9 @@
 //! `/v1/effects` and `/v1/webhooks`: what fired rules asked for, and who is told.
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
+use arbiter_app::access::Caller;
 use arbiter_model::Permission;
 use arbiter_store::{DeliveryRecord, EffectFilter, EffectRecord, WebhookRecord};
 use axum::Json;
@@ -51,7 +51,7 @@ impl From<&EffectRecord> for EffectView {
             ruleset_version: e.ruleset_version,
             event_id: e.event_id.clone(),
             user_id: e.user_id.clone(),
-            created_at: crate::api::format_time(e.created_at),
+            created_at: arbiter_model::format_micros(e.created_at),
         }
     }
 }
@@ -173,13 +173,13 @@ impl WebhookView {
     fn new(w: WebhookRecord, with_secret: bool) -> WebhookView {
         WebhookView {
             id: w.id,
-            url: crate::webhooks::redact_url(&w.url),
+            url: arbiter_app::webhooks::redact_url(&w.url),
             description: w.description,
             topics: w.topics,
             actions: w.actions,
             created_by: w.created_by,
-            created_at: crate::api::format_time(w.created_at),
-            disabled_at: w.disabled_at.map(crate::api::format_time),
+            created_at: arbiter_model::format_micros(w.created_at),
+            disabled_at: w.disabled_at.map(arbiter_model::format_micros),
             secret: with_secret.then_some(w.secret),
         }
     }
@@ -198,10 +198,12 @@ pub(crate) async fn create_webhook(
     ApiJson(draft): ApiJson<WebhookDraft>,
 ) -> Result<(StatusCode, Json<WebhookView>), Problem> {
     caller.require(Permission::ManageAccess)?;
-    let url = match crate::webhooks::check_url(&draft.url, state.webhook_allow()) {
+    let url = match arbiter_app::webhooks::check_url(&draft.url, state.webhook_allow()) {
         Ok(checked) => checked.url,
-        Err(crate::webhooks::UrlProblem::Malformed(why)) => return Err(Problem::bad_request(why)),
-        Err(crate::webhooks::UrlProblem::Refused(why)) => {
+        Err(arbiter_app::webhooks::UrlProblem::Malformed(why)) => {
+            return Err(Problem::bad_request(why));
+        }
+        Err(arbiter_app::webhooks::UrlProblem::Refused(why)) => {
             return Err(Problem::unprocessable(why, Vec::new()));
         }
     };
@@ -232,11 +234,11 @@ pub(crate) async fn create_webhook(
     }
     let id = format!(
         "whk_{}",
-        crate::access::random_hex(8).map_err(|e| Problem::internal(&e))?
+        arbiter_app::access::random_hex(8).map_err(|e| Problem::internal(&e))?
     );
     let secret = format!(
         "whsec_{}",
-        crate::access::random_hex(24).map_err(|e| Problem::internal(&e))?
+        arbiter_app::access::random_hex(24).map_err(|e| Problem::internal(&e))?
     );
     let record = WebhookRecord {
         id,
@@ -246,11 +248,11 @@ pub(crate) async fn create_webhook(
         actions: draft.actions,
         description: draft.description.trim().to_owned(),
         created_by: caller.label.clone(),
-        created_at: crate::now(),
+        created_at: arbiter_app::now(),
         disabled_at: None,
     };
     state.store().create_webhook(&record).await?;
-    tracing::info!(webhook = %record.id, url = %crate::webhooks::redact_url(&record.url), by = %caller.label, "webhook created");
+    tracing::info!(webhook = %record.id, url = %arbiter_app::webhooks::redact_url(&record.url), by = %caller.label, "webhook created");
     Ok((StatusCode::CREATED, Json(WebhookView::new(record, true))))
 }
 
@@ -284,7 +286,11 @@ pub(crate) async fn disable_webhook(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     caller.require(Permission::ManageAccess)?;
-    if state.store().disable_webhook(&id, crate::now()).await? {
+    if state
+        .store()
+        .disable_webhook(&id, arbiter_app::now())
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found(format!("no active webhook {id:?}")))
@@ -321,17 +327,17 @@ pub(crate) struct DeliveryView {
 
 impl From<DeliveryRecord> for DeliveryView {
     fn from(d: DeliveryRecord) -> DeliveryView {
-        let payload = crate::webhooks::payload(&d);
+        let payload = arbiter_app::webhooks::payload(&d);
         DeliveryView {
             id: d.id,
             next_attempt_at: (d.state == "pending")
-                .then(|| crate::api::format_time(d.next_attempt_at)),
+                .then(|| arbiter_model::format_micros(d.next_attempt_at)),
             state: d.state,
             attempts: d.attempts,
             last_status: d.last_status,
             last_error: d.last_error,
-            created_at: crate::api::format_time(d.created_at),
-            delivered_at: d.delivered_at.map(crate::api::format_time),
+            created_at: arbiter_model::format_micros(d.created_at),
+            delivered_at: d.delivered_at.map(arbiter_model::format_micros),
             topic: match d.subject {
                 arbiter_store::DeliverySubject::Effect(_) => arbiter_store::TOPIC_EFFECTS,
                 arbiter_store::DeliverySubject::PolicyChange(_) => {

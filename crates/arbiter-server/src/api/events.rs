@@ -1,9 +1,9 @@
 //! `/v1/events`: the event log over HTTP.
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::Problem;
+use arbiter_app::access::Caller;
 use arbiter_model::{IngestReport, Market, Permission};
 use arbiter_store::{Cursor, EventFilter};
 use axum::Json;
@@ -138,7 +138,10 @@ pub(crate) async fn post_events(
             items.len()
         )));
     }
-    let report = state.store().ingest_batch(items, crate::now()).await?;
+    let report = state
+        .store()
+        .ingest_batch(items, arbiter_app::now())
+        .await?;
     crate::metrics::count_events(&report);
     tracing::info!(
         token = %caller.token_id,

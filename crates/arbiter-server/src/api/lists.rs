@@ -2,9 +2,9 @@
 //! new version; the decider uses it from the next event on.
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
+use arbiter_app::access::Caller;
 use arbiter_model::Permission;
 use arbiter_rules::valid_list_name;
 use arbiter_store::{ListRecord, ListVersionSummary};
@@ -50,7 +50,7 @@ impl From<ListVersionSummary> for ListView {
             description: s.description,
             entry_count: s.entry_count,
             changed_by: s.changed_by,
-            changed_at: crate::api::format_time(s.changed_at),
+            changed_at: arbiter_model::format_micros(s.changed_at),
             note: s.note,
             entries: None,
         }
@@ -65,7 +65,7 @@ impl From<ListRecord> for ListView {
             description: r.description,
             entry_count: r.entries.len() as i64,
             changed_by: r.changed_by,
-            changed_at: crate::api::format_time(r.changed_at),
+            changed_at: arbiter_model::format_micros(r.changed_at),
             note: r.note,
             entries: Some(r.entries),
         }
@@ -91,16 +91,16 @@ fn check_name(name: &str) -> Result<(), Problem> {
     }
 }
 
-fn list_problem(error: crate::protect::ListError) -> Problem {
+fn list_problem(error: arbiter_app::lists::ListError) -> Problem {
     match error {
         // An entry too long or spanning lines: a text body cannot be ruled out by a schema.
-        crate::protect::ListError::Invalid(m) => Problem::unprocessable(m, Vec::new()),
-        crate::protect::ListError::TooLarge(m) => Problem::too_large(m),
+        arbiter_app::lists::ListError::Invalid(m) => Problem::unprocessable(m, Vec::new()),
+        arbiter_app::lists::ListError::TooLarge(m) => Problem::too_large(m),
     }
 }
 
 fn clean_entries(entries: impl IntoIterator<Item = String>) -> Result<Vec<String>, Problem> {
-    crate::protect::clean_list_entries(entries).map_err(list_problem)
+    arbiter_app::lists::clean_list_entries(entries).map_err(list_problem)
 }
 
 async fn save(
@@ -127,11 +127,11 @@ async fn save(
             &description,
             &entries,
             &caller.label,
-            crate::now(),
+            arbiter_app::now(),
             note.trim(),
         )
         .await?;
-    state.protect().changed();
+    state.decider().changed();
     tracing::info!(list = name, version = summary.version, entries = entries.len(), by = %caller.label, "list changed");
     Ok(summary.into())
 }
@@ -240,7 +240,7 @@ pub(crate) async fn load_entries(
     let text = std::str::from_utf8(&body).map_err(|e| {
         Problem::bad_request(format!("the body is not UTF-8 (byte {})", e.valid_up_to()))
     })?;
-    let loaded = crate::protect::parse_list_file(text, csv).map_err(list_problem)?;
+    let loaded = arbiter_app::lists::parse_list_file(text, csv).map_err(list_problem)?;
     let replace = match query.mode.as_deref() {
         None | Some("append") => false,
         Some("replace") => true,

@@ -75,10 +75,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Formats stored microseconds as RFC 3339.
-pub(crate) fn format_time(us: i64) -> String {
-    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
-}
-
 /// Reads an RFC 3339 query parameter, naming it when it does not parse.
 pub(crate) fn parse_time(name: &str, value: &str) -> Result<i64, crate::problem::Problem> {
     time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)

@@ -2,9 +2,9 @@
 //! and where each document is cited.
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::ApiQuery;
 use crate::problem::Problem;
+use arbiter_app::access::Caller;
 use arbiter_model::Permission;
 use arbiter_policy::{Change, Citation, Document, parse_document};
 use arbiter_store::{PolicyDocumentRecord, PolicyVersionRecord};
@@ -50,7 +50,7 @@ impl From<PolicyDocumentRecord> for PolicySummary {
             variant_of: d.variant_of,
             next_review: d.next_review,
             version: d.version,
-            updated_at: crate::api::format_time(d.updated_at),
+            updated_at: arbiter_model::format_micros(d.updated_at),
         }
     }
 }
@@ -245,7 +245,7 @@ pub(crate) async fn get_policy(
         .map(|v| stored_document(&v).map(|d| (v.source, d)))
         .transpose()?;
     let index = state.policy_search().index(store).await?;
-    let cited_by = crate::policy::citers(store, index.documents(), &id)
+    let cited_by = arbiter_app::policies::citers(store, index.documents(), &id)
         .await?
         .into_iter()
         .map(|c| CitedBy {
@@ -320,7 +320,7 @@ pub(crate) async fn list_policy_versions(
                 author: v.author,
                 reviewed_by: v.reviewed_by,
                 summary: v.summary,
-                created_at: crate::api::format_time(v.created_at),
+                created_at: arbiter_model::format_micros(v.created_at),
             })
             .collect(),
     ))
@@ -427,7 +427,7 @@ pub(crate) struct ChangesQuery {
 async fn changes(state: &AppState, since: Option<&str>) -> Result<Vec<PolicyChangeView>, Problem> {
     let since = match since {
         Some(text) => crate::api::parse_time("since", text)?,
-        None => crate::now() - 30 * 86_400_000_000,
+        None => arbiter_app::now() - 30 * 86_400_000_000,
     };
     Ok(state
         .store()
@@ -435,7 +435,7 @@ async fn changes(state: &AppState, since: Option<&str>) -> Result<Vec<PolicyChan
         .await?
         .into_iter()
         .map(|c| PolicyChangeView {
-            change: crate::policy::change_kind(&c),
+            change: arbiter_app::policies::change_kind(&c),
             document_id: c.version.document_id,
             title: c.title,
             version: c.version.version,
@@ -443,7 +443,7 @@ async fn changes(state: &AppState, since: Option<&str>) -> Result<Vec<PolicyChan
             author: c.version.author,
             reviewed_by: c.version.reviewed_by,
             summary: c.version.summary,
-            created_at: crate::api::format_time(c.version.created_at),
+            created_at: arbiter_model::format_micros(c.version.created_at),
         })
         .collect())
 }
@@ -476,7 +476,7 @@ pub(crate) async fn policy_changes_atom(
     caller.require(Permission::ReadEvents)?;
     let changes = changes(&state, query.since.as_deref()).await?;
     let updated = changes.first().map_or_else(
-        || crate::api::format_time(crate::now()),
+        || arbiter_model::format_micros(arbiter_app::now()),
         |c| c.created_at.clone(),
     );
     let mut xml = format!(
@@ -682,7 +682,7 @@ pub(crate) async fn put_policy(
     crate::extract::ApiJson(draft): crate::extract::ApiJson<PolicyDraft>,
 ) -> Result<Json<SavedVersion>, Problem> {
     caller.require(Permission::EditPolicies)?;
-    let drafted = crate::policy::save_draft(
+    let drafted = arbiter_app::policies::save_draft(
         state.store(),
         state.policy_search(),
         &caller.principal,
@@ -691,7 +691,7 @@ pub(crate) async fn put_policy(
         &draft.summary,
     )
     .await
-    .map_err(|e| e.problem(&id, &draft.source))?;
+    .map_err(|e| crate::problem::draft_refused(e, &id, &draft.source))?;
     Ok(Json(SavedVersion {
         id,
         version: drafted.version,
@@ -720,14 +720,14 @@ pub(crate) async fn publish_policy(
     crate::extract::ApiJson(request): crate::extract::ApiJson<PublishRequest>,
 ) -> Result<(axum::http::StatusCode, Json<SavedVersion>), Problem> {
     caller.require(Permission::EditPolicies)?;
-    let version = crate::policy::publish(
+    let version = arbiter_app::policies::publish(
         state.store(),
         &caller.principal,
         &id,
         request.summary.as_deref(),
     )
     .await
-    .map_err(|e| e.problem(&id))?;
+    .map_err(|e| crate::problem::status_refused(e, &id))?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(SavedVersion {
@@ -758,7 +758,7 @@ pub(crate) async fn retire_policy(
     crate::extract::ApiJson(request): crate::extract::ApiJson<RetireRequest>,
 ) -> Result<(axum::http::StatusCode, Json<SavedVersion>), Problem> {
     caller.require(Permission::EditPolicies)?;
-    let retired = crate::policy::retire(
+    let retired = arbiter_app::policies::retire(
         state.store(),
         state.policy_search(),
         &caller.principal,
@@ -766,7 +766,7 @@ pub(crate) async fn retire_policy(
         &request.summary,
     )
     .await
-    .map_err(|e| e.problem(&id))?;
+    .map_err(|e| crate::problem::status_refused(e, &id))?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(SavedVersion {
@@ -805,6 +805,6 @@ pub(crate) async fn policy_bulletin(
     }
     let title = format!("Policy bulletin, {} to {}", query.from, query.to);
     Ok(axum::response::Html(
-        crate::policy::bulletin(state.store(), from, to, &title).await?,
+        arbiter_app::policies::bulletin(state.store(), from, to, &title).await?,
     ))
 }

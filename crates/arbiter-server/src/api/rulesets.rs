@@ -1,10 +1,10 @@
 //! `/v1/rulesets`: check, publish, list and roll back the rules the decider runs.
 
 use crate::AppState;
-use crate::access::Caller;
 use crate::extract::ApiJson;
 use crate::problem::{Problem, ProblemItem};
-use crate::protect::{MAX_SOURCE_BYTES, PublishError};
+use arbiter_app::access::Caller;
+use arbiter_app::rulesets::{MAX_SOURCE_BYTES, PublishError};
 use arbiter_model::Permission;
 use arbiter_rules::{Diagnostic, Ruleset, Severity};
 use arbiter_store::RulesetRecord;
@@ -120,7 +120,7 @@ fn summaries(ruleset: &Ruleset) -> Vec<RuleSummary> {
 /// A version as shown; `full` adds its text and what it compiles to (compiled on the CPU pool).
 pub(crate) async fn view(record: RulesetRecord, current: bool, full: bool) -> RulesetView {
     let compiled = if full {
-        crate::cpu::compile(&record.source)
+        arbiter_app::cpu::compile(&record.source)
             .await
             .ok()
             .map(|(r, _)| r)
@@ -131,7 +131,7 @@ pub(crate) async fn view(record: RulesetRecord, current: bool, full: bool) -> Ru
         version: record.version,
         note: record.note,
         published_by: record.published_by,
-        published_at: crate::api::format_time(record.published_at),
+        published_at: arbiter_model::format_micros(record.published_at),
         restores: record.restores,
         current,
         rules: compiled.as_deref().map(summaries),
@@ -173,7 +173,7 @@ pub(crate) async fn check_ruleset(
             "rule text is limited to {MAX_SOURCE_BYTES} bytes"
         )));
     }
-    Ok(Json(match crate::cpu::check(&draft.source).await {
+    Ok(Json(match arbiter_app::cpu::check(&draft.source).await {
         (Ok((ruleset, warnings)), outcomes) => CheckReport {
             ok: outcomes.iter().all(|o| o.passed()),
             rules: ruleset.rules.len(),
@@ -204,7 +204,7 @@ pub(crate) async fn publish_ruleset(
     ApiJson(draft): ApiJson<RulesetDraft>,
 ) -> Result<(StatusCode, Json<RulesetView>), Problem> {
     caller.require(Permission::ManageRules)?;
-    let record = crate::protect::publish_ruleset(
+    let record = arbiter_app::rulesets::publish_ruleset(
         state.store(),
         &draft.source,
         &draft.note,
@@ -213,7 +213,7 @@ pub(crate) async fn publish_ruleset(
     )
     .await
     .map_err(|e| publish_problem(e, &draft.source))?;
-    state.protect().changed();
+    state.decider().changed();
     tracing::info!(version = record.version, by = %caller.label, "ruleset published");
     Ok((StatusCode::CREATED, Json(view(record, true, true).await)))
 }
@@ -275,7 +275,7 @@ pub(crate) async fn restore_ruleset(
         .ruleset(version)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no ruleset version {version}")))?;
-    let record = crate::protect::publish_ruleset(
+    let record = arbiter_app::rulesets::publish_ruleset(
         state.store(),
         &old.source,
         &request.note,
@@ -284,7 +284,7 @@ pub(crate) async fn restore_ruleset(
     )
     .await
     .map_err(|e| publish_problem(e, &old.source))?;
-    state.protect().changed();
+    state.decider().changed();
     tracing::info!(version = record.version, restores = version, by = %caller.label, "ruleset rolled back");
     Ok((StatusCode::CREATED, Json(view(record, true, true).await)))
 }

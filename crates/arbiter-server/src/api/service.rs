@@ -21,7 +21,19 @@ pub(crate) struct Health {
     version: &'static str,
     /// The newest stored ruleset, when it does not load and an earlier one decides instead.
     #[serde(skip_serializing_if = "Option::is_none")]
-    ruleset_refused: Option<crate::protect::Refused>,
+    ruleset_refused: Option<RulesetRefused>,
+}
+
+/// A stored ruleset version that does not load: the decider keeps deciding with the newest
+/// version that loads.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RulesetRefused {
+    /// The version that does not load.
+    version: i64,
+    /// Why, as the rule checker put it.
+    reason: String,
+    /// The version in force instead; absent when none loads.
+    in_force: Option<i64>,
 }
 
 /// Liveness and readiness: answers 200 when the database answers, 503 otherwise.
@@ -39,7 +51,11 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health
     }
     match state.store().ping().await {
         Ok(()) => {
-            let ruleset_refused = state.protect().refused();
+            let ruleset_refused = state.decider().refused().map(|r| RulesetRefused {
+                version: r.version,
+                reason: r.reason,
+                in_force: r.in_force,
+            });
             Ok(Json(Health {
                 status: if ruleset_refused.is_some() {
                     "degraded"

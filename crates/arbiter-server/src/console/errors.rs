@@ -5,7 +5,7 @@
 
 use super::{AREAS, Area, SignedIn};
 use crate::AppState;
-use crate::access::session_secret;
+use crate::auth::session_secret;
 use arbiter_store::TokenKind;
 use askama::Template;
 use axum::body::Body;
@@ -62,7 +62,7 @@ pub(crate) async fn error_pages(
     let signed_in = match secret {
         Some(secret) => state
             .tokens()
-            .authenticate(state.store(), &secret, crate::now())
+            .authenticate(state.store(), &secret, arbiter_app::now())
             .await
             .ok()
             .flatten()

@@ -6,11 +6,11 @@
 //! act for a signed-in user.
 
 use crate::AppState;
-use crate::access::{
-    Caller, ClientAddress, Credentials, SESSION_COOKIE, SESSION_HOURS, SignInRefusal,
-    issue_session, session_secret,
-};
 use crate::api::events::EventQuery;
+use crate::auth::{ClientAddress, session_secret};
+use arbiter_app::access::{
+    Caller, Credentials, SESSION_COOKIE, SESSION_HOURS, SignInRefusal, issue_session,
+};
 use arbiter_store::{StoredEvent, TokenKind};
 use askama::Template;
 use axum::Form;
@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for Staff {
         let caller = match session_secret(parts) {
             Some(secret) => state
                 .tokens()
-                .authenticate(state.store(), secret, crate::now())
+                .authenticate(state.store(), secret, arbiter_app::now())
                 .await
                 .map_err(|e| crate::problem::Problem::from(e).into_response())?
                 .filter(|c| c.kind == TokenKind::Session),
@@ -289,7 +289,7 @@ async fn sign_in(
     });
     let next = safe_next(form.next.as_deref());
     let username = form.username.clone().unwrap_or_default();
-    let now = crate::now();
+    let now = arbiter_app::now();
     let credentials = match (
         form.token.as_deref(),
         username.as_str(),
@@ -303,7 +303,9 @@ async fn sign_in(
         _ => None,
     };
     let signed_in = match credentials {
-        Some(credentials) => crate::access::sign_in(&state, credentials, &address, now).await,
+        Some(credentials) => {
+            arbiter_app::access::sign_in(state.app(), credentials, &address, now).await
+        }
         None => Err(SignInRefusal::WrongCredentials),
     };
     let refuse = |status: StatusCode, message: String| {
@@ -381,7 +383,7 @@ async fn sign_out(State(state): State<AppState>, staff: Result<Staff, Response>)
     if let Ok(Staff(caller)) = staff {
         if let Err(e) = state
             .store()
-            .revoke_token(&caller.token_id, crate::now())
+            .revoke_token(&caller.token_id, arbiter_app::now())
             .await
         {
             return crate::problem::Problem::from(e).into_response();
@@ -686,7 +688,7 @@ async fn event(
     };
     let json = indent_json(&stored.body);
     let store = state.store();
-    let committed = state.protect().committed(stored.seq).await;
+    let committed = state.decider().committed(stored.seq).await;
     let (decision, effects) = match (
         store.decision(&stored.id).await,
         store
@@ -706,7 +708,7 @@ async fn event(
     let undecided = if !committed {
         "Not decided yet: the decider has not reached this event.".to_owned()
     } else {
-        match state.protect().active() {
+        match state.decider().active() {
             Some(active) => format!(
                 "Allowed: no rule fired (ruleset version {} or earlier).",
                 active.version

@@ -257,7 +257,7 @@ async fn document_page(
 
 async fn document_view(
     state: &AppState,
-    caller: &crate::access::Caller,
+    caller: &arbiter_app::access::Caller,
     id: &str,
     message: Option<String>,
 ) -> Result<DocumentPage, Response> {
@@ -281,11 +281,11 @@ async fn document_view(
     let breaks = if newest.status == "published" || newest.status == "retired" {
         Vec::new()
     } else {
-        crate::policy::removed_citations(state.store(), index.documents(), &document)
+        arbiter_app::policies::removed_citations(state.store(), index.documents(), &document)
             .await
             .map_err(problem)?
     };
-    let cited_by = crate::policy::citers(state.store(), index.documents(), id)
+    let cited_by = arbiter_app::policies::citers(state.store(), index.documents(), id)
         .await
         .map_err(problem)?
         .into_iter()
@@ -557,15 +557,17 @@ async fn publish_submit(
         ))
         .await;
     }
-    match crate::policy::publish(state.store(), &caller.principal, &id, Some(&form.summary)).await {
-        Ok(_) | Err(crate::policy::StatusRefusal::AlreadyPublished { .. }) => {}
-        Err(crate::policy::StatusRefusal::OwnWork { author, .. }) => {
+    match arbiter_app::policies::publish(state.store(), &caller.principal, &id, Some(&form.summary))
+        .await
+    {
+        Ok(_) | Err(arbiter_app::policies::StatusRefusal::AlreadyPublished { .. }) => {}
+        Err(arbiter_app::policies::StatusRefusal::OwnWork { author, .. }) => {
             return refuse(format!(
                 "publishing needs a reviewer other than the author ({author})"
             ))
             .await;
         }
-        Err(e) => return e.problem(&id).into_response(),
+        Err(e) => return crate::problem::status_refused(e, &id).into_response(),
     }
     Redirect::to(&format!("/console/policy/{id}")).into_response()
 }
@@ -584,7 +586,9 @@ struct Preview {
 impl Preview {
     /// Checks `source` as document `id` beside the library and renders it.
     async fn of(state: &AppState, id: &str, source: &str) -> Preview {
-        match crate::policy::check_draft(state.store(), state.policy_search(), id, source).await {
+        match arbiter_app::policies::check_draft(state.store(), state.policy_search(), id, source)
+            .await
+        {
             Ok(document) => Preview {
                 title: document.title.clone(),
                 body: arbiter_policy::render_html(&document.body),
@@ -600,13 +604,13 @@ impl Preview {
 }
 
 /// A refused draft's reasons, one line each, located where the file says where.
-fn draft_problems(error: crate::policy::DraftError, id: &str) -> Vec<String> {
+fn draft_problems(error: arbiter_app::policies::DraftError, id: &str) -> Vec<String> {
     match error {
-        crate::policy::DraftError::DoesNotCheck(errors) => errors
+        arbiter_app::policies::DraftError::DoesNotCheck(errors) => errors
             .iter()
             .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
             .collect(),
-        other => vec![other.problem(id, "").detail],
+        other => vec![crate::problem::draft_refused(other, id, "").detail],
     }
 }
 
@@ -769,7 +773,7 @@ async fn editor_submit(
         let message = format!("the {} role may not save documents", caller.role);
         return (StatusCode::FORBIDDEN, render(&page(Some(message), preview))).into_response();
     }
-    match crate::policy::save_draft(
+    match arbiter_app::policies::save_draft(
         state.store(),
         state.policy_search(),
         &caller.principal,
@@ -787,7 +791,7 @@ async fn editor_submit(
                 render(&page(Some(message), preview))
             }
         },
-        Err(crate::policy::DraftError::Store(e)) => problem(e),
+        Err(arbiter_app::policies::DraftError::Store(e)) => problem(e),
         Err(error) => {
             let problems = draft_problems(error, &id);
             let message = format!("Not saved: {}", problems.join("; "));
@@ -882,7 +886,7 @@ async fn changes_page(
         ));
     };
     let days = query.days.unwrap_or(30).clamp(1, 3_650);
-    let since = crate::now() - days * 86_400_000_000;
+    let since = arbiter_app::now() - days * 86_400_000_000;
     let changes = match state.store().policy_changes(since, 1_000).await {
         Ok(c) => c,
         Err(e) => return problem(e),
@@ -890,7 +894,7 @@ async fn changes_page(
     let rows = changes
         .into_iter()
         .map(|c| ChangeRow {
-            change: crate::policy::change_kind(&c),
+            change: arbiter_app::policies::change_kind(&c),
             id: c.version.document_id,
             title: c.title,
             version: c.version.version,
@@ -931,7 +935,7 @@ async fn retire_submit(
         let message = format!("the {} role may not retire documents", caller.role);
         return refuse(StatusCode::FORBIDDEN, message).await;
     }
-    match crate::policy::retire(
+    match arbiter_app::policies::retire(
         state.store(),
         state.policy_search(),
         &caller.principal,
@@ -942,10 +946,10 @@ async fn retire_submit(
     {
         Ok(retired) => Redirect::to(&format!("/console/policy/{id}?retired={}", retired.version))
             .into_response(),
-        Err(crate::policy::StatusRefusal::NoReason) => {
+        Err(arbiter_app::policies::StatusRefusal::NoReason) => {
             let message = "Not retired: say why the document is retired.".to_owned();
             refuse(StatusCode::BAD_REQUEST, message).await
         }
-        Err(e) => e.problem(id).into_response(),
+        Err(e) => crate::problem::status_refused(e, id).into_response(),
     }
 }

@@ -3,10 +3,11 @@
 
 use super::{AREAS, Area, SignedIn, Staff, grouped, percent_encode, render, when};
 use crate::AppState;
-use crate::access::Caller;
 use crate::api::decisions::DecisionQuery;
-use crate::backtest::{BacktestError, ReportView};
-use crate::protect::PublishError;
+use crate::report::ReportView;
+use arbiter_app::access::Caller;
+use arbiter_app::backtests::BacktestError;
+use arbiter_app::rulesets::PublishError;
 use arbiter_model::Permission;
 use arbiter_store::{DecisionFilter, DecisionRecord, EffectFilter, EffectRecord};
 use askama::Template;
@@ -183,7 +184,7 @@ async fn protect_home(State(state): State<AppState>, Staff(caller): Staff) -> Re
         }
     }
     let compiled = match &current {
-        Some(record) => state.protect().compiled(record).await,
+        Some(record) => state.decider().compiled(record).await,
         None => None,
     };
     let rules = compiled
@@ -477,10 +478,10 @@ async fn rules_submit(
     page.note = form.note.clone();
     if form.intent == "publish" {
         if let Err(p) = caller.require(Permission::ManageRules) {
-            page.message = Some(p.detail);
+            page.message = Some(p.0);
             return (StatusCode::FORBIDDEN, render(&page)).into_response();
         }
-        match crate::protect::publish_ruleset(
+        match arbiter_app::rulesets::publish_ruleset(
             state.store(),
             &form.source,
             &form.note,
@@ -490,7 +491,7 @@ async fn rules_submit(
         .await
         {
             Ok(record) => {
-                state.protect().changed();
+                state.decider().changed();
                 return Redirect::to(&format!(
                     "/console/protect/rules/{}?published=1",
                     record.version
@@ -506,7 +507,7 @@ async fn rules_submit(
         }
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
-    match crate::cpu::check(&form.source).await {
+    match arbiter_app::cpu::check(&form.source).await {
         (Ok((ruleset, warnings)), outcomes) => {
             let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
             page.findings = findings(&warnings, &form.source);
@@ -617,7 +618,7 @@ async fn restore_submit(
     Path(version): Path<i64>,
 ) -> Response {
     if let Err(p) = caller.require(Permission::ManageRules) {
-        return p.into_response();
+        return problem(p);
     }
     let old = match state.store().ruleset(version).await {
         Ok(Some(r)) => r,
@@ -627,7 +628,7 @@ async fn restore_submit(
         }
         Err(e) => return problem(e),
     };
-    match crate::protect::publish_ruleset(
+    match arbiter_app::rulesets::publish_ruleset(
         state.store(),
         &old.source,
         "",
@@ -637,7 +638,7 @@ async fn restore_submit(
     .await
     {
         Ok(record) => {
-            state.protect().changed();
+            state.decider().changed();
             Redirect::to(&format!(
                 "/console/protect/rules/{}?published=1",
                 record.version
@@ -741,7 +742,7 @@ async fn lists_submit(
         (status, render(&page)).into_response()
     };
     if let Err(p) = caller.require(Permission::ManageRules) {
-        return fail(page, StatusCode::FORBIDDEN, p.detail);
+        return fail(page, StatusCode::FORBIDDEN, p.0);
     }
     let name = form.name.trim();
     if !arbiter_rules::valid_list_name(name) {
@@ -762,7 +763,7 @@ async fn lists_submit(
         _ => Vec::new(),
     };
     entries.extend(form.entries.lines().map(str::to_owned));
-    let entries = match crate::protect::clean_list_entries(entries) {
+    let entries = match arbiter_app::lists::clean_list_entries(entries) {
         Ok(e) => e,
         Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
     };
@@ -790,14 +791,14 @@ async fn lists_submit(
             &description,
             &entries,
             &caller.label,
-            crate::now(),
+            arbiter_app::now(),
             &note,
         )
         .await
     {
         return problem(e);
     }
-    state.protect().changed();
+    state.decider().changed();
     Redirect::to(&format!("/console/protect/lists/{}", percent_encode(name))).into_response()
 }
 
@@ -879,7 +880,7 @@ async fn backtest_view(state: &AppState, caller: &Caller) -> Result<BacktestPage
     let current = state.store().current_ruleset().await.map_err(problem)?;
     let (_, _, last) = state.store().events_in_range(0, 0).await.map_err(problem)?;
     let day = |us: i64| when(us)[..10].to_owned();
-    let last = last.unwrap_or_else(crate::now);
+    let last = last.unwrap_or_else(arbiter_app::now);
     Ok(BacktestPage {
         signed_in: Some(SignedIn::from(caller)),
         area: "decide",
@@ -948,7 +949,7 @@ async fn backtest_submit(
     };
     let had_baseline = matches!(state.store().current_ruleset().await, Ok(Some(_)));
     let started = std::time::Instant::now();
-    match crate::backtest::run(state.store(), &form.source, from, to, |_, _| {}).await {
+    match arbiter_app::backtests::run(state.store(), &form.source, from, to, |_, _| {}).await {
         Ok(report) => {
             page.elapsed = format!("{:.1} s", started.elapsed().as_secs_f64());
             page.report = Some(ReportView::new(&report, had_baseline));

@@ -1,11 +1,11 @@
 //! Resolve in the console: the queues with their countdowns, worked from the keyboard, and the
 //! case page with parties, eligibility, risk, playbook, decision form, ledger, messages and the
-//! audit trail. Every change goes through `crate::resolve::ops`, as the API's do.
+//! audit trail. Every change goes through `arbiter_app::cases::ops`, as the API's do.
 
 use super::{AREAS, Area, SignedIn, Staff, render, when};
 use crate::AppState;
-use crate::access::Caller;
-use crate::resolve::{Actor, CaseError, StoredEligibility, case_id, ops};
+use arbiter_app::access::Caller;
+use arbiter_app::cases::{Actor, CaseError, case_id, ops};
 use arbiter_model::{Currency, Money, Permission};
 use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
 use arbiter_store::{CaseFilter, CaseRecord};
@@ -198,7 +198,7 @@ async fn queue_view(
     query: QueueQuery,
     message: Option<String>,
 ) -> Result<QueuePage, Response> {
-    let now = crate::now();
+    let now = arbiter_app::now();
     let counts = state.store().queue_counts(now).await.map_err(problem)?;
     let queues = state
         .resolution()
@@ -343,7 +343,7 @@ async fn next_submit(
         }
     };
     let queue = Some(form.queue.as_str()).filter(|q| !q.is_empty());
-    match ops::pull_next(&state, &actor, queue).await {
+    match ops::pull_next(state.app(), &actor, queue).await {
         Ok(Some(case)) => {
             Redirect::to(&format!("/console/resolve/cases/{}", case.number)).into_response()
         }
@@ -492,7 +492,7 @@ struct CasePage {
     resolution: String,
     overdue: bool,
     automated: bool,
-    eligibility: Option<StoredEligibility>,
+    eligibility: Option<crate::api::cases::EligibilityView>,
     eligibility_payable: String,
     playbook_title: String,
     playbook_version: i64,
@@ -592,7 +592,7 @@ async fn case_view(
             case_id(number)
         )))
     })?;
-    let now = crate::now();
+    let now = arbiter_app::now();
     let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
     let playbook = playbook_parts(&detail);
     let from = State::parse(&case.state).unwrap_or(State::New);
@@ -928,7 +928,17 @@ async fn step_submit(
         Err(m) => return forbidden(&state, &caller, number, m).await,
     };
     let result = match Step::parse(&form.step) {
-        Ok(step) => ops::step(&state, &actor, number, Some(form.version), step, &form.note).await,
+        Ok(step) => {
+            ops::step(
+                state.app(),
+                &actor,
+                number,
+                Some(form.version),
+                step,
+                &form.note,
+            )
+            .await
+        }
         Err(e) => Err(CaseError::Invalid(format!("step: {e}"))),
     };
     answer(&state, &caller, number, result, DecisionDraft::default()).await
@@ -1004,7 +1014,7 @@ async fn update_submit(
             }
         }
     }
-    let result = ops::update(&state, &actor, number, version, update).await;
+    let result = ops::update(state.app(), &actor, number, version, update).await;
     answer(&state, &caller, number, result, DecisionDraft::default()).await
 }
 
@@ -1061,14 +1071,14 @@ async fn decision_submit(
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect();
-        let request = crate::resolve::DecisionRequest {
+        let request = arbiter_app::cases::DecisionRequest {
             outcome,
             amount,
             clauses,
             text: form.text.trim().to_owned(),
             override_reason: Some(form.override_reason.trim().to_owned()).filter(|r| !r.is_empty()),
         };
-        ops::decide(&state, &actor, number, Some(form.version), request).await
+        ops::decide(state.app(), &actor, number, Some(form.version), request).await
     }
     .await;
     answer(&state, &caller, number, result, draft).await
@@ -1149,7 +1159,7 @@ async fn ledger_submit(
             override_reason: Some(form.override_reason.trim().to_owned()).filter(|r| !r.is_empty()),
         };
         ops::ledger_entry(
-            &state,
+            state.app(),
             &actor,
             number,
             Some(form.version),
@@ -1205,7 +1215,7 @@ async fn message_submit(
         values,
         body: Some(form.body).filter(|b| !b.trim().is_empty()),
     };
-    let result = ops::message(&state, &actor, number, Some(form.version), draft).await;
+    let result = ops::message(state.app(), &actor, number, Some(form.version), draft).await;
     answer(&state, &caller, number, result, DecisionDraft::default()).await
 }
 
@@ -1281,7 +1291,16 @@ async fn evidence_submit(
     }
     let result = match file {
         Some((name, declared, bytes)) => {
-            ops::add_evidence(&state, &actor, number, version, &name, &declared, bytes).await
+            ops::add_evidence(
+                state.app(),
+                &actor,
+                number,
+                version,
+                &name,
+                &declared,
+                bytes,
+            )
+            .await
         }
         None => Err(CaseError::Invalid("choose a file to upload".into())),
     };
@@ -1341,7 +1360,7 @@ async fn bulk_submit(
             None => ("", String::new()),
         },
     };
-    match ops::bulk(&state, &actor, &ids, action, &value).await {
+    match ops::bulk(state.app(), &actor, &ids, action, &value).await {
         Ok(outcomes) => {
             let changed = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
             let refused: Vec<String> = outcomes
@@ -1441,7 +1460,7 @@ async fn open_submit(
             events: Vec::new(),
             source: "console",
         };
-        ops::open_by_hand(&state, &actor, by_hand).await
+        ops::open_by_hand(state.app(), &actor, by_hand).await
     }
     .await;
     match opened {

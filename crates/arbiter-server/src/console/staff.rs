@@ -3,7 +3,7 @@
 
 use super::{AREAS, Area, SignedIn, Staff, render, when};
 use crate::AppState;
-use crate::access::{Caller, check_new_account, hash_password_async};
+use arbiter_app::access::{Caller, check_new_account, hash_password_async};
 use arbiter_model::Permission;
 use arbiter_store::Principal;
 use askama::Template;
@@ -91,7 +91,7 @@ async fn staff_page(State(state): State<AppState>, Staff(caller): Staff) -> Resp
     if let Some(refusal) = forbidden(&caller) {
         return refusal;
     }
-    let now = crate::now();
+    let now = arbiter_app::now();
     let accounts = match state.store().staff_accounts(now).await {
         Ok(accounts) => accounts,
         Err(e) => return problem(e),
@@ -138,7 +138,7 @@ async fn account_view(
     caller: &Caller,
     username: &str,
 ) -> Result<AccountPage, Response> {
-    let now = crate::now();
+    let now = arbiter_app::now();
     let account = state
         .store()
         .staff_account(username, now)
@@ -226,7 +226,7 @@ async fn account_submit(
         return r;
     }
     let store = state.store();
-    let now = crate::now();
+    let now = arbiter_app::now();
     let principal = Principal::user(&username);
     let outcome: Result<String, String> = match form.map(|f| f.0) {
         Ok(AccountForm { action, password }) => match action.as_str() {

@@ -44,19 +44,21 @@ impl TestApp {
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // Webhook retries paced for tests: the same code, a shorter clock.
-        let state = arbiter_server::AppState::configured(
+        let app = arbiter_app::App::start(
             store.clone(),
-            arbiter_server::webhooks::WebhookSettings {
-                timeout: std::time::Duration::from_millis(500),
-                first_retry: std::time::Duration::from_millis(50),
-                max_retry: std::time::Duration::from_millis(200),
-                max_attempts: 4,
-                // Test receivers listen on loopback, which only an allow-list opens.
-                allow: arbiter_server::webhooks::AllowList::parse(&["127.0.0.1"]).expect("allow"),
+            arbiter_app::Settings {
+                webhooks: arbiter_app::webhooks::WebhookSettings {
+                    timeout: std::time::Duration::from_millis(500),
+                    first_retry: std::time::Duration::from_millis(50),
+                    max_retry: std::time::Duration::from_millis(200),
+                    max_attempts: 4,
+                    // Test receivers listen on loopback, which only an allow-list opens.
+                    allow: arbiter_app::webhooks::AllowList::parse(&["127.0.0.1"]).expect("allow"),
+                },
+                resolution: arbiter_resolve::Config::default_config(),
             },
-            arbiter_resolve::Config::default_config(),
-            browser,
         );
+        let state = arbiter_server::AppState::new(app, browser);
         let server = tokio::spawn(arbiter_server::serve(listener, state, async move {
             let _ = stopped.await;
         }));
@@ -77,7 +79,7 @@ impl TestApp {
     }
 
     pub async fn token_for(store: &Store, role: Role) -> String {
-        arbiter_server::access::issue_token(store, TokenKind::Api, role, "test", 1)
+        arbiter_app::access::issue_token(store, TokenKind::Api, role, "test", 1)
             .await
             .expect("token")
             .secret

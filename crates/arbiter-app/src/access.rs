@@ -9,17 +9,12 @@
 //! revoking the token or disabling the account ends its sessions. Sessions open the console
 //! only; they are not API tokens and cannot sign in again.
 
-use crate::AppState;
-use crate::problem::Problem;
 use arbiter_model::{Micros, Permission, Role};
 use arbiter_store::{
     NewToken, Principal, SignInOutcome, SignInRecord, Store, StoreError, TokenKind,
 };
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
-use axum::extract::FromRequestParts;
-use axum::http::header;
-use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
 /// Prefix of every secret, so that leaked tokens are easy to recognise and scan for.
@@ -329,7 +324,7 @@ impl From<StoreError> for SignInRefusal {
 /// verifies a password against a dummy hash when the username has no account, so known and
 /// unknown names take the same time.
 pub async fn sign_in(
-    state: &AppState,
+    state: &crate::App,
     credentials: Credentials<'_>,
     address: &str,
     now: Micros,
@@ -504,12 +499,12 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Refuses with 403 unless the caller's role allows `permission`.
-    pub fn require(&self, permission: Permission) -> Result<(), Problem> {
+    /// Refuses unless the caller's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), Forbidden> {
         if self.role.allows(permission) {
             Ok(())
         } else {
-            Err(Problem::forbidden(format!(
+            Err(Forbidden(format!(
                 "the {} role may not do this ({permission:?})",
                 self.role
             )))
@@ -517,68 +512,10 @@ impl Caller {
     }
 }
 
-/// The session secret in a request's cookies, if any.
-pub fn session_secret(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
-}
-
-/// The client's address, as the connection reports it (`unknown` where the server was not
-/// started with connection info).
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string()),
-        ))
-    }
-}
-
-/// API callers authenticate with `Authorization: Bearer TOKEN`: an API token, never a
-/// console session.
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(Problem::unauthorized(
-                "send an API token as `Authorization: Bearer TOKEN` (create one with `arbiter token create`)",
-            ));
-        };
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
-                Problem::unauthorized("the Authorization header must be `Bearer TOKEN`")
-            })?;
-        let caller = state
-            .tokens()
-            .authenticate(state.store(), secret, crate::now())
-            .await?
-            .ok_or_else(|| Problem::unauthorized("the token is unknown, expired or revoked"))?;
-        if caller.kind != TokenKind::Api {
-            return Err(Problem::unauthorized(
-                "a console session is not an API token: create one with `arbiter token create`",
-            ));
-        }
-        Ok(caller)
-    }
-}
+/// A caller's role does not allow what was asked; the reason names the role and permission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Forbidden(pub String);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,5 @@
 //! The policy library's service layer: how a checked document becomes a stored version.
 
-use crate::problem::{Problem, ProblemItem};
 use arbiter_policy::{Document, SearchIndex, Status};
 use arbiter_store::{NewPolicyVersion, Principal, Store, StoreError};
 use std::sync::{Arc, Mutex};
@@ -119,55 +118,6 @@ impl From<StoreError> for DraftError {
     }
 }
 
-impl DraftError {
-    /// The error as a problem, each located error with the line it points into.
-    pub fn problem(self, id: &str, source: &str) -> Problem {
-        match self {
-            DraftError::TooLarge => Problem::too_large(format!(
-                "a document file may be at most {MAX_DOCUMENT_BYTES} bytes"
-            )),
-            DraftError::NoSummary => Problem::bad_request("summary: say why the document changed"),
-            DraftError::DoesNotCheck(errors) => file_problem(&errors, source),
-            DraftError::WrongId(found) => Problem::bad_request(format!(
-                "the file's id is {found} but the address names {id}"
-            )),
-            DraftError::NotADraft(status) => Problem::bad_request(format!(
-                "status: a new version is a draft or in review, not {}; publish {id} with POST /v1/policies/{id}/publish, reviewed by someone other than its author",
-                status.as_str()
-            )),
-            DraftError::Store(e) => e.into(),
-        }
-    }
-}
-
-/// Located file errors as a 422 problem, each with a caret under its spot.
-fn file_problem(errors: &[arbiter_policy::FileError], source: &str) -> Problem {
-    let items = errors
-        .iter()
-        .map(|e| {
-            let line = source.lines().nth(e.line.saturating_sub(1)).unwrap_or("");
-            ProblemItem {
-                severity: "error".into(),
-                line: e.line,
-                column: e.column,
-                message: e.message.clone(),
-                hint: None,
-                rendered: format!(
-                    "{}:{}: {}\n  | {line}\n  | {}^",
-                    e.line,
-                    e.column,
-                    e.message,
-                    " ".repeat(e.column.saturating_sub(1))
-                ),
-            }
-        })
-        .collect();
-    Problem::unprocessable(
-        format!("the document does not check: {} error(s)", errors.len()),
-        items,
-    )
-}
-
 /// Checks `source` as an import would (front matter, clauses, citations against the rest of
 /// the library) and, when it checks, stores it as a new draft or in-review version of `id` by
 /// `author`. The one way a person drafts a document, from the API or the console.
@@ -283,29 +233,6 @@ pub enum StatusRefusal {
 impl From<StoreError> for StatusRefusal {
     fn from(e: StoreError) -> Self {
         StatusRefusal::Store(e)
-    }
-}
-
-impl StatusRefusal {
-    pub fn problem(self, id: &str) -> Problem {
-        match self {
-            StatusRefusal::NoSuchDocument => {
-                Problem::not_found(format!("no document {id:?} in the library"))
-            }
-            StatusRefusal::AlreadyPublished { version } => {
-                Problem::conflict(format!("{id} v{version} is already published"))
-            }
-            StatusRefusal::AlreadyRetired { version } => {
-                Problem::conflict(format!("{id} was retired in v{version}"))
-            }
-            StatusRefusal::NoReason => {
-                Problem::bad_request("summary: say why the document is retired")
-            }
-            StatusRefusal::OwnWork { version, author } => Problem::forbidden(format!(
-                "publishing needs a reviewer other than the author: {id} v{version} was written by {author}"
-            )),
-            StatusRefusal::Store(e) => e.into(),
-        }
     }
 }
 

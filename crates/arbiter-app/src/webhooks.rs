@@ -123,7 +123,7 @@ pub fn payload(delivery: &arbiter_store::DeliveryRecord) -> serde_json::Value {
         DeliverySubject::Effect(effect) => serde_json::json!({
             "id": format!("eff_{}", effect.id),
             "type": "effect",
-            "created_at": crate::api::format_time(effect.created_at),
+            "created_at": arbiter_model::format_micros(effect.created_at),
             "action": serde_json::from_str::<serde_json::Value>(&effect.detail).unwrap_or_default(),
             "rules": effect.rules,
             "ruleset_version": effect.ruleset_version,
@@ -133,7 +133,7 @@ pub fn payload(delivery: &arbiter_store::DeliveryRecord) -> serde_json::Value {
         DeliverySubject::CaseMessage(message) => serde_json::json!({
             "id": format!("msg_{}", message.id),
             "type": "case_message",
-            "created_at": crate::api::format_time(message.at),
+            "created_at": arbiter_model::format_micros(message.at),
             "case_id": format!("case_{}", message.case_number),
             "party": message.message.party,
             "recipient": message.message.recipient,
@@ -146,11 +146,11 @@ pub fn payload(delivery: &arbiter_store::DeliveryRecord) -> serde_json::Value {
             serde_json::json!({
                 "id": format!("pol_{}_v{}", version.document_id, version.version),
                 "type": "policy_change",
-                "created_at": crate::api::format_time(version.created_at),
+                "created_at": arbiter_model::format_micros(version.created_at),
                 "document_id": version.document_id,
                 "title": change.title,
                 "version": version.version,
-                "change": crate::policy::change_kind(change),
+                "change": crate::policies::change_kind(change),
                 "status": version.status,
                 "author": version.author,
                 "reviewed_by": version.reviewed_by,

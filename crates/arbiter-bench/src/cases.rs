@@ -101,16 +101,16 @@ async fn run(args: CasesArgs) -> Result<()> {
     }
     // Intake follows the decider; with no ruleset it passes every event as allowed.
     let last = store.last_event_seq().await?;
-    let protect = arbiter_server::protect::Protect::start(
+    let decider = arbiter_app::decider::Decider::start(
         store.clone(),
         std::sync::Arc::new(tokio::sync::Notify::new()),
     );
-    while !protect.wait_for(last, Duration::from_secs(1)).await {}
+    while !decider.wait_for(last, Duration::from_secs(1)).await {}
 
     let config = arbiter_resolve::Config::default_config();
     let started = Instant::now();
     loop {
-        if arbiter_server::resolve::intake_once(&store, &config, 5_000).await? == 0 {
+        if arbiter_app::intake::intake_once(&store, &config, 5_000).await? == 0 {
             break;
         }
     }
@@ -136,7 +136,7 @@ async fn run(args: CasesArgs) -> Result<()> {
     // Listing, over HTTP, as the console and integrations read the queues.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let token = arbiter_server::access::issue_token(
+    let token = arbiter_app::access::issue_token(
         &store,
         arbiter_store::TokenKind::Api,
         arbiter_model::Role::Agent,
@@ -145,7 +145,10 @@ async fn run(args: CasesArgs) -> Result<()> {
     )
     .await?
     .secret;
-    let state = arbiter_server::AppState::new(store.clone());
+    let state = arbiter_server::AppState::new(
+        arbiter_app::App::start(store.clone(), arbiter_app::Settings::default()),
+        Default::default(),
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(arbiter_server::serve(listener, state, async move {
         let _ = stopped.await;
@@ -194,9 +197,9 @@ async fn run(args: CasesArgs) -> Result<()> {
         "  {} requests ({} cases listed): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         latencies.len(),
         listed,
-        ms(crate::protect::percentile(&latencies, 0.50)),
-        ms(crate::protect::percentile(&latencies, 0.90)),
-        ms(crate::protect::percentile(&latencies, 0.99)),
+        ms(crate::decisions::percentile(&latencies, 0.50)),
+        ms(crate::decisions::percentile(&latencies, 0.90)),
+        ms(crate::decisions::percentile(&latencies, 0.99)),
         ms(*latencies.last().unwrap_or(&Duration::ZERO)),
     );
     let _ = stop.send(());

@@ -29,7 +29,7 @@ pub struct Active {
 /// A stored ruleset version that does not load (it was stored before a check it now fails, or
 /// changed behind the server's back): the decider keeps deciding with the newest version that
 /// loads, and says so in the log and on `/healthz`.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
     /// The version that does not load.
     pub version: i64,
@@ -41,7 +41,7 @@ pub struct Refused {
 
 /// The handle the HTTP layer holds. The decider stops when the last handle is dropped.
 #[derive(Clone)]
-pub struct Protect {
+pub struct Decider {
     shared: Arc<Shared>,
     _running: Arc<watch::Sender<()>>,
 }
@@ -98,10 +98,10 @@ impl Recent {
     }
 }
 
-impl Protect {
+impl Decider {
     /// Starts the decider on `store`; `effects_recorded` is notified after each batch that
     /// recorded effects.
-    pub fn start(store: Store, effects_recorded: Arc<Notify>) -> Protect {
+    pub fn start(store: Store, effects_recorded: Arc<Notify>) -> Decider {
         let (progress, _) = watch::channel(0);
         let (decided, _) = watch::channel(0);
         let shared = Arc::new(Shared {
@@ -117,7 +117,7 @@ impl Protect {
         });
         let (running, stop) = watch::channel(());
         tokio::spawn(run(shared.clone(), stop));
-        Protect {
+        Decider {
             shared,
             _running: Arc::new(running),
         }
@@ -231,7 +231,7 @@ async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
 }
 
 /// The decider's state between batches.
-struct Decider {
+struct Loaded {
     version: i64,
     engine: Option<Engine>,
     lists: Arc<Lists>,
@@ -657,7 +657,7 @@ fn record(
 
 /// Loads the ruleset in force and the lists, and replays the history the ruleset's velocity
 /// features look back over, up to `last_seq`.
-async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
+async fn load(shared: &Shared, last_seq: i64) -> Result<Loaded, StoreError> {
     let store = &shared.store;
     let stamp = store.configuration_stamp().await?;
     let lists: Lists = store
@@ -683,7 +683,7 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
                 Some(loaded) => loaded,
                 None => {
                     *shared.active.write().unwrap_or_else(|e| e.into_inner()) = None;
-                    return Ok(Decider {
+                    return Ok(Loaded {
                         version: 0,
                         engine: None,
                         lists: Arc::new(lists),
@@ -694,7 +694,7 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
         }
         Loadable::None => {
             *shared.active.write().unwrap_or_else(|e| e.into_inner()) = None;
-            return Ok(Decider {
+            return Ok(Loaded {
                 version: 0,
                 engine: None,
                 lists: Arc::new(lists),
@@ -739,7 +739,7 @@ async fn load(shared: &Shared, last_seq: i64) -> Result<Decider, StoreError> {
         version: record.version,
         ruleset,
     });
-    Ok(Decider {
+    Ok(Loaded {
         version: record.version,
         engine: Some(engine),
         lists: Arc::new(lists),
@@ -793,245 +793,6 @@ async fn loadable(store: &Store) -> Result<Loadable, StoreError> {
     })
 }
 
-/// Why a ruleset could not be published.
-#[derive(Debug)]
-pub enum PublishError {
-    TooLarge,
-    DoesNotCheck(Vec<arbiter_rules::Diagnostic>),
-    ExamplesFailed(Vec<String>),
-    MissingLists(Vec<String>),
-    /// Rules enforcing documents or clauses the policy library does not hold.
-    UnknownCitations(Vec<String>),
-    Store(StoreError),
-}
-
-impl From<StoreError> for PublishError {
-    fn from(e: StoreError) -> PublishError {
-        PublishError::Store(e)
-    }
-}
-
-impl std::fmt::Display for PublishError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        match self {
-            PublishError::TooLarge => write!(f, "rule text is limited to {MAX_SOURCE_BYTES} bytes"),
-            PublishError::DoesNotCheck(d) => {
-                let n = d
-                    .iter()
-                    .filter(|d| d.severity == arbiter_rules::Severity::Error)
-                    .count();
-                write!(f, "the rules do not check: {n} error{}", plural(n))
-            }
-            PublishError::ExamplesFailed(failed) => write!(
-                f,
-                "{} example{} failed: {}",
-                failed.len(),
-                plural(failed.len()),
-                failed.join(" | ")
-            ),
-            PublishError::MissingLists(missing) => write!(
-                f,
-                "the rules read lists that do not exist: {}; create them first",
-                missing.join(", ")
-            ),
-            PublishError::UnknownCitations(problems) => write!(
-                f,
-                "the rules cite what the policy library does not hold: {}",
-                problems.join("; ")
-            ),
-            PublishError::Store(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-/// Longest rule text accepted.
-pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
-
-/// The one way a ruleset is published (API, CLI, console, demo): it must check, its examples
-/// must pass and the lists it reads must exist. Deciders pick it up on their next batch.
-pub async fn publish_ruleset(
-    store: &Store,
-    source: &str,
-    note: &str,
-    published_by: &str,
-    restores: Option<i64>,
-) -> Result<arbiter_store::RulesetRecord, PublishError> {
-    if source.len() > MAX_SOURCE_BYTES {
-        return Err(PublishError::TooLarge);
-    }
-    let (ruleset, outcomes) = match crate::cpu::check(source).await {
-        (Ok((ruleset, _)), outcomes) => (ruleset, outcomes),
-        (Err(diagnostics), _) => return Err(PublishError::DoesNotCheck(diagnostics)),
-    };
-    let failed: Vec<String> = outcomes
-        .into_iter()
-        .filter(|o| !o.passed())
-        .map(|o| format!("line {}: {}: {}", o.line, o.name, o.failures.join("; ")))
-        .collect();
-    if !failed.is_empty() {
-        return Err(PublishError::ExamplesFailed(failed));
-    }
-    let existing: Vec<String> = store.lists().await?.into_iter().map(|l| l.name).collect();
-    let missing: Vec<String> = ruleset
-        .lists
-        .iter()
-        .filter(|l| !existing.contains(l))
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        return Err(PublishError::MissingLists(missing));
-    }
-    let problems = citation_problems(store, &ruleset).await?;
-    if !problems.is_empty() {
-        return Err(PublishError::UnknownCitations(problems));
-    }
-    let note = match (note.trim(), restores) {
-        ("", Some(version)) => format!("rolled back to version {version}"),
-        (note, _) => note.to_owned(),
-    };
-    Ok(store
-        .publish_ruleset(source, &note, published_by, crate::now(), restores)
-        .await?)
-}
-
-/// Each rule's `enforces` must name a document of the policy library and a clause it has.
-/// A deployment that keeps no library (none stored) is not held to it.
-async fn citation_problems(store: &Store, ruleset: &Ruleset) -> Result<Vec<String>, StoreError> {
-    let library = store.current_policy_versions().await?;
-    if library.is_empty() {
-        return Ok(Vec::new());
-    }
-    let clauses = |id: &str| {
-        library.iter().find(|v| v.document_id == id).map(|v| {
-            arbiter_policy::parse_document(&v.source)
-                .map(|d| arbiter_policy::clauses(&d.body))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| c.number)
-                .collect::<Vec<_>>()
-        })
-    };
-    let mut problems = Vec::new();
-    for rule in &ruleset.rules {
-        let Some(enforces) = &rule.enforces else {
-            continue;
-        };
-        let Some(citation) = arbiter_policy::Citation::parse(enforces) else {
-            problems.push(format!(
-                "rule {} enforces {enforces:?}, which is not a citation like POL-PAYMENTS §2.1",
-                rule.id
-            ));
-            continue;
-        };
-        match (clauses(&citation.document), &citation.clause) {
-            (None, _) => problems.push(format!(
-                "rule {} enforces {citation}: the library has no document {}",
-                rule.id, citation.document
-            )),
-            (Some(numbers), Some(clause)) if !numbers.contains(clause) => problems.push(format!(
-                "rule {} enforces {citation}: {} has no clause §{clause}",
-                rule.id, citation.document
-            )),
-            _ => {}
-        }
-    }
-    Ok(problems)
-}
-
-/// Trims entries, drops blanks and repeats, and enforces the limits, naming the entry at fault.
-pub fn clean_list_entries(
-    entries: impl IntoIterator<Item = String>,
-) -> Result<Vec<String>, ListError> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for (n, entry) in entries.into_iter().enumerate() {
-        let entry = entry.trim().to_owned();
-        if entry.is_empty() {
-            continue;
-        }
-        if entry.len() > arbiter_rules::MAX_LIST_VALUE_BYTES || entry.contains('\n') {
-            return Err(ListError::Invalid(format!(
-                "entry {}: longer than {} bytes or spanning lines",
-                n + 1,
-                arbiter_rules::MAX_LIST_VALUE_BYTES
-            )));
-        }
-        if seen.insert(entry.clone()) {
-            out.push(entry);
-        }
-        if out.len() > arbiter_rules::MAX_LIST_VALUES {
-            return Err(ListError::TooLarge(format!(
-                "a list holds at most {} entries; keep larger sets as event fields",
-                arbiter_rules::MAX_LIST_VALUES
-            )));
-        }
-    }
-    Ok(out)
-}
-
-/// What is wrong with list input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListError {
-    Invalid(String),
-    TooLarge(String),
-}
-
-impl std::fmt::Display for ListError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ListError::Invalid(m) | ListError::TooLarge(m) => f.write_str(m),
-        }
-    }
-}
-
-/// The entries of a file: its lines, or the first field of CSV records (quotes understood;
-/// a first row reading `value` or `entry` is a header).
-pub fn parse_list_file(text: &str, csv: bool) -> Result<Vec<String>, ListError> {
-    let mut entries = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if !csv {
-            entries.push(line.to_owned());
-            continue;
-        }
-        let field = first_csv_field(line).ok_or_else(|| {
-            ListError::Invalid(format!("line {}: a quoted field is not closed", n + 1))
-        })?;
-        if n == 0
-            && matches!(
-                field.trim().to_ascii_lowercase().as_str(),
-                "value" | "entry"
-            )
-        {
-            continue;
-        }
-        entries.push(field);
-    }
-    Ok(entries)
-}
-
-fn first_csv_field(line: &str) -> Option<String> {
-    let Some(rest) = line.strip_prefix('"') else {
-        return Some(line.split(',').next().unwrap_or("").to_owned());
-    };
-    let mut out = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                out.push('"');
-            } else {
-                return Some(out);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1081,27 +842,5 @@ mod tests {
         in_memory.read_log = false;
         in_memory.push(logged(&[]));
         assert!(seqs(in_memory.next(7)).is_none());
-    }
-
-    #[test]
-    fn reads_lines_and_csv() {
-        assert_eq!(
-            parse_list_file("a\r\nb\n\nc", false).unwrap(),
-            vec!["a", "b", "", "c"]
-        );
-        assert_eq!(
-            parse_list_file(
-                "value,added\nmailinator.com,2026\n\"odd, \"\"quoted\"\"\",x",
-                true
-            )
-            .unwrap(),
-            vec!["mailinator.com", "odd, \"quoted\""]
-        );
-        assert!(parse_list_file("\"open", true).is_err());
-        assert_eq!(
-            clean_list_entries(["a ".into(), "a".into(), " ".into()]).unwrap(),
-            vec!["a"]
-        );
-        assert!(clean_list_entries(["x".repeat(300)]).is_err());
     }
 }
