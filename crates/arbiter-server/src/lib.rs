@@ -22,8 +22,8 @@ mod extract;
 mod help;
 mod metrics;
 pub mod problem;
-pub mod report;
 pub mod security;
+pub mod views;
 
 use arbiter_app::App;
 use arbiter_store::Store;

@@ -82,7 +82,7 @@ pub async fn run(args: BacktestArgs, store: &Store) -> Result<bool> {
     if let Some(path) = &args.html {
         std::fs::write(
             path,
-            arbiter_server::report::render_html(&report, had_baseline),
+            arbiter_server::views::backtest::render_html(&report, had_baseline),
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("HTML report: {}", path.display());

@@ -8,6 +8,7 @@
 use crate::AppState;
 use crate::api::events::EventQuery;
 use crate::auth::{ClientAddress, session_secret};
+use crate::views::{STYLESHEET, grouped};
 use arbiter_app::access::{
     Caller, Credentials, SESSION_COOKIE, SESSION_HOURS, SignInRefusal, issue_session,
 };
@@ -50,9 +51,6 @@ pub(crate) const AREAS: &[Area] = &[
     Area { slug: "decide", href: "/console/protect/backtest", name: "Decide", summary: "Replay history against a changed rule, guarantee term or ladder and see what would change before shipping it." },
     Area { slug: "markets", href: "/console/areas/markets", name: "Markets", summary: "Markets, currencies, locales and regional policy variants; EU DSA statements of reasons and transparency reports." },
 ];
-
-/// The console's styles.
-pub(crate) const STYLESHEET: &str = include_str!("../../assets/arbiter.css");
 
 /// Who the header shows as signed in.
 pub(crate) struct SignedIn {
@@ -405,22 +403,6 @@ struct TypeCount {
     event_type: String,
     count: String,
     percent: i64,
-}
-
-/// `50000` as `50,000`: counts people read at a glance.
-pub(crate) fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// One bar of the events-per-day chart, in SVG user units.

@@ -1,10 +1,11 @@
 //! Protect in the console: the ruleset in force, decisions, the rule editor with checks and
 //! rollback, lists, backtests, and the decisions and effects on a user.
 
-use super::{AREAS, Area, SignedIn, Staff, grouped, percent_encode, render, when};
+use super::{AREAS, Area, SignedIn, Staff, percent_encode, render, when};
 use crate::AppState;
 use crate::api::decisions::DecisionQuery;
-use crate::report::ReportView;
+use crate::views::backtest::ReportView;
+use crate::views::grouped;
 use arbiter_app::access::Caller;
 use arbiter_app::backtests::BacktestError;
 use arbiter_app::rulesets::PublishError;

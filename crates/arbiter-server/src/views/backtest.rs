@@ -95,7 +95,7 @@ impl ReportView {
             .max()
             .unwrap_or(1)
             .max(1);
-        let grouped = crate::console::grouped;
+        let grouped = super::grouped;
         ReportView {
             from: report.from.clone(),
             to: report.to.clone(),
@@ -171,7 +171,7 @@ pub fn render_html(report: &BacktestReport, had_baseline: bool) -> String {
     let view = ReportView::new(report, had_baseline);
     StandaloneReport {
         r: &view,
-        css: crate::console::STYLESHEET,
+        css: super::STYLESHEET,
     }
     .render()
     .unwrap_or_else(|e| format!("<p>the report could not be rendered: {e}</p>"))
