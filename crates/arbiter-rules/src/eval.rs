@@ -7,9 +7,10 @@ use arbiter_model::{Event, Micros};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::features::{Velocity, key_text};
+use crate::features::Velocity;
 use crate::program::{
-    Action, ArithOp, CmpOp, Const, Field, Func, Lists, Mode, Node, Rule, Ruleset, SetRef, Value,
+    Action, ArithOp, CmpOp, Const, FeatureSpec, Field, Func, Lists, Mode, Node, Rule, Ruleset,
+    SetRef, Value, key_text,
 };
 use crate::{classify, contact};
 
@@ -159,7 +160,7 @@ impl Engine {
 
     /// Adds an event to the velocity state without deciding it (history replayed at start).
     pub fn observe(&mut self, facts: &Facts<'_>) {
-        self.velocity.observe(&self.ruleset.features, facts);
+        observe(&mut self.velocity, &self.ruleset.features, facts);
     }
 
     /// Adds the event to the velocity state, then evaluates every rule that reads its type.
@@ -488,6 +489,35 @@ fn own(value: Value<'_>) -> Value<'static> {
 }
 
 /// Reads a field of the event. A missing field is an error the decision records.
+/// Remembers what `facts` contributes to each feature that reads its type: its key, whether
+/// it passes the feature's filter, and the value of the field it aggregates.
+fn observe(velocity: &mut Velocity, specs: &[FeatureSpec], facts: &Facts<'_>) {
+    let event_type = facts.event.event_type.as_str();
+    let at = arbiter_model::to_micros(facts.event.occurred_at);
+    for (index, spec) in specs.iter().enumerate() {
+        if !spec.types.matches(event_type) {
+            continue;
+        }
+        let Ok(key) = field_value(&spec.by, facts) else {
+            continue;
+        };
+        if let Some(filter) = &spec.filter {
+            let mut evaluator = Evaluator::without_state(facts);
+            if evaluator.eval(filter) != Ok(Value::Bool(true)) {
+                continue;
+            }
+        }
+        let value = match &spec.field {
+            None => None,
+            Some(field) => match field_value(field, facts) {
+                Ok(v) => Some(v),
+                Err(_) => continue,
+            },
+        };
+        velocity.record(index, spec, &key_text(&key), at, value);
+    }
+}
+
 pub(crate) fn field_value<'a>(field: &Field, facts: &Facts<'a>) -> Result<Value<'a>, String> {
     let event = facts.event;
     let missing = || format!("{} is missing", field.name());

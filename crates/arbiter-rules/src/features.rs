@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use arbiter_model::{Currency, Micros};
 
 use crate::ast::AggFunc;
-use crate::eval::{Evaluator, Facts, field_value};
 use crate::program::{FeatureSpec, Value};
 
 /// One remembered value.
@@ -102,37 +101,23 @@ impl Velocity {
         }
     }
 
-    /// Remembers what `facts` contributes to each feature that reads its type.
-    pub(crate) fn observe(&mut self, specs: &[FeatureSpec], facts: &Facts<'_>) {
-        let event_type = facts.event.event_type.as_str();
-        let at = arbiter_model::to_micros(facts.event.occurred_at);
-        for (spec, state) in specs.iter().zip(self.states.iter_mut()) {
-            if !spec.types.matches(event_type) {
-                continue;
-            }
-            let Ok(key) = field_value(&spec.by, facts) else {
-                continue;
-            };
-            let key = key_text(&key);
-            if let Some(filter) = &spec.filter {
-                let mut evaluator = Evaluator::without_state(facts);
-                if evaluator.eval(filter) != Ok(Value::Bool(true)) {
-                    continue;
-                }
-            }
-            let value = match &spec.field {
-                None => Stored::None,
-                Some(field) => match field_value(field, facts) {
-                    Ok(v) => Stored::from_value(v),
-                    Err(_) => continue,
-                },
-            };
-            let series = match state.get_mut(key.as_ref()) {
-                Some(series) => series,
-                None => state.entry(key.into()).or_default(),
-            };
-            series.insert(at, value, spec.window, spec.func == AggFunc::Latest);
-        }
+    /// Adds to feature `index` (defined by `spec`) the event of `key` at `at`, with the
+    /// value its field read (`None` for a feature that counts events).
+    pub(crate) fn record(
+        &mut self,
+        index: usize,
+        spec: &FeatureSpec,
+        key: &str,
+        at: Micros,
+        value: Option<Value<'_>>,
+    ) {
+        let value = value.map_or(Stored::None, Stored::from_value);
+        let state = &mut self.states[index];
+        let series = match state.get_mut(key) {
+            Some(series) => series,
+            None => state.entry(key.into()).or_default(),
+        };
+        series.insert(at, value, spec.window, spec.func == AggFunc::Latest);
     }
 
     /// The feature's value for `key` as of `now`.
@@ -210,11 +195,3 @@ impl std::hash::Hash for Stored {
 }
 
 impl Eq for Stored {}
-
-/// The text a value is keyed by.
-pub(crate) fn key_text<'v>(value: &'v Value<'_>) -> std::borrow::Cow<'v, str> {
-    match value {
-        Value::Str(s) => std::borrow::Cow::Borrowed(s.as_ref()),
-        other => std::borrow::Cow::Owned(other.to_string()),
-    }
-}

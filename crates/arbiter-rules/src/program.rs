@@ -402,3 +402,11 @@ pub fn format_duration(micros: Micros) -> String {
         format!("{:.1}s", micros as f64 / 1e6)
     }
 }
+
+/// The text a value is keyed by.
+pub(crate) fn key_text<'v>(value: &'v Value<'_>) -> std::borrow::Cow<'v, str> {
+    match value {
+        Value::Str(s) => std::borrow::Cow::Borrowed(s.as_ref()),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    }
+}
