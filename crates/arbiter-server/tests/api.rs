@@ -4,15 +4,8 @@ mod common;
 
 use arbiter_model::Role;
 use arbiter_store::Backend;
-use common::{TestApp, event};
+use common::{TestApp, event, on_both_backends};
 use serde_json::{Value, json};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
-    };
-}
 
 on_both_backends!(
     a_batch_stores_the_valid_events_and_names_each_refusal,

@@ -5,16 +5,9 @@
 mod common;
 
 use arbiter_store::Backend;
-use common::TestApp;
+use common::{TestApp, on_both_backends};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
-    };
-}
 
 on_both_backends!(
     review_compares_principals_not_labels,

@@ -4,19 +4,12 @@
 mod common;
 
 use arbiter_model::Role;
-use arbiter_store::Backend;
-use common::TestApp;
+use common::{TestApp, on_both_backends};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
-    };
-}
-
 on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     rulesets_are_checked_published_and_rolled_back,
     decisions_explain_themselves_and_are_listed,
     lists_keep_history_and_take_effect_without_restart,

@@ -6,29 +6,15 @@ mod common;
 
 use arbiter_model::Role;
 use arbiter_store::Backend;
-use common::TestApp;
+use common::{TestApp, on_both_backends};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
-    };
-}
-
-on_both_backends!(a_claim_is_worked_from_intake_to_payout);
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eligibility_does_not_depend_on_batching_sqlite() {
-    eligibility_does_not_depend_on_batching(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]
-async fn eligibility_does_not_depend_on_batching_postgres() {
-    eligibility_does_not_depend_on_batching(Backend::Postgres).await;
-}
+on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_claim_is_worked_from_intake_to_payout,
+    eligibility_does_not_depend_on_batching(Backend),
+);
 
 async fn ok_json(response: reqwest::Response, status: u16) -> Value {
     let got = response.status().as_u16();
