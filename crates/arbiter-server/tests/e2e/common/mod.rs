@@ -2,13 +2,12 @@
 //! database (SQLite, or PostgreSQL when `ARBITER_TEST_DATABASE_URL` is set), and the macro that
 //! runs a test on both.
 
-#![allow(dead_code)]
-
 pub mod webdriver;
 
 use arbiter_model::Role;
 use arbiter_store::testing::TestDatabase;
 use arbiter_store::{Backend, Store, TokenKind};
+use serde_json::Value;
 use std::net::SocketAddr;
 
 pub struct TestApp {
@@ -158,6 +157,25 @@ impl TestApp {
     }
 }
 
+/// Checks that `response` is a problem document (RFC 9457) with `status`; its body.
+pub async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.expect("problem JSON");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:arbiter:problem:")
+    );
+    assert!(!body["title"].as_str().unwrap().is_empty());
+    body
+}
+
 /// A valid event with the given id, type and minute of 2026-10-01.
 pub fn event(id: &str, kind: &str, minute: u32, market: &str) -> String {
     format!(
@@ -174,7 +192,6 @@ pub fn event(id: &str, kind: &str, minute: u32, market: &str) -> String {
 /// under `#[tokio::test]` unless the list starts with another such attribute, e.g.
 /// `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]`. It declares the modules
 /// `sqlite` and `postgres`, so a module calls it once, with all its tests.
-#[allow(unused_macros)] // Not every suite has tests on both backends.
 macro_rules! on_both_backends {
     (@sqlite #[$test:meta] $name:ident) => {
         #[$test]
@@ -226,5 +243,4 @@ macro_rules! on_both_backends {
         $crate::common::on_both_backends!(#[tokio::test] $($name $(($backend))?),*);
     };
 }
-#[allow(unused_imports)] // Not every suite has tests on both backends.
 pub(crate) use on_both_backends;
