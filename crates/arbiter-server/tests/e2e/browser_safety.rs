@@ -1,10 +1,8 @@
 //! What keeps the console safe in a browser: cross-site forms refused, the headers on every
 //! answer, cookies, the sign-in redirect, and text that cannot reorder itself on screen.
 
-mod common;
-
+use crate::common::{TestApp, event};
 use arbiter_store::Backend;
-use common::{TestApp, event};
 
 fn form(app: &TestApp, path: &str, session: &str, body: &str) -> reqwest::RequestBuilder {
     app.client

@@ -1,13 +1,13 @@
 //! The one helper that starts Arbiter for a test: a real server on a random port over a fresh
-//! database (SQLite, or PostgreSQL when `ARBITER_TEST_DATABASE_URL` is set).
-
-#![allow(dead_code)]
+//! database (SQLite, or PostgreSQL when `ARBITER_TEST_DATABASE_URL` is set), and the macro that
+//! runs a test on both.
 
 pub mod webdriver;
 
 use arbiter_model::Role;
 use arbiter_store::testing::TestDatabase;
 use arbiter_store::{Backend, Store, TokenKind};
+use serde_json::Value;
 use std::net::SocketAddr;
 
 pub struct TestApp {
@@ -159,9 +159,90 @@ impl TestApp {
     }
 }
 
+/// Checks that `response` is a problem document (RFC 9457) with `status`; its body.
+pub async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.expect("problem JSON");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:arbiter:problem:")
+    );
+    assert!(!body["title"].as_str().unwrap().is_empty());
+    body
+}
+
 /// A valid event with the given id, type and minute of 2026-10-01.
 pub fn event(id: &str, kind: &str, minute: u32, market: &str) -> String {
     format!(
         r#"{{"id":"{id}","type":"{kind}","occurred_at":"2026-10-01T10:{minute:02}:00Z","market":"{market}","actor":{{"id":"c_1","role":"client"}},"subject":{{"id":"k_1","role":"tasker"}},"task_id":"t_{id}","amount":{{"minor":4500,"currency":"EUR"}},"data":{{"category":"cleaning"}}}}"#
     )
 }
+
+/// Declares each named test twice: `sqlite::NAME`, which runs as usual, and `postgres::NAME`,
+/// which is ignored unless asked for (`-- --ignored`) and then fails when
+/// `ARBITER_TEST_DATABASE_URL` names no server.
+///
+/// `NAME` is an `async fn(&TestApp)`, given a server started for it and stopped after it;
+/// `NAME(Backend)` is an `async fn(Backend)` that starts what it needs itself. The tests run
+/// under `#[tokio::test]` unless the list starts with another such attribute, e.g.
+/// `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]`. It declares the modules
+/// `sqlite` and `postgres`, so a module calls it once, with all its tests.
+macro_rules! on_both_backends {
+    (@sqlite #[$test:meta] $name:ident) => {
+        #[$test]
+        async fn $name() {
+            if let Some(app) =
+                $crate::common::TestApp::start(::arbiter_store::Backend::Sqlite).await
+            {
+                super::$name(&app).await;
+                app.stop().await;
+            }
+        }
+    };
+    (@sqlite #[$test:meta] $name:ident Backend) => {
+        #[$test]
+        async fn $name() {
+            super::$name(::arbiter_store::Backend::Sqlite).await;
+        }
+    };
+    (@postgres #[$test:meta] $name:ident) => {
+        #[$test]
+        #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]
+        async fn $name() {
+            if let Some(app) =
+                $crate::common::TestApp::start(::arbiter_store::Backend::Postgres).await
+            {
+                super::$name(&app).await;
+                app.stop().await;
+            } else {
+                panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server");
+            }
+        }
+    };
+    (@postgres #[$test:meta] $name:ident Backend) => {
+        #[$test]
+        #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]
+        async fn $name() {
+            super::$name(::arbiter_store::Backend::Postgres).await;
+        }
+    };
+    (#[$test:meta] $($name:ident $(($backend:ident))?),* $(,)?) => {
+        mod sqlite {
+            $($crate::common::on_both_backends!(@sqlite #[$test] $name $($backend)?);)*
+        }
+        mod postgres {
+            $($crate::common::on_both_backends!(@postgres #[$test] $name $($backend)?);)*
+        }
+    };
+    ($($name:ident $(($backend:ident))?),* $(,)?) => {
+        $crate::common::on_both_backends!(#[tokio::test] $($name $(($backend))?),*);
+    };
+}
+pub(crate) use on_both_backends;

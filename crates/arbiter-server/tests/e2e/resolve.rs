@@ -1,34 +1,19 @@
-//! The resolution center over HTTP, on SQLite and on PostgreSQL: cases opened from claims and
-//! rules, eligibility with cited reasons, automatic resolution, the lifecycle, decisions,
-//! the ledger, messages, the audit trail, and two specialists deciding at once.
+//! The resolution center over HTTP and in the console, on SQLite and on PostgreSQL: cases opened
+//! from claims and rules, eligibility with cited reasons, automatic resolution, the lifecycle,
+//! decisions, the ledger, messages, the audit trail, and two specialists deciding at once.
 
-mod common;
-
+use crate::common::webdriver::{Browser, browser_or_skip};
+use crate::common::{TestApp, on_both_backends};
 use arbiter_model::Role;
-use arbiter_store::Backend;
-use common::TestApp;
+use arbiter_store::{Backend, StaffUser};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
-    };
-}
-
-on_both_backends!(a_claim_is_worked_from_intake_to_payout);
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eligibility_does_not_depend_on_batching_sqlite() {
-    eligibility_does_not_depend_on_batching(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"]
-async fn eligibility_does_not_depend_on_batching_postgres() {
-    eligibility_does_not_depend_on_batching(Backend::Postgres).await;
-}
+on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_claim_is_worked_from_intake_to_payout,
+    eligibility_does_not_depend_on_batching(Backend),
+);
 
 async fn ok_json(response: reqwest::Response, status: u16) -> Value {
     let got = response.status().as_u16();
@@ -1029,4 +1014,539 @@ async fn eligibility_does_not_depend_on_batching(backend: Backend) {
             ("over_limit".to_owned(), "POL-GUARANTEE §4.1".to_owned()),
         ]
     );
+}
+
+/// A specialist works a claim from intake to payout in the browser: pulls it from the queue
+/// with the keyboard, reads eligibility and playbook, decides (a mistyped amount comes back
+/// with the text kept), pays, sends the notice and closes.
+#[tokio::test]
+async fn a_claim_is_worked_from_intake_to_payout_in_the_console() {
+    let Some((driver, browser)) = browser_or_skip() else {
+        return;
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let claim = [
+        r#"{"id":"b_1","type":"task.booked","occurred_at":"2026-10-01T09:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":20000,"currency":"USD"},"data":{"category":"moving"}}"#,
+        r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-10-03T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":45000,"currency":"USD"},"data":{"kind":"property_damage","incident_at":"2026-10-01T14:00:00Z","description":"The Tasker broke a glass table while moving it."}}"#,
+    ];
+    let response = app.post_ndjson(claim.join("\n")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    for _ in 0..200 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        app.store.case(1).await.unwrap().is_some(),
+        "intake opened no case"
+    );
+    let password = "specialist secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "sam".into(),
+                password_hash: arbiter_app::access::hash_password(password).unwrap(),
+                role: Role::Agent,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let chrome = Browser::launch(&driver, &browser).await;
+    let shot = |name: &str| std::env::temp_dir().join(format!("arbiter-console-{name}.png"));
+    chrome.go(&app.url("/console/resolve")).await;
+    chrome.type_into("#username", "sam").await;
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    chrome.wait_for_text("#cases tbody th", "case_1").await;
+    assert!(
+        chrome
+            .text("#cases tbody tr")
+            .await
+            .contains("first response")
+    );
+    chrome.screenshot(&shot("queue")).await;
+
+    // `n` pulls the next case and opens it, assigned.
+    chrome.press_key("n").await;
+    chrome
+        .wait_for_text("main h1", "case_1: Property damage claim")
+        .await;
+    assert_eq!(chrome.text("#case-assignee").await, "sam");
+    assert_eq!(chrome.text("#eligibility-outcome").await, "eligible");
+    assert!(chrome.text("ul.reasons").await.contains("POL-GUARANTEE §1"));
+
+    // Playbook steps done, then investigating.
+    chrome.click("input[name='step.intake']").await;
+    chrome.click("input[name='step.eligibility']").await;
+    chrome
+        .click("form[aria-label='Playbook steps'] button")
+        .await;
+    // The page comes back with the change in its timeline (the old page's state reads the same).
+    chrome
+        .wait_for_text_containing("table[aria-labelledby=timeline] tbody", "steps done")
+        .await;
+    let checked = chrome.checked("input[name='step.intake']").await;
+    assert!(checked, "the intake step stays done");
+    chrome
+        .click("form[aria-label='Start investigating'] button")
+        .await;
+    chrome.wait_for_text("#case-state", "investigating").await;
+
+    // A mistyped amount is refused with the reason; what was typed stays.
+    chrome.click("#outcome option[value=approved]").await;
+    chrome.type_into("#amount", "four hundred").await;
+    chrome.type_into("#clauses", "POL-GUARANTEE §1").await;
+    chrome
+        .type_into("#decision-text", "Photos and the invoice match the claim.")
+        .await;
+    chrome.click("form[aria-label=Decision] button").await;
+    chrome
+        .wait_for_text_containing("[role=alert]", "is not an amount")
+        .await;
+    assert_eq!(
+        chrome.value("#decision-text").await,
+        "Photos and the invoice match the claim."
+    );
+    chrome.clear("#amount").await;
+    chrome.type_into("#amount", "450.00").await;
+    chrome.click("form[aria-label=Decision] button").await;
+    chrome.wait_for_text("#case-state", "decided").await;
+    let ledger = chrome.find_all_texts("#ledger-entries tbody tr").await;
+    assert!(
+        ledger
+            .iter()
+            .any(|row| row.contains("Payout") && row.contains("450.00 USD")),
+        "{ledger:?}"
+    );
+
+    // A photo of the damage, uploaded from the page.
+    let photo = std::env::temp_dir().join(format!("arbiter-table-{}.png", std::process::id()));
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\nnot really a picture").unwrap();
+    chrome.type_into("#file", photo.to_str().unwrap()).await;
+    chrome.click("form[aria-label=Evidence] button").await;
+    chrome
+        .wait_for_text_containing("#evidence-files tbody", "arbiter-table-")
+        .await;
+    assert!(
+        chrome
+            .text("#evidence-files tbody")
+            .await
+            .contains("image/png")
+    );
+    let _ = std::fs::remove_file(&photo);
+
+    // The approval notice, then close.
+    chrome
+        .click("#template option[value='TPL-CLAIM-DECISION-EN §1']")
+        .await;
+    chrome.click("form[aria-label=Message] button").await;
+    chrome
+        .wait_for_text_containing(
+            "ol.messages blockquote",
+            "It is approved: we are paying 450.00 USD",
+        )
+        .await;
+    chrome.click("form[aria-label=Close] button").await;
+    chrome.wait_for_text("#case-state", "closed").await;
+    chrome.screenshot(&shot("case")).await;
+    chrome.close().await;
+
+    let case = app.store.case(1).await.unwrap().unwrap();
+    assert_eq!((case.state.as_str(), case.touches), ("closed", 1));
+    let paid: i64 = app
+        .store
+        .ledger(1)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.entry.kind == "payout")
+        .map(|e| e.entry.amount_minor)
+        .sum();
+    assert_eq!(paid, 45_000);
+    app.stop().await;
+}
+
+/// Cases open by hand from the Resolve page, and the form says what is missing.
+#[tokio::test]
+async fn a_case_is_opened_by_hand_in_the_console() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let session = app.console_session().await;
+    let open = |body: &'static str| {
+        app.client
+            .post(app.url("/console/resolve/open"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let opened = open("case_type=safety_incident&market=FR&priority=urgent&claimant=c_1&client=c_1&tasker=k_1&task=t_1&amount=&summary=Threatened+at+the+door").await.unwrap();
+    assert_eq!(opened.status(), 303);
+    assert_eq!(opened.headers()["location"], "/console/resolve/cases/1");
+    let page = app
+        .client
+        .get(app.url("/console/resolve/cases/1"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("case_1: Safety incident"), "{page}");
+    assert!(page.contains("Threatened at the door"));
+    let refused = open("case_type=theft_claim&market=FR&amount=12.345&summary=x")
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Not opened: amount:"), "{page}");
+    assert!(page.contains("more decimals than EUR has"), "{page}");
+    let queue = app
+        .client
+        .get(app.url("/console/resolve?queue=safety"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains(r#"<a href="/console/resolve/cases/1">case_1</a>"#),
+        "{queue}"
+    );
+    // Assigned to a colleague by name; the change is in the timeline.
+    let assigned = app
+        .client
+        .post(app.url("/console/resolve/cases/1/update"))
+        .header("cookie", &session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("version=1&priority=urgent&queue=safety&assignee=dev.patel")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assigned.status(), 303);
+    let page = app
+        .client
+        .get(app.url("/console/resolve/cases/1"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<dd id="case-assignee">dev.patel</dd>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>assignee</td><td> → dev.patel</td>") || page.contains("dev.patel</td>"),
+        "{page}"
+    );
+    app.stop().await;
+}
+
+/// The queue's shortcuts act only when the focus is on no control, Enter does what the focused
+/// element says, the shortcuts can be turned off (remembered by the browser), and the focus
+/// ring is the stylesheet's high-contrast one.
+#[tokio::test]
+async fn the_queue_shortcuts_never_take_a_focused_control_and_can_be_turned_off() {
+    let Some((driver, browser)) = browser_or_skip() else {
+        return;
+    };
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let session = app.console_session().await;
+    for (task, summary) in [("t_1", "Broken+vase"), ("t_2", "Scratched+floor")] {
+        let opened = app
+            .client
+            .post(app.url("/console/resolve/open"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "case_type=property_damage_claim&market=FR&priority=normal&claimant=c_1&client=c_1&tasker=k_1&task={task}&amount=&summary={summary}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), 303);
+    }
+    let password = "specialist secret";
+    app.store
+        .create_staff_user(
+            &StaffUser {
+                username: "sam".into(),
+                password_hash: arbiter_app::access::hash_password(password).unwrap(),
+                role: Role::Agent,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let chrome = Browser::launch(&driver, &browser).await;
+    let queue = app.url("/console/resolve");
+    chrome.go(&queue).await;
+    chrome.type_into("#username", "sam").await;
+    chrome.type_into("#password", password).await;
+    chrome.click("form.card button[type=submit]").await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    assert_eq!(chrome.find_all_texts("#cases tbody tr").await.len(), 2);
+    let href = |n: usize| {
+        let chrome = &chrome;
+        async move {
+            chrome
+                .execute(
+                    "return document.querySelectorAll('#cases tbody tr')[arguments[0]].dataset.href;",
+                    serde_json::json!([n]),
+                )
+                .await
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let second = href(1).await;
+    let marked = || async {
+        chrome
+            .execute(
+                "return document.querySelectorAll('#cases tbody tr[aria-selected=true]').length;",
+                serde_json::json!([]),
+            )
+            .await
+    };
+    const ENTER: &str = "\u{E007}";
+
+    // The toggle is shown, on.
+    assert!(chrome.checked("#shortcuts-toggle").await);
+    assert_eq!(chrome.text("#shortcuts-state").await, "on");
+
+    // `n` on a focused link is the link's, not a shortcut: nothing is pulled.
+    chrome.focus(Some("nav a[href='/console']")).await;
+    chrome.press_key("n").await;
+    chrome.press_key("j").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chrome.url().await, queue);
+    assert_eq!(marked().await, 0);
+    assert!(app.store.case(1).await.unwrap().unwrap().assignee.is_none());
+    assert!(app.store.case(2).await.unwrap().unwrap().assignee.is_none());
+    // The focus ring is the stylesheet's (at least 3:1 on every background).
+    assert_eq!(
+        chrome
+            .css_value("nav a[href='/console']", "outline-color")
+            .await,
+        "rgba(209, 73, 0, 1)"
+    );
+
+    // `j` marks the first case; Enter on another case's link opens that case, not the marked one.
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    assert_eq!(marked().await, 1);
+    chrome
+        .focus(Some(&format!("#cases tbody a[href='{second}']")))
+        .await;
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_url(&second).await;
+
+    // Enter on a button presses the button: the marked case is not opened.
+    chrome.go(&queue).await;
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    chrome.focus(Some("#shortcuts-toggle")).await;
+    chrome.press_key(ENTER).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(chrome.url().await, queue);
+
+    // Enter on the marked case opens it.
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    let focused = chrome
+        .execute(
+            "return document.activeElement.getAttribute('aria-selected') + ' ' + document.activeElement.dataset.href;",
+            serde_json::json!([]),
+        )
+        .await;
+    // (the same page: `j` moved on from the case marked before the button)
+    let marked_case = href(1).await;
+    assert_eq!(focused, format!("true {marked_case}"));
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_url(&marked_case).await;
+
+    // Turned off, the keys do nothing, and the choice is kept across pages.
+    chrome.go(&queue).await;
+    chrome.click("#shortcuts-toggle").await;
+    assert_eq!(chrome.text("#shortcuts-state").await, "off");
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    chrome.press_key("n").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(marked().await, 0);
+    assert_eq!(chrome.url().await, queue);
+    chrome.go(&queue).await;
+    assert!(!chrome.checked("#shortcuts-toggle").await);
+    assert_eq!(chrome.text("#shortcuts-state").await, "off");
+    chrome.focus(None).await;
+    chrome.press_key("j").await;
+    assert_eq!(marked().await, 0);
+    assert!(app.store.case(1).await.unwrap().unwrap().assignee.is_none());
+
+    // On again: `n` with the focus on no control pulls a case.
+    chrome.click("#shortcuts-toggle").await;
+    chrome.focus(None).await;
+    chrome.press_key("n").await;
+    chrome.wait_for_url("/console/resolve/cases/").await;
+
+    // An error is a page in the layout, with a way back that works from the keyboard.
+    chrome.go(&app.url("/console/resolve/cases/99999")).await;
+    chrome.wait_for_text("main h1", "Not found").await;
+    assert_eq!(
+        chrome.text("#error-detail").await,
+        "There is no case case_99999."
+    );
+    chrome
+        .screenshot(&std::env::temp_dir().join("arbiter-console-error.png"))
+        .await;
+    chrome.focus(Some("ul.way-back a")).await;
+    chrome.press_key(ENTER).await;
+    chrome.wait_for_text("main h1", "Resolve").await;
+    chrome.close().await;
+    app.stop().await;
+}
+
+/// A decided or closed case says whether it met its SLA, never counts down; the state filter
+/// says what it shows, and "decided" includes the cases closed since.
+#[tokio::test]
+async fn a_closed_case_shows_its_sla_outcome_and_the_filters_say_what_they_show() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    // A claim filed months ago: its deadlines passed long before anyone decided it.
+    let claim = [
+        r#"{"id":"b_1","type":"task.booked","occurred_at":"2026-03-01T09:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":20000,"currency":"USD"},"data":{"category":"moving"}}"#,
+        r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-03-03T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":45000,"currency":"USD"},"data":{"kind":"property_damage","incident_at":"2026-03-01T14:00:00Z","description":"A glass table broke."}}"#,
+    ];
+    assert_eq!(
+        app.post_ndjson(claim.join("\n"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for _ in 0..200 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let session = app.console_session().await;
+    let page = |path: String| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.client
+                .get(app.url(&path))
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let post = |path: &'static str, body: String| {
+        let (app, session) = (&app, &session);
+        async move {
+            let response = app
+                .client
+                .post(app.url(path))
+                .header("cookie", session)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+        }
+    };
+    let open = page("/console/resolve".into()).await;
+    assert!(open.contains("overdue by"), "{open}");
+    assert!(open.contains("1 case open (still needing work)"), "{open}");
+
+    let version = app.store.case(1).await.unwrap().unwrap().version;
+    post(
+        "/console/resolve/cases/1/decision",
+        format!("outcome=approved&amount=450.00&clauses=POL-GUARANTEE+%C2%A71&text=The+invoice+matches.&version={version}"),
+    )
+    .await;
+    let decided = page("/console/resolve/cases/1".into()).await;
+    assert!(decided.contains("(SLA breached by "), "{decided}");
+    assert!(!decided.contains("overdue"), "{decided}");
+    let to_close = page("/console/resolve?state=to-close".into()).await;
+    assert!(
+        to_close.contains("1 case decided, not yet closed"),
+        "{to_close}"
+    );
+    assert!(
+        to_close.contains("resolution: SLA breached by "),
+        "{to_close}"
+    );
+
+    let version = app.store.case(1).await.unwrap().unwrap().version;
+    post(
+        "/console/resolve/cases/1/step",
+        format!("step=close&version={version}"),
+    )
+    .await;
+    let closed = page("/console/resolve/cases/1".into()).await;
+    assert!(
+        closed.contains(r#"<dd id="case-state">closed</dd>"#),
+        "{closed}"
+    );
+    assert!(closed.contains("(SLA breached by "), "{closed}");
+    assert!(!closed.contains("overdue"), "{closed}");
+    // "Decided" counts the case closed since; "not yet closed" no longer does.
+    let decided = page("/console/resolve?state=decided".into()).await;
+    assert!(
+        decided.contains("1 case decided, closed or not"),
+        "{decided}"
+    );
+    assert!(decided.contains(r#"<a href="/console/resolve/cases/1">case_1</a>"#));
+    assert!(
+        decided.contains("resolution: SLA breached by "),
+        "{decided}"
+    );
+    assert!(!decided.contains("overdue by"), "{decided}");
+    let to_close = page("/console/resolve?state=to-close".into()).await;
+    assert!(
+        to_close.contains("No case decided, not yet closed here."),
+        "{to_close}"
+    );
+    let closed = page("/console/resolve?state=closed".into()).await;
+    assert!(closed.contains("1 case in state closed"), "{closed}");
+    app.stop().await;
 }

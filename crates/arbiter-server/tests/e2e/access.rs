@@ -1,22 +1,18 @@
-//! Who someone is: an account or a token, never a label. Sessions belong to the principal that
-//! made them; sign-in is rate limited, locked out after repeated failures, timed alike for
-//! known and unknown names, audited, and hashes passwords off the async workers.
+//! Who may do what: API tokens and their roles on every `/v1` route, and identity, an account
+//! or a token, never a label. Sessions belong to the principal that made them; sign-in is rate
+//! limited, locked out after repeated failures, timed alike for known and unknown names,
+//! audited, and hashes passwords off the async workers; admins manage staff and their sessions.
 
-mod common;
-
+use crate::common::{TestApp, event, on_both_backends, problem};
+use arbiter_model::Role;
 use arbiter_store::Backend;
-use common::TestApp;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Sqlite).await { super::$name(&app).await; app.stop().await; } } )* }
-        mod postgres { $( #[tokio::test] #[ignore = "PostgreSQL: set ARBITER_TEST_DATABASE_URL and pass --ignored"] async fn $name() { if let Some(app) = super::TestApp::start(super::Backend::Postgres).await { super::$name(&app).await; app.stop().await; } else { panic!("ARBITER_TEST_DATABASE_URL is not set: the PostgreSQL tests need a server"); } } )* }
-    };
-}
-
 on_both_backends!(
+    access_is_checked_on_every_v1_route,
+    tokens_can_be_created_listed_and_revoked,
+    checked_tokens_are_trusted_for_five_seconds,
     review_compares_principals_not_labels,
     a_session_made_from_a_token_reviews_as_that_token,
     a_session_is_not_an_api_token_and_mints_no_session,
@@ -28,13 +24,265 @@ on_both_backends!(
     admins_manage_staff_and_sessions_in_the_console,
 );
 
-async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
+async fn access_is_checked_on_every_v1_route(app: &TestApp) {
+    let anonymous = problem(
+        app.client.get(app.url("/v1/events")).send().await.unwrap(),
+        401,
+    )
+    .await;
+    assert!(anonymous["detail"].as_str().unwrap().contains("Bearer"));
+    let response = app
+        .client
+        .get(app.url("/v1/events"))
+        .bearer_auth("arb_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("www-authenticate"));
+    problem(response, 401).await;
+    problem(
+        app.client
+            .get(app.url("/v1/events"))
+            .header("authorization", "Basic abc")
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+
+    let viewer = TestApp::token_for(&app.store, Role::Viewer).await;
+    let response = app
+        .post_events_as(
+            &viewer,
+            "application/x-ndjson",
+            event("v1", "task.posted", 1, "US"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 403).await;
+    assert!(body["detail"].as_str().unwrap().contains("viewer"));
+    assert_eq!(app.store.count_events().await.unwrap(), 0);
+    let response = app
+        .client
+        .get(app.url("/v1/events"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "viewers read");
+    problem(
+        app.client
+            .get(app.url("/v1/tokens"))
+            .bearer_auth(&viewer)
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+
+    let analyst = TestApp::token_for(&app.store, Role::Analyst).await;
+    let response = app
+        .post_events_as(
+            &analyst,
+            "application/x-ndjson",
+            event("v1", "task.posted", 1, "US"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "analysts send events");
+}
+
+async fn tokens_can_be_created_listed_and_revoked(app: &TestApp) {
+    let response = app
+        .post_json(
+            "/v1/tokens",
+            &json!({"role": "agent", "label": "queue bot"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let secret = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("arb_"));
+    let ok = app
+        .client
+        .get(app.url("/v1/events"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+
+    let list: Value = app
+        .get("/v1/tokens")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id.as_str() && t["role"] == "agent")
     );
-    response.json().await.expect("problem JSON")
+    assert!(
+        !list.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+
+    let revoke = app
+        .client
+        .delete(app.url(&format!("/v1/tokens/{id}")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+    problem(
+        app.client
+            .get(app.url("/v1/events"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    problem(
+        app.client
+            .delete(app.url(&format!("/v1/tokens/{id}")))
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+
+    for (body, expected) in [
+        (json!({"role": "overlord", "label": "x"}), "role"),
+        (json!({"role": "agent", "label": " "}), "label"),
+        (json!({"role": "agent"}), "label"),
+        (json!({"role": "agent", "label": "x", "extra": 1}), "extra"),
+    ] {
+        let response = app.post_json("/v1/tokens", &body).send().await.unwrap();
+        let status = response.status().as_u16();
+        assert!(status == 400 || status == 422, "{body}: {status}");
+        let problem = problem(response, status).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains(expected),
+            "{body}: {problem}"
+        );
+    }
+
+    let user = app
+        .post_json(
+            "/v1/users",
+            &json!({"username": "ana", "password": "a long enough secret", "role": "agent"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.status(), 201);
+    let again = app
+        .post_json(
+            "/v1/users",
+            &json!({"username": "ana", "password": "a long enough secret", "role": "agent"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    problem(again, 409).await;
+    let short = app
+        .post_json(
+            "/v1/users",
+            &json!({"username": "bo", "password": "short", "role": "agent"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    problem(short, 400).await;
+}
+
+/// A checked token is trusted for five seconds without another read; a revocation through the
+/// server takes effect at once, one made elsewhere (another process) within those seconds.
+async fn checked_tokens_are_trusted_for_five_seconds(app: &TestApp) {
+    use arbiter_app::access::{TokenCache, issue_token};
+    let cache = TokenCache::default();
+    let issued = issue_token(
+        &app.store,
+        arbiter_store::TokenKind::Api,
+        Role::Agent,
+        "cache test",
+        1,
+    )
+    .await
+    .unwrap();
+    let at = |seconds: i64| 1_000_000_000 + seconds * 1_000_000;
+    assert!(
+        cache
+            .authenticate(&app.store, &issued.secret, at(0))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Revoked behind the server's back: trusted until the five seconds are up.
+    app.store.revoke_token(&issued.id, at(1)).await.unwrap();
+    assert!(
+        cache
+            .authenticate(&app.store, &issued.secret, at(4))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        cache
+            .authenticate(&app.store, &issued.secret, at(6))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Forgotten at once when the server itself revokes.
+    let other = issue_token(
+        &app.store,
+        arbiter_store::TokenKind::Api,
+        Role::Agent,
+        "cache test",
+        1,
+    )
+    .await
+    .unwrap();
+    assert!(
+        cache
+            .authenticate(&app.store, &other.secret, at(10))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    app.store.revoke_token(&other.id, at(10)).await.unwrap();
+    cache.forget(&other.id);
+    assert!(
+        cache
+            .authenticate(&app.store, &other.secret, at(11))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        cache
+            .authenticate(&app.store, "not a token", at(11))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// An API token made through the API: its id and secret.

@@ -1,13 +1,12 @@
 //! What a hostile or careless client sends must not stop the server: rule text that nests
 //! without end, a stored ruleset that no longer loads, invented methods, idle and numerous
-//! connections. A real server on a random port, as a client would meet it.
+//! connections, requests the extractors refuse. A real server on a random port, as a client
+//! would meet it.
 
-mod common;
-
+use crate::common::{self, TestApp, problem};
 use arbiter_model::Role;
 use arbiter_store::Backend;
 use arbiter_store::testing::TestDatabase;
-use common::TestApp;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -370,5 +369,98 @@ async fn rule_checks_do_not_hold_the_async_worker() {
     }
     let checked: Value = check.await.unwrap().json().await.unwrap();
     assert_eq!(checked["rules"], 4_000, "{checked}");
+    app.stop().await;
+}
+
+/// A console error: a page with the status, in the console's layout.
+async fn error_page(response: reqwest::Response, status: u16) {
+    assert_eq!(response.status().as_u16(), status);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        response.headers()
+    );
+    let body = response.text().await.unwrap();
+    assert!(body.contains("<html"), "{body}");
+}
+
+/// Every refusal is a problem document, including those of axum's extractors, which answer in
+/// plain text of their own: a path segment that does not parse (an overflowing id, bytes that
+/// are not UTF-8), a query string, a form, a multipart body without a boundary, a JSON body
+/// over the limit.
+#[tokio::test]
+async fn extractor_rejections_are_problem_documents() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    for (path, status) in [
+        ("/v1/rulesets/99999999999999999999", 400),
+        ("/v1/cases/case_1/evidence/99999999999999999999", 404),
+        ("/v1/events/%FF%FE", 400),
+        ("/v1/decisions/%C3%28", 400),
+        ("/help?locale=en&locale=fr", 400),
+    ] {
+        let body = problem(app.get(path).send().await.unwrap(), status).await;
+        assert!(
+            !body["detail"].as_str().unwrap().is_empty(),
+            "{path}: {body}"
+        );
+    }
+    let huge = format!(
+        r#"{{"role": "viewer", "label": "{}"}}"#,
+        "x".repeat(3 << 20)
+    );
+    let too_large = app
+        .client
+        .post(app.url("/v1/tokens"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    problem(too_large, 413).await;
+
+    // The console answers people: the same refusals are pages in its layout.
+    let cookie = app.console_session().await;
+    let console = |path: &str, content_type: &str, body: &str| {
+        app.client
+            .post(app.url(path))
+            .header("cookie", &cookie)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+    };
+    let no_boundary = console(
+        "/console/resolve/cases/1/evidence",
+        "multipart/form-data",
+        "--x\r\n",
+    )
+    .send()
+    .await
+    .unwrap();
+    error_page(no_boundary, 400).await;
+    let incomplete_form = console(
+        "/console/protect/rules",
+        "application/x-www-form-urlencoded",
+        "",
+    )
+    .send()
+    .await
+    .unwrap();
+    error_page(incomplete_form, 400).await;
+    let not_a_form = console("/console/policy/POL-X/publish", "text/plain", "summary=x")
+        .send()
+        .await
+        .unwrap();
+    error_page(not_a_form, 415).await;
+    let bad_query = app
+        .client
+        .get(app.url("/console/policy?q=a&q=b"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    error_page(bad_query, 400).await;
     app.stop().await;
 }

@@ -1,0 +1,260 @@
+//! The console as a whole, whatever the area: every page needs a session (a token signs in,
+//! a forged cookie does not), and every console error is a page in the console's layout while
+//! the API's errors stay problem documents. Each area's console journeys live in its own module.
+
+use crate::common::TestApp;
+use arbiter_store::Backend;
+
+#[tokio::test]
+async fn console_pages_need_a_session() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    for path in [
+        "/console",
+        "/console/events",
+        "/console/events/x",
+        "/console/areas/protect",
+        "/console/protect",
+        "/console/protect/rules",
+        "/console/protect/lists",
+        "/console/protect/backtest",
+        "/console/protect/decisions",
+        "/console/users/u_1",
+        "/console/policy",
+        "/console/policy/reviews",
+        "/console/policy/POL-A",
+        "/console/policy/POL-A/diff?from=1&to=2",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/console/sign-in?next=")
+        );
+    }
+    // A token signs in too, and a forged cookie does not.
+    let response = app
+        .client
+        .post(app.url("/console/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "token={}&next=%2Fconsole%2Fevents",
+            app.admin_token
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/console/events");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let page = app
+        .client
+        .get(app.url("/console/events"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let forged = app
+        .client
+        .get(app.url("/console/events"))
+        .header("cookie", "arbiter_session=arb_forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 303);
+    let missing = app
+        .client
+        .get(app.url("/console/events/none"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+/// Every console error is a page in the console's layout, with its status, a plain sentence
+/// and a way back; the API's errors stay problem documents.
+#[tokio::test]
+async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            arbiter_app::policies::new_version(d, "policy-team", Some("policy-lead"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let session = app.console_session().await;
+    let check = |response: reqwest::Response,
+                 status: u16,
+                 says: &'static str,
+                 back: &'static str| async move {
+        let url = response.url().to_string();
+        assert_eq!(response.status(), status, "{url}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8",
+            "{url}"
+        );
+        assert!(
+            response.headers().get("content-security-policy").is_some(),
+            "{url}"
+        );
+        let page = response.text().await.unwrap();
+        // The product's layout: the header with who is signed in, the areas, a way back.
+        assert!(
+            page.contains(r#"<nav aria-label="Areas">"#),
+            "{url}: {page}"
+        );
+        assert!(page.contains("Sign out"), "{url}: {page}");
+        assert!(page.contains(says), "{url}: {page}");
+        assert!(page.contains(back), "{url}: {page}");
+        assert!(page.contains(r#"<a href="/console">Back to the overview</a>"#));
+        assert!(!page.contains("urn:arbiter:problem"), "{url}: {page}");
+    };
+    let get = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("cookie", &session)
+            .send()
+    };
+    let post = |path: &str, body: &'static str| {
+        app.client
+            .post(app.url(path))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    check(
+        get("/console/nope").await.unwrap(),
+        404,
+        "There is no page at /console/nope.",
+        "",
+    )
+    .await;
+    check(
+        get("/console/resolve/cases/99999").await.unwrap(),
+        404,
+        "There is no case case_99999.",
+        r#"<a href="/console/resolve">Back to the cases</a>"#,
+    )
+    .await;
+    check(
+        get("/console/policy/NOPE").await.unwrap(),
+        404,
+        "NOPE",
+        r#"<a href="/console/policy">Back to the policy library</a>"#,
+    )
+    .await;
+    check(
+        get("/console/policy/POL-GUARANTEE/diff?from=1&to=2")
+            .await
+            .unwrap(),
+        404,
+        "POL-GUARANTEE has only version 1, so there is nothing to compare yet.",
+        "Back to the policy library",
+    )
+    .await;
+    check(
+        get("/console/policy/POL-GUARANTEE/diff?from=one")
+            .await
+            .unwrap(),
+        400,
+        "nothing was changed",
+        "Back to the policy library",
+    )
+    .await;
+    // A form the server cannot read, and one it reads and refuses.
+    check(
+        app.client
+            .post(app.url("/console/resolve/next"))
+            .header("cookie", &session)
+            .header("content-type", "text/plain")
+            .body("queue=claims")
+            .send()
+            .await
+            .unwrap(),
+        415,
+        "application/x-www-form-urlencoded",
+        "Back to the cases",
+    )
+    .await;
+    // A refused form comes back as its own page, in the layout, with what was typed.
+    let refused = post(
+        "/console/resolve/open",
+        "case_type=theft_claim&market=FR&amount=12.345",
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 400);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains(r#"<nav aria-label="Areas">"#) && page.contains("more decimals than EUR has"),
+        "{page}"
+    );
+    check(
+        app.client
+            .delete(app.url("/console/resolve"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap(),
+        405,
+        "DELETE is not how /console/resolve is used.",
+        "Back to the cases",
+    )
+    .await;
+
+    // The API and the service routes keep their problem documents.
+    for path in ["/v1/cases/99999", "/v1/nope", "/healthz/nope"] {
+        let response = app.get(path).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+
+    let cross_site = app
+        .post_ndjson("")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(
+        cross_site.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    // A store that fails: the page says so, with no internals, and the status is 5xx.
+    app.store.close().await;
+    let response = get("/console/resolve/cases/1").await.unwrap();
+    assert!(response.status().is_server_error(), "{}", response.status());
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Something went wrong on the server"),
+        "{page}"
+    );
+    assert!(page.contains("Back to the overview"), "{page}");
+    app.stop().await;
+}
