@@ -249,7 +249,10 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
     let mut writes = Writes::default();
     let mut checked = Instant::now();
     loop {
-        if shared
+        // `while`, not `if`: a change announced while loading (a ruleset published during a
+        // list's reload) must be loaded before the next event is decided, since its publisher
+        // has already been told it is in force.
+        while shared
             .stale
             .swap(false, std::sync::atomic::Ordering::SeqCst)
         {
