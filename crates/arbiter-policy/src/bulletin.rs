@@ -1,7 +1,7 @@
 //! The policy bulletin: what changed in the library over a period, clause by clause, short
 //! enough for Training and Risk Operations to read in five minutes.
 
-use crate::{Change, Document, word_diff};
+use crate::{Change, ClauseChangeKind, Document, clause_changes};
 
 /// One document's change over the period.
 pub struct BulletinEntry {
@@ -48,49 +48,29 @@ pub fn bulletin_html(title: &str, entries: &[BulletinEntry]) -> String {
                 format!("; reviewed by {}", escape(&entry.reviewers.join(", ")))
             }
         ));
-        let old: Vec<crate::Clause> = entry
-            .before
-            .as_ref()
-            .map(|d| crate::clauses(&d.body))
-            .unwrap_or_default();
-        let new = crate::clauses(&after.body);
-        for clause in &new {
-            match old.iter().find(|c| c.number == clause.number) {
-                None => body.push_str(&format!(
-                    "<li>§{} {} — <ins>added</ins></li>\n",
-                    escape(&clause.number),
-                    escape(&clause.title)
-                )),
-                Some(before) if before.text != clause.text || before.title != clause.title => {
+        let old_body = entry.before.as_ref().map_or("", |d| d.body.as_str());
+        for change in clause_changes(old_body, &after.body) {
+            let what = match change.kind {
+                ClauseChangeKind::Added => "<ins>added</ins>".to_owned(),
+                ClauseChangeKind::Removed => "<del>removed</del>".to_owned(),
+                ClauseChangeKind::Changed => {
                     let mut diff = String::new();
-                    for change in word_diff(&before.text, &clause.text) {
-                        match change {
-                            Change::Same(t) => diff.push_str(&escape(&t)),
+                    for words in &change.words {
+                        match words {
+                            Change::Same(t) => diff.push_str(&escape(t)),
                             Change::Removed(t) => {
-                                diff.push_str(&format!("<del>{}</del>", escape(&t)))
+                                diff.push_str(&format!("<del>{}</del>", escape(t)))
                             }
-                            Change::Added(t) => {
-                                diff.push_str(&format!("<ins>{}</ins>", escape(&t)))
-                            }
+                            Change::Added(t) => diff.push_str(&format!("<ins>{}</ins>", escape(t))),
                         }
                     }
-                    body.push_str(&format!(
-                        "<li>§{} {} — changed: <blockquote>{diff}</blockquote></li>\n",
-                        escape(&clause.number),
-                        escape(&clause.title)
-                    ));
+                    format!("changed: <blockquote>{diff}</blockquote>")
                 }
-                Some(_) => {}
-            }
-        }
-        for clause in old
-            .iter()
-            .filter(|c| !new.iter().any(|n| n.number == c.number))
-        {
+            };
             body.push_str(&format!(
-                "<li>§{} {} — <del>removed</del></li>\n",
-                escape(&clause.number),
-                escape(&clause.title)
+                "<li>§{} {} — {what}</li>\n",
+                escape(&change.number),
+                escape(&change.title)
             ));
         }
         body.push_str("</ul>\n</section>\n");

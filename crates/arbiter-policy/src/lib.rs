@@ -31,7 +31,7 @@ mod search;
 
 pub use bulletin::{BulletinEntry, bulletin_html};
 pub use clauses::{Citation, Clause, citations, clauses};
-pub use diff::{Change, word_diff};
+pub use diff::{Change, ClauseChange, ClauseChangeKind, clause_changes, word_diff};
 pub use document::{
     Audience, Document, DocumentError, Kind, Status, parse_document, valid_document_id,
 };

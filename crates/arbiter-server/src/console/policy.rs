@@ -218,6 +218,12 @@ struct DocumentPage {
     notice: Option<String>,
     /// Citations in force the newest version would break, when it awaits review.
     breaks: Vec<String>,
+    /// The version shown, and whether it is the one in force: `v5 (in force)`.
+    version: String,
+    /// Why the version shown is not the whole story: a draft awaiting review, or a draft shown.
+    banner: Option<String>,
+    /// Where the banner leads: `(href, label)`.
+    banner_links: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -226,11 +232,16 @@ struct DocumentQuery {
     saved: Option<i64>,
     /// The version that just retired the document.
     retired: Option<i64>,
+    /// A version to read instead of the one in force (a draft awaiting review).
+    version: Option<i64>,
 }
 
 /// One document: rendered, with its clauses, versions and what cites it.
 #[utoipa::path(get, path = "/console/policy/{id}", tag = "console",
-    params(("id" = String, Path)),
+    params(("id" = String, Path),
+        ("version" = Option<i64>, Query, description = "A version to read instead of the one in force"),
+        ("saved" = Option<i64>, Query, description = "The version just saved: shown, with a notice"),
+        ("retired" = Option<i64>, Query, description = "The version that just retired the document: a notice")),
     responses((status = 200, description = "HTML", content_type = "text/html"), (status = 404, description = "No such document")))]
 async fn document_page(
     State(state): State<AppState>,
@@ -238,7 +249,7 @@ async fn document_page(
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> Response {
-    match document_view(&state, &caller, &id, None).await {
+    match document_view(&state, &caller, &id, query.version.or(query.saved), None).await {
         Ok(mut page) => {
             page.notice = match (query.saved, query.retired) {
                 (Some(v), _) => Some(format!(
@@ -255,10 +266,13 @@ async fn document_page(
     }
 }
 
+/// Reads document `id` as it is in force (its newest published version), or as version
+/// `asked` says; the newest version decides what may be done next (publish, edit, retire).
 async fn document_view(
     state: &AppState,
     caller: &arbiter_app::access::Caller,
     id: &str,
+    asked: Option<i64>,
     message: Option<String>,
 ) -> Result<DocumentPage, Response> {
     let versions = state.store().policy_versions(id).await.map_err(problem)?;
@@ -267,23 +281,114 @@ async fn document_view(
             "no document {id:?} in the library"
         ))));
     };
-    let document = parse_document(&newest.source).map_err(|_| {
+    let in_force = match newest.status.as_str() {
+        "retired" => None,
+        _ => versions.iter().rfind(|v| v.status == "published"),
+    };
+    let shown = match asked {
+        Some(n) => versions.iter().find(|v| v.version == n).ok_or_else(|| {
+            problem(crate::problem::Problem::not_found(format!(
+                "{id} has no version {n}: it has versions 1 to {}",
+                newest.version
+            )))
+        })?,
+        None => in_force.unwrap_or(newest),
+    };
+    let awaiting = matches!(newest.status.as_str(), "draft" | "in_review");
+    let is_in_force = in_force.is_some_and(|v| v.version == shown.version);
+    let (banner, banner_links) = if newest.status == "retired" {
+        (
+            Some(format!(
+                "Retired in v{}: nothing of this document is in force.",
+                newest.version
+            )),
+            Vec::new(),
+        )
+    } else if is_in_force && awaiting {
+        (
+            Some(format!(
+                "v{} ({}) by {} awaits review: {}. This page shows v{}, in force until it is published.",
+                newest.version,
+                newest.status.replace('_', " "),
+                newest.author,
+                newest.summary,
+                shown.version
+            )),
+            vec![
+                (
+                    format!("/console/policy/{id}?version={}", newest.version),
+                    format!("Read draft v{}", newest.version),
+                ),
+                (
+                    format!(
+                        "/console/policy/{id}/diff?from={}&to={}",
+                        shown.version, newest.version
+                    ),
+                    format!("Compare v{} with v{}", shown.version, newest.version),
+                ),
+            ],
+        )
+    } else if !is_in_force {
+        let status = shown.status.replace('_', " ");
+        match in_force {
+            Some(force) => (
+                Some(format!(
+                    "You are reading v{} ({status}), which is not in force; v{} is.",
+                    shown.version, force.version
+                )),
+                vec![
+                    (
+                        format!("/console/policy/{id}"),
+                        format!("Read v{}, in force", force.version),
+                    ),
+                    (
+                        format!(
+                            "/console/policy/{id}/diff?from={}&to={}",
+                            force.version, shown.version
+                        ),
+                        format!("Compare v{} with v{}", force.version, shown.version),
+                    ),
+                ],
+            ),
+            None => (
+                Some(format!(
+                    "You are reading v{} ({status}): no version of this document has been published, so nothing of it is in force yet.",
+                    shown.version
+                )),
+                Vec::new(),
+            ),
+        }
+    } else {
+        (None, Vec::new())
+    };
+    let version = format!(
+        "v{}{}",
+        shown.version,
+        if is_in_force { " (in force)" } else { "" }
+    );
+    let document = parse_document(&shown.source).map_err(|_| {
         problem(crate::problem::Problem::internal(&format!(
             "stored document {id} v{} does not read",
-            newest.version
+            shown.version
         )))
     })?;
+    let draft = if awaiting {
+        parse_document(&newest.source).ok()
+    } else {
+        None
+    };
     let index = state
         .policy_search()
         .index(state.store())
         .await
         .map_err(problem)?;
-    let breaks = if newest.status == "published" || newest.status == "retired" {
-        Vec::new()
-    } else {
-        arbiter_app::policies::removed_citations(state.store(), index.documents(), &document)
-            .await
-            .map_err(problem)?
+    let breaks = match &draft {
+        Some(draft) => {
+            arbiter_app::policies::removed_citations(state.store(), index.documents(), draft)
+                .await
+                .map_err(problem)?
+        }
+        None => Vec::new(),
     };
     let cited_by = arbiter_app::policies::citers(state.store(), index.documents(), id)
         .await
@@ -379,7 +484,27 @@ async fn document_view(
             .collect(),
         cited_by,
         message,
+        version,
+        banner,
+        banner_links,
     })
+}
+
+/// One clause a version added, changed or removed, as the diff page shows it.
+struct ClauseRow {
+    number: String,
+    title: String,
+    /// `added`, `changed` or `removed`.
+    kind: &'static str,
+    /// `(op, text)`: `same`, `removed` or `added`.
+    words: Vec<(&'static str, String)>,
+}
+
+/// Something in force that cites a clause the version changed.
+struct CiterRow {
+    what: String,
+    href: String,
+    clause: String,
 }
 
 #[derive(Template)]
@@ -391,8 +516,15 @@ struct DiffPage {
     id: String,
     from: i64,
     to: i64,
-    /// `(op, text)`: `same`, `removed` or `added`.
-    changes: Vec<(&'static str, String)>,
+    /// Front-matter fields that changed: `(field, before, after)`.
+    fields: Vec<(&'static str, String, String)>,
+    clauses: Vec<ClauseRow>,
+    /// Rules and documents citing a changed clause, or the whole document.
+    citers: Vec<CiterRow>,
+    /// Open cases whose eligibility cites a changed clause.
+    cases: Vec<CiterRow>,
+    /// Open cases read to find them, when the limit was reached.
+    cases_truncated: bool,
 }
 
 #[derive(Deserialize)]
@@ -401,7 +533,61 @@ struct DiffQuery {
     to: i64,
 }
 
-/// The words that changed between two versions, struck out and inserted.
+fn words(changes: Vec<Change>) -> Vec<(&'static str, String)> {
+    changes
+        .into_iter()
+        .map(|c| match c {
+            Change::Same(t) => ("same", t),
+            Change::Removed(t) => ("removed", t),
+            Change::Added(t) => ("added", t),
+        })
+        .collect()
+}
+
+/// The front-matter fields people read a version by, as text.
+fn described(document: &arbiter_policy::Document) -> Vec<(&'static str, String)> {
+    let or_none = |s: String| if s.is_empty() { "none".to_owned() } else { s };
+    vec![
+        ("Title", document.title.clone()),
+        ("Status", document.status.as_str().to_owned()),
+        ("Kind", document.kind.as_str().to_owned()),
+        ("Locale", document.locale.clone()),
+        (
+            "Markets",
+            if document.markets.is_empty() {
+                "every market".to_owned()
+            } else {
+                document.markets.join(", ")
+            },
+        ),
+        ("Owner", document.owner.clone()),
+        (
+            "Effective",
+            or_none(
+                document
+                    .effective
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "Next review",
+            or_none(
+                document
+                    .next_review
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+        ),
+    ]
+}
+
+/// Most open cases read to find those citing a changed clause.
+const CASES_READ: u32 = 1_000;
+
+/// Two versions compared clause by clause: which clauses were added, changed or removed, the
+/// words that changed in each, the front matter, and the rules, documents and open cases that
+/// cite what changed.
 #[utoipa::path(get, path = "/console/policy/{id}/diff", tag = "console",
     params(("id" = String, Path), ("from" = i64, Query), ("to" = i64, Query)),
     responses((status = 200, description = "HTML", content_type = "text/html"), (status = 404, description = "No such version")))]
@@ -435,12 +621,76 @@ async fn diff_page(
             ),
         }));
     };
-    let changes = arbiter_policy::word_diff(&old.source, &new.source)
+    let (Ok(before), Ok(after)) = (parse_document(&old.source), parse_document(&new.source)) else {
+        return problem(crate::problem::Problem::internal(&format!(
+            "a stored version of {id} does not read"
+        )));
+    };
+    let fields = described(&before)
         .into_iter()
-        .map(|c| match c {
-            Change::Same(t) => ("same", t),
-            Change::Removed(t) => ("removed", t),
-            Change::Added(t) => ("added", t),
+        .zip(described(&after))
+        .filter(|(b, a)| b.1 != a.1)
+        .map(|(b, a)| (b.0, b.1, a.1))
+        .collect();
+    let changes = arbiter_policy::clause_changes(&before.body, &after.body);
+    let changed: Vec<&str> = changes.iter().map(|c| c.number.as_str()).collect();
+    let index = match state.policy_search().index(state.store()).await {
+        Ok(index) => index,
+        Err(e) => return problem(e),
+    };
+    let citers = match arbiter_app::policies::citers(state.store(), index.documents(), &id).await {
+        Ok(citers) => citers,
+        Err(e) => return problem(e),
+    };
+    let citers = citers
+        .into_iter()
+        .filter(|c| c.clause.as_deref().is_none_or(|n| changed.contains(&n)))
+        .map(|c| CiterRow {
+            href: match c.kind {
+                "rule" => "/console/protect".into(),
+                _ => format!("/console/policy/{}", c.id),
+            },
+            what: match c.kind {
+                "rule" => format!("rule {}", c.id),
+                _ => c.id,
+            },
+            clause: c
+                .clause
+                .map_or_else(|| "the whole document".to_owned(), |n| format!("§{n}")),
+        })
+        .collect();
+    let open = arbiter_store::CaseFilter {
+        states: arbiter_resolve::State::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        ..Default::default()
+    };
+    let open_cases = match state.store().list_cases(&open, None, CASES_READ).await {
+        Ok(cases) => cases,
+        Err(e) => return problem(e),
+    };
+    let cases_truncated = open_cases.len() >= CASES_READ as usize;
+    let cases = open_cases
+        .into_iter()
+        .filter_map(|case| {
+            let eligibility: arbiter_app::cases::StoredEligibility =
+                serde_json::from_str(case.eligibility.as_deref()?).ok()?;
+            let clause = eligibility.reasons.iter().find_map(|r| {
+                let citation = arbiter_policy::Citation::parse(&r.clause)?;
+                (citation.document == id
+                    && citation
+                        .clause
+                        .as_deref()
+                        .is_some_and(|n| changed.contains(&n)))
+                .then(|| format!("§{}", citation.clause.unwrap_or_default()))
+            })?;
+            Some(CiterRow {
+                what: arbiter_app::cases::case_id(case.number),
+                href: format!("/console/resolve/cases/{}", case.number),
+                clause,
+            })
         })
         .collect();
     render(&DiffPage {
@@ -450,7 +700,19 @@ async fn diff_page(
         id,
         from: query.from,
         to: query.to,
-        changes,
+        fields,
+        clauses: changes
+            .into_iter()
+            .map(|c| ClauseRow {
+                number: c.number,
+                title: c.title,
+                kind: c.kind.as_str(),
+                words: words(c.words),
+            })
+            .collect(),
+        citers,
+        cases,
+        cases_truncated,
     })
 }
 
@@ -545,7 +807,7 @@ async fn publish_submit(
     Form(form): Form<PublishForm>,
 ) -> Response {
     let refuse = |message: String| async {
-        match document_view(&state, &caller, &id, Some(message)).await {
+        match document_view(&state, &caller, &id, None, Some(message)).await {
             Ok(page) => (StatusCode::FORBIDDEN, render(&page)).into_response(),
             Err(r) => r,
         }
@@ -926,7 +1188,7 @@ async fn retire_submit(
 ) -> Response {
     let (state, caller, id) = (&state, &caller, &id);
     let refuse = |status: StatusCode, message: String| async move {
-        match document_view(state, caller, id, Some(message)).await {
+        match document_view(state, caller, id, None, Some(message)).await {
             Ok(page) => (status, render(&page)).into_response(),
             Err(r) => r,
         }

@@ -681,6 +681,24 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
         "{document}"
     );
     assert!(document.contains("Publish as reviewer"), "{document}");
+    // The page shows the version in force and says a draft awaits review.
+    assert!(
+        document.contains(r#"<dd id="doc-version">v1 (in force)</dd>"#),
+        "{document}"
+    );
+    assert!(
+        document.contains("v2 (in review) by ann awaits review"),
+        "{document}"
+    );
+    assert!(document.contains("within 14 days"), "{document}");
+    let (_, draft) = page("/console/policy/POL-GUARANTEE?version=2").await;
+    assert!(
+        draft.contains("You are reading v2 (in review), which is not in force; v1 is."),
+        "{draft}"
+    );
+    assert!(draft.contains("within 30 days"), "{draft}");
+    let (status, _) = page("/console/policy/POL-GUARANTEE?version=9").await;
+    assert_eq!(status, 404);
     // POL-PAYMENTS §1 names the Guarantee.
     assert!(
         document.contains(r#"<a href="/console/policy/POL-PAYMENTS">POL-PAYMENTS</a>"#),
@@ -696,6 +714,16 @@ async fn the_policy_library_is_browsed_searched_compared_and_reviewed() {
     );
     let (_, diff) = page("/console/policy/POL-GUARANTEE/diff?from=1&to=2").await;
     assert!(diff.contains("<del>14</del><ins>30</ins>"), "{diff}");
+    // Clause by clause: a summary naming each changed clause, linked to its words.
+    assert!(
+        diff.contains(r##"<a href="#c3.1">§3.1 changed</a>: Fourteen days"##),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(r#"<section class="clause-change changed" id="c3.1""#),
+        "{diff}"
+    );
+    assert!(diff.contains("What cites what changed"), "{diff}");
     let (_, reviews) = page("/console/policy/reviews").await;
     assert!(reviews.contains("POL-GUARANTEE"), "{reviews}");
     // The admin (not the author) publishes after review.
