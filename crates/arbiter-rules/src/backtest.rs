@@ -40,7 +40,7 @@ struct Accumulator {
     changed_users: FastSet<String>,
     changed_money: BTreeMap<String, i64>,
     rules: BTreeMap<(Side, String), RuleTally>,
-    days: BTreeMap<i64, (u64, u64)>,
+    days: BTreeMap<i64, DayTally>,
     evaluated_users: FastSet<String>,
 }
 
@@ -51,6 +51,20 @@ type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 pub enum Side {
     Candidate,
     Baseline,
+}
+
+/// One day of one side: active rule hits, and events sent to review or blocked.
+#[derive(Default, Clone, Copy)]
+struct SideDay {
+    hits: u64,
+    reviews: u64,
+    blocks: u64,
+}
+
+#[derive(Default)]
+struct DayTally {
+    candidate: SideDay,
+    baseline: SideDay,
 }
 
 #[derive(Default)]
@@ -109,8 +123,18 @@ pub struct BacktestReport {
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DayReport {
     pub day: String,
+    /// Active rule hits of the candidate.
     pub candidate: u64,
+    /// Active rule hits of the ruleset in force.
     pub baseline: u64,
+    /// Events the candidate sends to review.
+    pub candidate_reviews: u64,
+    /// Events the candidate blocks.
+    pub candidate_blocks: u64,
+    /// Events the ruleset in force sends to review.
+    pub baseline_reviews: u64,
+    /// Events the ruleset in force blocks.
+    pub baseline_blocks: u64,
 }
 
 impl Backtest {
@@ -228,10 +252,14 @@ impl Backtest {
             days: r
                 .days
                 .iter()
-                .map(|(day, (candidate, baseline))| DayReport {
+                .map(|(day, t)| DayReport {
                     day: arbiter_model::format_micros(day * DAY)[..10].to_owned(),
-                    candidate: *candidate,
-                    baseline: *baseline,
+                    candidate: t.candidate.hits,
+                    baseline: t.baseline.hits,
+                    candidate_reviews: t.candidate.reviews,
+                    candidate_blocks: t.candidate.blocks,
+                    baseline_reviews: t.baseline.reviews,
+                    baseline_blocks: t.baseline.blocks,
                 })
                 .collect(),
             bad_outcomes: bad_seen as u64,
@@ -302,10 +330,15 @@ impl Accumulator {
                 }
             }
             let entry = self.days.entry(day).or_default();
-            if side == Side::Candidate {
-                entry.0 += active_hits;
-            } else {
-                entry.1 += active_hits;
+            let tally = match side {
+                Side::Candidate => &mut entry.candidate,
+                Side::Baseline => &mut entry.baseline,
+            };
+            tally.hits += active_hits;
+            match decision.verdict {
+                Verdict::Review => tally.reviews += 1,
+                Verdict::Block => tally.blocks += 1,
+                Verdict::Allow => {}
             }
         }
     }

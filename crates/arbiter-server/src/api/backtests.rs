@@ -44,7 +44,9 @@ pub(crate) struct BacktestReportSchema {
     /// precision and recall estimated from later outcomes.
     #[schema(value_type = Vec<Object>)]
     rules: Vec<serde_json::Value>,
-    /// Per day: active rule hits of each side.
+    /// Per day (UTC), for each side: active rule hits (`candidate`, `baseline`), and events
+    /// sent to review or blocked (`candidate_reviews`, `candidate_blocks`, `baseline_reviews`,
+    /// `baseline_blocks`).
     #[schema(value_type = Vec<Object>)]
     days: Vec<serde_json::Value>,
     bad_outcomes: u64,

@@ -15,30 +15,111 @@ pub struct ReportView {
     pub money: Vec<String>,
     pub transitions: Vec<(String, String)>,
     pub days: Vec<arbiter_rules::backtest::DayReport>,
-    pub candidate_points: String,
-    pub baseline_points: String,
-    pub first_day: String,
-    pub last_day: String,
-    pub peak: u64,
-    pub width: f64,
-    pub height: f64,
+    /// Events sent to review per day, then events blocked per day: in force against candidate.
+    pub charts: Vec<LineChart>,
+    /// Only the rules whose hits differ between the two rulesets.
     pub rules: Vec<RuleRow>,
+    /// Rules that fire exactly as often in both, left out of `rules`.
+    pub unchanged_rules: usize,
     pub outcome_source: String,
 }
 
+/// A chart of two daily series (in force, dashed; candidate, solid) with its axes, in SVG
+/// units of a `WIDTH` × `HEIGHT` box.
+pub struct LineChart {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// What one unit of the y axis counts.
+    pub unit: &'static str,
+    pub candidate_points: String,
+    pub baseline_points: String,
+    /// `(y, label)` of each horizontal grid line.
+    pub y_ticks: Vec<(f64, String)>,
+    pub first_day: String,
+    pub last_day: String,
+    pub width: f64,
+    pub height: f64,
+    /// The plot area: left, right, top and bottom edges.
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+}
+
+/// A rule whose hits change: its hits under each ruleset and the difference.
 pub struct RuleRow {
     pub id: String,
     pub name: String,
-    pub side: &'static str,
-    /// `candidate` or `baseline`: the bar's style.
-    pub class: &'static str,
-    pub hits: u64,
+    /// Hits in force, or `–` when the rule is not in force.
+    pub baseline_hits: String,
+    /// Hits of the candidate, or `–` when the candidate drops the rule.
+    pub candidate_hits: String,
+    /// `+12`, `−3`.
+    pub difference: String,
+    /// `more` or `fewer`: the difference's style.
+    pub direction: &'static str,
     pub bar: f64,
     pub users: u64,
     pub money: String,
     pub precision: String,
     pub recall: String,
     pub errors: u64,
+}
+
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 200.0;
+
+impl LineChart {
+    fn new(
+        id: &'static str,
+        title: &'static str,
+        unit: &'static str,
+        days: &[arbiter_rules::backtest::DayReport],
+        candidate: fn(&arbiter_rules::backtest::DayReport) -> u64,
+        baseline: fn(&arbiter_rules::backtest::DayReport) -> u64,
+    ) -> LineChart {
+        let (left, right, top, bottom) = (56.0, WIDTH - 12.0, 10.0, HEIGHT - 30.0);
+        let peak = days
+            .iter()
+            .map(|d| candidate(d).max(baseline(d)))
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let step = if days.len() > 1 {
+            (right - left) / (days.len() - 1) as f64
+        } else {
+            0.0
+        };
+        let y = |value: u64| bottom - value as f64 / peak as f64 * (bottom - top);
+        let points = |value: fn(&arbiter_rules::backtest::DayReport) -> u64| {
+            days.iter()
+                .enumerate()
+                .map(|(i, d)| format!("{:.1},{:.1}", left + i as f64 * step, y(value(d))))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut ticks: Vec<u64> = vec![0, peak.div_ceil(2), peak];
+        ticks.dedup();
+        LineChart {
+            id,
+            title,
+            unit,
+            candidate_points: points(candidate),
+            baseline_points: points(baseline),
+            y_ticks: ticks
+                .into_iter()
+                .map(|t| (y(t), super::grouped(t as i64)))
+                .collect(),
+            first_day: days.first().map(|d| d.day.clone()).unwrap_or_default(),
+            last_day: days.last().map(|d| d.day.clone()).unwrap_or_default(),
+            width: WIDTH,
+            height: HEIGHT,
+            left,
+            right,
+            top,
+            bottom,
+        }
+    }
 }
 
 fn money_text(money: &std::collections::BTreeMap<String, i64>) -> Vec<String> {
@@ -59,43 +140,56 @@ fn percent(value: Option<f64>) -> String {
 
 impl ReportView {
     pub fn new(report: &BacktestReport, had_baseline: bool) -> ReportView {
-        const WIDTH: f64 = 720.0;
-        const HEIGHT: f64 = 160.0;
-        let peak = report
-            .days
+        use arbiter_rules::backtest::{RuleReport, Side};
+        use std::collections::BTreeMap;
+        // Each rule's two sides side by side, then only the rules whose hits change.
+        let mut sides: BTreeMap<&str, (Option<&RuleReport>, Option<&RuleReport>)> = BTreeMap::new();
+        for rule in &report.rules {
+            let entry = sides.entry(rule.rule_id.as_str()).or_default();
+            match rule.side {
+                Side::Baseline => entry.0 = Some(rule),
+                Side::Candidate => entry.1 = Some(rule),
+            }
+        }
+        let hits = |r: Option<&RuleReport>| r.map_or(0, |r| r.hits);
+        let changed: Vec<_> = sides
+            .values()
+            .filter(|(baseline, candidate)| hits(*baseline) != hits(*candidate))
+            .collect();
+        let widest = changed
             .iter()
-            .map(|d| d.candidate.max(d.baseline))
-            .max()
-            .unwrap_or(0)
-            .max(1);
-        let step = if report.days.len() > 1 {
-            WIDTH / (report.days.len() - 1) as f64
-        } else {
-            0.0
-        };
-        let points = |value: &dyn Fn(&arbiter_rules::backtest::DayReport) -> u64| {
-            report
-                .days
-                .iter()
-                .enumerate()
-                .map(|(i, d)| {
-                    format!(
-                        "{:.1},{:.1}",
-                        i as f64 * step,
-                        HEIGHT - value(d) as f64 / peak as f64 * (HEIGHT - 4.0) - 2.0
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let top_hits = report
-            .rules
-            .iter()
-            .map(|r| r.hits)
+            .map(|(b, c)| hits(*b).abs_diff(hits(*c)))
             .max()
             .unwrap_or(1)
             .max(1);
         let grouped = super::grouped;
+        let shown =
+            |r: Option<&RuleReport>| r.map_or_else(|| "–".to_owned(), |r| grouped(r.hits as i64));
+        let rules = changed
+            .iter()
+            .map(|(baseline, candidate)| {
+                let (b, c) = (hits(*baseline), hits(*candidate));
+                let about = candidate.or(*baseline).expect("a rule has a side");
+                RuleRow {
+                    id: about.rule_id.clone(),
+                    name: about.rule_name.clone(),
+                    baseline_hits: shown(*baseline),
+                    candidate_hits: shown(*candidate),
+                    difference: if c >= b {
+                        format!("+{}", grouped((c - b) as i64))
+                    } else {
+                        format!("−{}", grouped((b - c) as i64))
+                    },
+                    direction: if c >= b { "more" } else { "fewer" },
+                    bar: b.abs_diff(c) as f64 / widest as f64 * 100.0,
+                    users: about.users,
+                    money: money_text(&about.money_at_stake).join(", "),
+                    precision: percent(about.precision),
+                    recall: percent(about.recall),
+                    errors: about.errors,
+                }
+            })
+            .collect();
         ReportView {
             from: report.from.clone(),
             to: report.to.clone(),
@@ -115,44 +209,26 @@ impl ReportView {
                 .map(|(k, v)| (k.clone(), grouped(*v as i64)))
                 .collect(),
             days: report.days.clone(),
-            candidate_points: points(&|d| d.candidate),
-            baseline_points: points(&|d| d.baseline),
-            first_day: report
-                .days
-                .first()
-                .map(|d| d.day.clone())
-                .unwrap_or_default(),
-            last_day: report
-                .days
-                .last()
-                .map(|d| d.day.clone())
-                .unwrap_or_default(),
-            peak,
-            width: WIDTH,
-            height: HEIGHT,
-            rules: report
-                .rules
-                .iter()
-                .map(|r| RuleRow {
-                    id: r.rule_id.clone(),
-                    name: r.rule_name.clone(),
-                    side: match r.side {
-                        arbiter_rules::backtest::Side::Candidate => "candidate",
-                        arbiter_rules::backtest::Side::Baseline => "in force",
-                    },
-                    class: match r.side {
-                        arbiter_rules::backtest::Side::Candidate => "candidate",
-                        arbiter_rules::backtest::Side::Baseline => "baseline",
-                    },
-                    hits: r.hits,
-                    bar: r.hits as f64 / top_hits as f64 * 100.0,
-                    users: r.users,
-                    money: money_text(&r.money_at_stake).join(", "),
-                    precision: percent(r.precision),
-                    recall: percent(r.recall),
-                    errors: r.errors,
-                })
-                .collect(),
+            charts: vec![
+                LineChart::new(
+                    "reviews-per-day",
+                    "Sent to review per day",
+                    "events",
+                    &report.days,
+                    |d| d.candidate_reviews,
+                    |d| d.baseline_reviews,
+                ),
+                LineChart::new(
+                    "blocks-per-day",
+                    "Blocked per day",
+                    "events",
+                    &report.days,
+                    |d| d.candidate_blocks,
+                    |d| d.baseline_blocks,
+                ),
+            ],
+            unchanged_rules: sides.len() - changed.len(),
+            rules,
             outcome_source: report.outcome_source.clone(),
         }
     }

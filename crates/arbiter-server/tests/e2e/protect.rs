@@ -569,6 +569,49 @@ async fn backtests_compare_a_candidate_with_the_rules_in_force(app: &TestApp) {
             .iter()
             .any(|r| r["rule_id"] == "CLAIM-SERIAL" && r["side"] == "baseline")
     );
+    // Per day: the second claim (day 5) goes to review with the candidate only.
+    let day5 = report["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["day"] == "2026-10-05")
+        .unwrap();
+    assert_eq!(day5["candidate_reviews"], 1, "{day5}");
+    assert_eq!(day5["baseline_reviews"], 0, "{day5}");
+    // The console charts reviews and blocks per day and lists only the rules whose hits change.
+    let page = app
+        .client
+        .post(app.url("/console/protect/backtest"))
+        .header("cookie", app.console_session().await)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "source={}&from=2026-10-01&to=2026-10-31",
+            candidate
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for expected in [
+        "Sent to review per day",
+        "Blocked per day",
+        "Rules whose hits change",
+        "<code>CLAIM-SERIAL</code>",
+        ">+1</td>",
+        "fire as often in both and are not listed",
+    ] {
+        assert!(page.contains(expected), "{expected:?} not in {page}");
+    }
+    assert_eq!(page.matches("<code>CLAIM-SERIAL</code>").count(), 1);
 
     let empty = problem(
         app.post_json("/v1/backtests", &json!({"source": candidate, "from": "2020-01-01T00:00:00Z", "to": "2020-02-01T00:00:00Z"})).send().await.unwrap(),
