@@ -20,6 +20,8 @@
 //! 4. [`statement_of_reasons`] builds the DSA statement for an action in an EU/EEA market,
 //!    [`validate`] checks one as the Transparency Database does, and [`batches`] groups them
 //!    1–100 per call.
+//! 5. [`file_appeal`] and [`decide_appeal`] apply the appeal rules; an outcome comes back as
+//!    [`Override`]s for [`standing`].
 //!
 //! ```
 //! use arbiter_standards::{Ladder, MemberRole, check};
@@ -29,6 +31,7 @@
 //! assert_eq!(taskers_in_france.step_for(3).unwrap().action.name(), "restriction");
 //! ```
 
+pub mod appeal;
 pub mod dsa;
 pub mod ladder;
 mod located;
@@ -37,6 +40,7 @@ pub mod standard;
 pub mod standing;
 pub mod violation;
 
+pub use appeal::{Appeal, AppealError, AppealOutcome, appeal_deadline, decide_appeal, file_appeal};
 pub use dsa::{
     BatchError, FieldError, MAX_BATCH, Statement, StatementBatch, StatementInput, batches,
     decision_facts, statement_of_reasons, validate,
