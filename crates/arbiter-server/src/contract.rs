@@ -26,13 +26,14 @@ const METHODS: [&str; 8] = [
 ];
 
 /// Console routes anyone may call, without a session.
-const PUBLIC_CONSOLE_PATHS: [&str; 6] = [
+const PUBLIC_CONSOLE_PATHS: [&str; 7] = [
     "/",
     "/console/sign-in",
     "/console/sign-out",
     "/console/assets/arbiter.css",
     "/console/assets/editor.js",
     "/console/assets/resolve.js",
+    "/console/assets/search.js",
 ];
 
 /// Completes `document` (the document as JSON) in place.

@@ -30,6 +30,7 @@ mod errors;
 mod policy;
 pub(crate) mod protect;
 mod resolve;
+mod search;
 mod staff;
 
 /// The areas of the product (PRODUCT.md), in the order a team meets them.
@@ -204,6 +205,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(policy::routes())
         .merge(resolve::routes())
         .merge(staff::routes())
+        .merge(search::routes())
 }
 
 /// Sends visitors to the console.

@@ -19,6 +19,7 @@ async fn console_pages_need_a_session() {
         "/console/protect/backtest",
         "/console/protect/decisions",
         "/console/users/u_1",
+        "/console/search?q=u_1",
         "/console/policy",
         "/console/policy/reviews",
         "/console/policy/POL-A",
@@ -257,4 +258,87 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
     );
     assert!(page.contains("Back to the overview"), "{page}");
     app.stop().await;
+}
+
+crate::common::on_both_backends!(one_search_box_finds_members_tasks_cases_events_and_clauses);
+
+/// The header's search box: an id naming one thing opens it; words find clauses; nothing found
+/// says so; an over-long query is refused on a page.
+async fn one_search_box_finds_members_tasks_cases_events_and_clauses(app: &TestApp) {
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| arbiter_app::policies::new_version(d, "ann", Some("lee"), "starter"))
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let claim = r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-10-01T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":12000,"currency":"USD"},"data":{"kind":"property_damage"}}"#;
+    let posted = app.post_ndjson(format!("{claim}\n")).send().await.unwrap();
+    assert_eq!(posted.status(), 200);
+    let mut opened = false;
+    for _ in 0..100 {
+        if app.store.case(1).await.unwrap().is_some() {
+            opened = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(opened, "intake did not open the claim's case");
+    let session = app.console_session().await;
+    let search = |q: &str| {
+        let encoded: String = q
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let request = app
+            .client
+            .get(app.url(&format!("/console/search?q={encoded}")))
+            .header("cookie", &session);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (status, location, response.text().await.unwrap())
+        }
+    };
+    for (q, to) in [
+        ("cl_1", "/console/events/cl_1"),
+        ("case_1", "/console/resolve/cases/1"),
+        ("c_1", "/console/users/c_1"),
+        ("k_1", "/console/users/k_1"),
+        ("t_1", "/console/events?task=t_1"),
+        ("POL-GUARANTEE §3.1", "/console/policy/POL-GUARANTEE#s3.1"),
+        ("POL-GUARANTEE", "/console/policy/POL-GUARANTEE"),
+    ] {
+        let (status, location, body) = search(q).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some(to)),
+            "{q}: {body}"
+        );
+    }
+    let (status, _, words) = search("filing window").await;
+    assert_eq!(status, 200);
+    assert!(words.contains("In the policy library"), "{words}");
+    assert!(words.contains("POL-GUARANTEE §3.1"), "{words}");
+    let (status, _, nothing) = search("zqzqzq").await;
+    assert_eq!(status, 200);
+    assert!(nothing.contains(r#"<p id="nothing">"#), "{nothing}");
+    let (status, _, refused) = search(&"x".repeat(300)).await;
+    assert_eq!(status, 400);
+    assert!(refused.contains("at most 200 are searched"), "{refused}");
+    // Every console page carries the box.
+    let (_, _, page) = search("").await;
+    assert!(page.contains(r#"role="search" class="search""#), "{page}");
 }
