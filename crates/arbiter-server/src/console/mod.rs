@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 pub(crate) use errors::error_pages;
 
 mod errors;
+mod members;
 mod policy;
 pub(crate) mod protect;
 mod resolve;
@@ -206,6 +207,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(resolve::routes())
         .merge(staff::routes())
         .merge(search::routes())
+        .merge(members::routes())
 }
 
 /// Sends visitors to the console.

@@ -10,7 +10,7 @@ use arbiter_app::access::Caller;
 use arbiter_app::backtests::BacktestError;
 use arbiter_app::rulesets::PublishError;
 use arbiter_model::Permission;
-use arbiter_store::{DecisionFilter, DecisionRecord, EffectFilter, EffectRecord};
+use arbiter_store::{DecisionFilter, DecisionRecord, EffectRecord};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -31,7 +31,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lists_page, lists_submit))
         .routes(routes!(list_page))
         .routes(routes!(backtest_page, backtest_submit))
-        .routes(routes!(user_page))
 }
 
 fn problem(e: impl Into<crate::problem::Problem>) -> Response {
@@ -971,60 +970,4 @@ async fn backtest_submit(
         }
         Err(BacktestError::Store(e)) => problem(e),
     }
-}
-
-#[derive(Template)]
-#[template(path = "user.html")]
-struct UserPage {
-    signed_in: Option<SignedIn>,
-    area: &'static str,
-    areas: &'static [Area],
-    id: String,
-    decisions: Vec<DecisionRow>,
-    effects: Vec<EffectRow>,
-}
-
-/// A user: the decisions on their events and the effects addressed to them.
-#[utoipa::path(get, path = "/console/users/{id}", tag = "console",
-    params(("id" = String, Path)),
-    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 303, description = "To sign-in")))]
-async fn user_page(
-    State(state): State<AppState>,
-    Staff(caller): Staff,
-    Path(id): Path<String>,
-) -> Response {
-    let decisions = state
-        .store()
-        .list_decisions(
-            &DecisionFilter {
-                user: Some(id.clone()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await;
-    let effects = state
-        .store()
-        .list_effects(
-            &EffectFilter {
-                user: Some(id.clone()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .await;
-    let (decisions, effects) = match (decisions, effects) {
-        (Ok(d), Ok(e)) => (d, e),
-        (Err(e), _) | (_, Err(e)) => return problem(e),
-    };
-    render(&UserPage {
-        signed_in: Some(SignedIn::from(&caller)),
-        area: "protect",
-        areas: AREAS,
-        id,
-        decisions: decisions.iter().map(DecisionRow::from).collect(),
-        effects: effects.iter().map(EffectRow::from).collect(),
-    })
 }

@@ -260,7 +260,10 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
     app.stop().await;
 }
 
-crate::common::on_both_backends!(one_search_box_finds_members_tasks_cases_events_and_clauses);
+crate::common::on_both_backends!(
+    one_search_box_finds_members_tasks_cases_events_and_clauses,
+    a_member_page_gathers_cases_bookings_and_profile,
+);
 
 /// The header's search box: an id naming one thing opens it; words find clauses; nothing found
 /// says so; an over-long query is refused on a page.
@@ -341,4 +344,52 @@ async fn one_search_box_finds_members_tasks_cases_events_and_clauses(app: &TestA
     // Every console page carries the box.
     let (_, _, page) = search("").await;
     assert!(page.contains(r#"role="search" class="search""#), "{page}");
+}
+
+/// A member's page: profile facts from their events, the cases they are a party to and their
+/// bookings, each linked; a member no event names is said to be unknown, not an error.
+async fn a_member_page_gathers_cases_bookings_and_profile(app: &TestApp) {
+    let events = [
+        r#"{"id":"su_1","type":"user.signed_up","occurred_at":"2026-09-01T08:00:00Z","market":"FR","actor":{"id":"c_1","role":"client"},"data":{"email_domain":"example.fr","phone_country":"FR","device_id":"dev_9"}}"#,
+        r#"{"id":"bk_1","type":"task.booked","occurred_at":"2026-09-20T10:00:00Z","market":"FR","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":9000,"currency":"EUR"}}"#,
+        r#"{"id":"cl_1","type":"claim.filed","occurred_at":"2026-10-01T10:00:00Z","market":"FR","actor":{"id":"c_1","role":"client"},"subject":{"id":"k_1","role":"tasker"},"task_id":"t_1","amount":{"minor":12000,"currency":"EUR"},"data":{"kind":"property_damage"}}"#,
+    ];
+    let body: String = events.iter().map(|e| format!("{e}\n")).collect();
+    assert_eq!(app.post_ndjson(body).send().await.unwrap().status(), 200);
+    for _ in 0..100 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let session = app.console_session().await;
+    let page = |path: &str| {
+        let request = app.client.get(app.url(path)).header("cookie", &session);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, client) = page("/console/users/c_1").await;
+    assert_eq!(status, 200);
+    for expected in [
+        "<dt>Role</dt><dd>client</dd>",
+        "<dt>Markets</dt><dd>FR</dd>",
+        "<dt>Email domain</dt><dd>example.fr</dd>",
+        "<dt>Device at sign-up</dt><dd>dev_9</dd>",
+        r#"<a href="/console/resolve/cases/1">case_1</a></td><td>claimant</td>"#,
+        r#"<td>booked</td><td><a href="/console/users/k_1">k_1</a></td>"#,
+        "90.00",
+    ] {
+        assert!(client.contains(expected), "{expected:?} not in {client}");
+    }
+    let (_, tasker) = page("/console/users/k_1").await;
+    assert!(
+        tasker.contains(r#"<a href="/console/resolve/cases/1">case_1</a></td><td>tasker</td>"#),
+        "{tasker}"
+    );
+    assert!(tasker.contains("<td>was booked</td>"), "{tasker}");
+    let (status, unknown) = page("/console/users/nobody").await;
+    assert_eq!(status, 200);
+    assert!(unknown.contains(r#"<p id="unseen">"#), "{unknown}");
 }
