@@ -959,7 +959,7 @@ async fn an_analyst_publishes_rules_and_reads_a_decision() {
             .await
             .contains("Decisions that change")
     );
-    assert!(chrome.find_all_texts("section figure svg").await.len() == 1);
+    assert_eq!(chrome.find_all_texts("section figure svg").await.len(), 2);
     chrome.screenshot(&shot("backtest")).await;
 
     // A second version, then roll back to the first from the version list.
