@@ -20,6 +20,7 @@ mod decisions;
 mod effects;
 mod events;
 mod migrate;
+mod overview;
 mod policies;
 mod script;
 
@@ -47,6 +48,7 @@ pub use decisions::{
     Committing, DecisionBatch, DecisionFilter, DecisionRecord, ListRecord, ListVersionSummary,
     LoggedEvent, RulesetRecord,
 };
+pub use overview::CaseTimes;
 pub use policies::{NewPolicyVersion, PolicyChange, PolicyDocumentRecord, PolicyVersionRecord};
 
 use sqlx::Row;

@@ -8,7 +8,7 @@
 use crate::AppState;
 use crate::api::events::EventQuery;
 use crate::auth::{ClientAddress, session_secret};
-use crate::views::{STYLESHEET, grouped};
+use crate::views::STYLESHEET;
 use arbiter_app::access::{
     Caller, Credentials, SESSION_COOKIE, SESSION_HOURS, SignInRefusal, issue_session,
 };
@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 pub(crate) use errors::error_pages;
 
 mod errors;
+mod home;
 mod members;
 mod policy;
 pub(crate) mod protect;
@@ -195,7 +196,7 @@ pub(crate) fn when(us: i64) -> String {
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(root))
-        .routes(routes!(overview))
+        .routes(routes!(home::overview))
         .routes(routes!(sign_in_page, sign_in))
         .routes(routes!(sign_out))
         .routes(routes!(events))
@@ -401,97 +402,6 @@ async fn sign_out(State(state): State<AppState>, staff: Result<Staff, Response>)
         Redirect::to("/console/sign-in"),
     )
         .into_response()
-}
-
-struct TypeCount {
-    event_type: String,
-    count: String,
-    percent: i64,
-}
-
-/// One bar of the events-per-day chart, in SVG user units.
-struct DayBar {
-    date: String,
-    count: String,
-    x: f64,
-    y: f64,
-    width: f64,
-    height: f64,
-}
-
-const CHART_WIDTH: f64 = 720.0;
-const CHART_HEIGHT: f64 = 160.0;
-const CHART_DAYS: i64 = 90;
-
-fn day_bars(days: &[(i64, i64)]) -> Vec<DayBar> {
-    let Some(&(last, _)) = days.last() else {
-        return Vec::new();
-    };
-    let first = last - CHART_DAYS + 1;
-    let top = days.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
-    let slot = CHART_WIDTH / CHART_DAYS as f64;
-    days.iter()
-        .map(|&(day, count)| {
-            let height = count as f64 / top * CHART_HEIGHT;
-            DayBar {
-                date: when(day * 86_400_000_000)[..10].to_owned(),
-                count: grouped(count),
-                x: (day - first) as f64 * slot,
-                y: CHART_HEIGHT - height,
-                width: (slot - 1.0).max(1.0),
-                height,
-            }
-        })
-        .collect()
-}
-
-#[derive(Template)]
-#[template(path = "overview.html")]
-struct OverviewPage {
-    signed_in: Option<SignedIn>,
-    area: &'static str,
-    areas: &'static [Area],
-    total: String,
-    by_type: Vec<TypeCount>,
-    daily: Vec<DayBar>,
-    chart_width: f64,
-    chart_height: f64,
-    /// Whether to link the staff page (admins).
-    manages_access: bool,
-}
-
-/// The overview.
-#[utoipa::path(get, path = "/console", tag = "console",
-    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 303, description = "To sign-in")))]
-async fn overview(State(state): State<AppState>, Staff(caller): Staff) -> Response {
-    let store = state.store();
-    let (counts, daily) = match (
-        store.event_type_counts().await,
-        store.events_per_day(CHART_DAYS).await,
-    ) {
-        (Ok(counts), Ok(daily)) => (counts, daily),
-        (Err(e), _) | (_, Err(e)) => return crate::problem::Problem::from(e).into_response(),
-    };
-    let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let top = counts.first().map_or(1, |(_, n)| (*n).max(1));
-    render(&OverviewPage {
-        manages_access: caller.role.allows(arbiter_model::Permission::ManageAccess),
-        signed_in: Some(SignedIn::from(&caller)),
-        area: "overview",
-        areas: AREAS,
-        total: grouped(total),
-        by_type: counts
-            .into_iter()
-            .map(|(event_type, count)| TypeCount {
-                event_type,
-                count: grouped(count),
-                percent: count * 100 / top,
-            })
-            .collect(),
-        daily: day_bars(&daily),
-        chart_width: CHART_WIDTH,
-        chart_height: CHART_HEIGHT,
-    })
 }
 
 struct EventRow {
@@ -792,15 +702,6 @@ mod tests {
             indent_json(r#"{"z":1,"a":{"s":"x, {y}: \"q\"","e":[],"o":{}},"l":[1,2]}"#),
             "{\n  \"z\": 1,\n  \"a\": {\n    \"s\": \"x, {y}: \\\"q\\\"\",\n    \"e\": [],\n    \"o\": {}\n  },\n  \"l\": [\n    1,\n    2\n  ]\n}"
         );
-    }
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(50_000), "50,000");
-        assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(grouped(-1_000), "-1,000");
     }
 
     /// WCAG 2.1 relative luminance of `#rrggbb`.

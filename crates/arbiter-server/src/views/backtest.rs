@@ -1,6 +1,7 @@
 //! The backtest report as people read it: shaped once for the console's page and for the
 //! self-contained HTML file of `arbiter backtest --html`.
 
+use super::LineChart;
 use arbiter_rules::backtest::BacktestReport;
 
 /// A report shaped for the page: figures as text, chart geometry in SVG units.
@@ -24,28 +25,6 @@ pub struct ReportView {
     pub outcome_source: String,
 }
 
-/// A chart of two daily series (in force, dashed; candidate, solid) with its axes, in SVG
-/// units of a `WIDTH` × `HEIGHT` box.
-pub struct LineChart {
-    pub id: &'static str,
-    pub title: &'static str,
-    /// What one unit of the y axis counts.
-    pub unit: &'static str,
-    pub candidate_points: String,
-    pub baseline_points: String,
-    /// `(y, label)` of each horizontal grid line.
-    pub y_ticks: Vec<(f64, String)>,
-    pub first_day: String,
-    pub last_day: String,
-    pub width: f64,
-    pub height: f64,
-    /// The plot area: left, right, top and bottom edges.
-    pub left: f64,
-    pub right: f64,
-    pub top: f64,
-    pub bottom: f64,
-}
-
 /// A rule whose hits change: its hits under each ruleset and the difference.
 pub struct RuleRow {
     pub id: String,
@@ -64,62 +43,6 @@ pub struct RuleRow {
     pub precision: String,
     pub recall: String,
     pub errors: u64,
-}
-
-const WIDTH: f64 = 760.0;
-const HEIGHT: f64 = 200.0;
-
-impl LineChart {
-    fn new(
-        id: &'static str,
-        title: &'static str,
-        unit: &'static str,
-        days: &[arbiter_rules::backtest::DayReport],
-        candidate: fn(&arbiter_rules::backtest::DayReport) -> u64,
-        baseline: fn(&arbiter_rules::backtest::DayReport) -> u64,
-    ) -> LineChart {
-        let (left, right, top, bottom) = (56.0, WIDTH - 12.0, 10.0, HEIGHT - 30.0);
-        let peak = days
-            .iter()
-            .map(|d| candidate(d).max(baseline(d)))
-            .max()
-            .unwrap_or(0)
-            .max(1);
-        let step = if days.len() > 1 {
-            (right - left) / (days.len() - 1) as f64
-        } else {
-            0.0
-        };
-        let y = |value: u64| bottom - value as f64 / peak as f64 * (bottom - top);
-        let points = |value: fn(&arbiter_rules::backtest::DayReport) -> u64| {
-            days.iter()
-                .enumerate()
-                .map(|(i, d)| format!("{:.1},{:.1}", left + i as f64 * step, y(value(d))))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let mut ticks: Vec<u64> = vec![0, peak.div_ceil(2), peak];
-        ticks.dedup();
-        LineChart {
-            id,
-            title,
-            unit,
-            candidate_points: points(candidate),
-            baseline_points: points(baseline),
-            y_ticks: ticks
-                .into_iter()
-                .map(|t| (y(t), super::grouped(t as i64)))
-                .collect(),
-            first_day: days.first().map(|d| d.day.clone()).unwrap_or_default(),
-            last_day: days.last().map(|d| d.day.clone()).unwrap_or_default(),
-            width: WIDTH,
-            height: HEIGHT,
-            left,
-            right,
-            top,
-            bottom,
-        }
-    }
 }
 
 fn money_text(money: &std::collections::BTreeMap<String, i64>) -> Vec<String> {
@@ -209,24 +132,26 @@ impl ReportView {
                 .map(|(k, v)| (k.clone(), grouped(*v as i64)))
                 .collect(),
             days: report.days.clone(),
-            charts: vec![
-                LineChart::new(
-                    "reviews-per-day",
-                    "Sent to review per day",
-                    "events",
-                    &report.days,
-                    |d| d.candidate_reviews,
-                    |d| d.baseline_reviews,
-                ),
-                LineChart::new(
-                    "blocks-per-day",
-                    "Blocked per day",
-                    "events",
-                    &report.days,
-                    |d| d.candidate_blocks,
-                    |d| d.baseline_blocks,
-                ),
-            ],
+            charts: {
+                let days: Vec<String> = report.days.iter().map(|d| d.day.clone()).collect();
+                let series = |f: fn(&arbiter_rules::backtest::DayReport) -> u64| {
+                    report.days.iter().map(f).collect::<Vec<u64>>()
+                };
+                vec![
+                    LineChart::new(
+                        ("reviews-per-day", "Sent to review per day", "events"),
+                        &days,
+                        ("candidate", &series(|d| d.candidate_reviews)),
+                        ("in force", &series(|d| d.baseline_reviews)),
+                    ),
+                    LineChart::new(
+                        ("blocks-per-day", "Blocked per day", "events"),
+                        &days,
+                        ("candidate", &series(|d| d.candidate_blocks)),
+                        ("in force", &series(|d| d.baseline_blocks)),
+                    ),
+                ]
+            },
             unchanged_rules: sides.len() - changed.len(),
             rules,
             outcome_source: report.outcome_source.clone(),

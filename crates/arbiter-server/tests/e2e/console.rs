@@ -263,6 +263,7 @@ async fn console_errors_are_pages_and_api_errors_stay_problem_documents() {
 crate::common::on_both_backends!(
     one_search_box_finds_members_tasks_cases_events_and_clauses,
     a_member_page_gathers_cases_bookings_and_profile,
+    the_home_answers_the_first_questions,
 );
 
 /// The header's search box: an id naming one thing opens it; words find clauses; nothing found
@@ -392,4 +393,77 @@ async fn a_member_page_gathers_cases_bookings_and_profile(app: &TestApp) {
     let (status, unknown) = page("/console/users/nobody").await;
     assert_eq!(status, 200);
     assert!(unknown.contains(r#"<p id="unseen">"#), "{unknown}");
+}
+
+/// The home: reviews and blocks per day with a table, open cases and breaches per queue, case
+/// times, losses this month, the rules firing most and policy reviews due, each linked.
+async fn the_home_answers_the_first_questions(app: &TestApp) {
+    let files: Vec<(String, String)> = arbiter_policy::STARTER_LIBRARY
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    // One document whose review date has passed.
+    let library: Vec<_> = arbiter_policy::check_library(&files, &[])
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if d.id == "POL-GUARANTEE" {
+                d.next_review = Some(time::macros::date!(2020 - 01 - 01));
+            }
+            arbiter_app::policies::new_version(&d, "ann", Some("lee"), "starter")
+        })
+        .collect();
+    app.store.save_policy_versions(&library, 1).await.unwrap();
+    let rules = "rule EVERY-MESSAGE \"Every message\"\n  on message.sent\n  enforces POL-PAYMENTS §2.1\n  when has(data.text)\n  score 50\n  then review(\"look\")\n";
+    let published = app
+        .post_json(
+            "/v1/rulesets",
+            &serde_json::json!({"source": rules, "note": "t"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 201);
+    let now = time::OffsetDateTime::now_utc();
+    let at = arbiter_model::format_rfc3339(now - time::Duration::hours(1));
+    let events = [
+        format!(
+            r#"{{"id":"m_1","type":"message.sent","occurred_at":"{at}","market":"US","actor":{{"id":"c_1","role":"client"}},"subject":{{"id":"k_1","role":"tasker"}},"task_id":"t_1","data":{{"text":"hello"}}}}"#
+        ),
+        format!(
+            r#"{{"id":"cl_1","type":"claim.filed","occurred_at":"{at}","market":"US","actor":{{"id":"c_1","role":"client"}},"subject":{{"id":"k_1","role":"tasker"}},"task_id":"t_1","amount":{{"minor":12000,"currency":"USD"}},"data":{{"kind":"property_damage"}}}}"#
+        ),
+    ];
+    let body: String = events.iter().map(|e| format!("{e}\n")).collect();
+    assert_eq!(app.post_ndjson(body).send().await.unwrap().status(), 200);
+    for _ in 0..100 {
+        if app.store.case(1).await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let session = app.console_session().await;
+    let home = app
+        .client
+        .get(app.url("/console"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    let home = home.text().await.unwrap();
+    for expected in [
+        r#"<a href="/console/protect/decisions?verdict=review">1</a>"#,
+        r#"<h2 id="decisions-per-day">Decisions per day</h2>"#,
+        r#"<text class="tick""#,
+        "Decisions per day as a table",
+        r#"<a href="/console/resolve?queue=claims">claims</a>"#,
+        "Time to first response",
+        r#"<a href="/console/protect/decisions?rule=EVERY-MESSAGE"><code>EVERY-MESSAGE</code></a>"#,
+        r#"<a href="/console/policy/POL-GUARANTEE">POL-GUARANTEE</a>"#,
+        "review due 2020-01-01",
+    ] {
+        assert!(home.contains(expected), "{expected:?} not in {home}");
+    }
 }

@@ -420,14 +420,14 @@ async fn a_specialist_signs_in_and_explores_the_event_log() {
     chrome.click("nav a[href='/console']").await;
     chrome.wait_for_text("main h1", "Overview").await;
     assert!(chrome.text("main").await.contains("60"));
-    // The bars of the counts by type are drawn without style attributes: the largest fills
-    // its cell.
+    // The home's chart is drawn without style attributes: the stylesheet colours its lines.
     assert_eq!(
         chrome
-            .css_value("table.bars tbody tr:first-child svg.bar rect", "fill")
+            .css_value("svg.axes polyline.series-candidate", "stroke")
             .await,
         "rgb(11, 92, 173)"
     );
+    assert!(chrome.text("main").await.contains("Open cases by queue"));
     chrome.click("nav a[href='/console/areas/standards']").await;
     chrome.wait_for_text("main h1", "Standards").await;
 
