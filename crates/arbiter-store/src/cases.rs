@@ -188,6 +188,16 @@ pub struct CaseFilter {
     pub due_before: Option<Micros>,
 }
 
+/// The one SQL condition for a case still needing work, from the domain's definition
+/// ([`arbiter_resolve::State::open_states`]): intake links to such a case and the queues count
+/// them, so both always mean the same cases. The names are the vocabulary's own, never input.
+fn open_condition() -> String {
+    let names: Vec<String> = arbiter_resolve::State::open_states()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("state IN ({})", names.join(", "))
+}
+
 const CASE_COLUMNS: &str = "number, case_type, state, priority, queue, assignee, market, currency, claimant_id, client_id, tasker_id, task_id, intake_key, source, source_ref, claimed_minor, risk_score, eligibility, summary, playbook_version, steps_done, opened_at, first_response_due, resolution_due, first_response_at, resolved_at, closed_at, reopened, touches, automated, version, updated_at";
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -275,8 +285,9 @@ impl Store {
         }
         if let Some(key) = &case.intake_key {
             let sql = format!(
-                "SELECT number, version FROM cases WHERE intake_key = {} AND state <> 'closed' ORDER BY number LIMIT 1",
-                self.placeholders(1)
+                "SELECT number, version FROM cases WHERE intake_key = {} AND {} ORDER BY number LIMIT 1",
+                self.placeholders(1),
+                open_condition()
             );
             if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(key.as_str())
@@ -605,12 +616,14 @@ impl Store {
         rows.iter().map(case_record).collect()
     }
 
-    /// How many open cases each queue holds, and how many of them are past their deadline.
+    /// How many open cases each queue holds, and how many of them are past their resolution
+    /// deadline (for an open case, the same as [`arbiter_resolve::Case::breaches`]).
     pub async fn queue_counts(&self, now: Micros) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let sql = format!(
             "SELECT queue, COUNT(*), SUM(CASE WHEN resolution_due < {} THEN 1 ELSE 0 END) FROM cases \
-             WHERE state NOT IN ('decided', 'closed') GROUP BY queue ORDER BY queue",
-            self.placeholders(1)
+             WHERE {} GROUP BY queue ORDER BY queue",
+            self.placeholders(1),
+            open_condition()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
