@@ -44,4 +44,4 @@ pub use ops::{
 };
 pub use routing::{Queue, RouteFacts, route};
 pub use sla::{Breaches, Deadlines, SlaTarget};
-pub use stored::{StoredCase, Unreadable};
+pub use stored::{CaseRecord, Unreadable};

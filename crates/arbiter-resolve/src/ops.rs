@@ -248,15 +248,10 @@ pub fn open(config: &Config, opening: Opening, by: &ChangedBy) -> Result<(Case, 
     Ok((case, change))
 }
 
-/// [`open`] for a case a person opens at `opening.opened_at` (now): the summary must say what
-/// it is about, blank ids are none, the market is read in capitals, and the opening is the
-/// case's first response. Its facts are gathered as intake's are; the rules never screened it,
-/// so no automatic rule decides it.
-pub fn open_by_hand(
-    config: &Config,
-    mut opening: Opening,
-    by: &ChangedBy,
-) -> Result<(Case, Change), Refused> {
+/// A case as a person asks to open it, checked and tidied: the summary must say what it is
+/// about, blank ids are none, the market is read in capitals. The service gathers the log's
+/// facts for the parties this names, then calls [`open_by_hand`].
+pub fn by_hand(mut opening: Opening) -> Result<Opening, Refused> {
     if opening.summary.trim().is_empty() {
         return Err(invalid("summary: say what the case is about"));
     }
@@ -269,6 +264,18 @@ pub fn open_by_hand(
         tasker: blank(opening.parties.tasker),
     };
     opening.task_id = blank(opening.task_id);
+    Ok(opening)
+}
+
+/// [`open`] for a case a person opens at `opening.opened_at` (now), checked and tidied by
+/// [`by_hand`]; the opening is the case's first response. Its facts are gathered as intake's
+/// are; the rules never screened it, so no automatic rule decides it.
+pub fn open_by_hand(
+    config: &Config,
+    opening: Opening,
+    by: &ChangedBy,
+) -> Result<(Case, Change), Refused> {
+    let opening = by_hand(opening)?;
     let at = opening.opened_at;
     let (mut case, mut change) = open(config, opening, by)?;
     case.first_response_at = Some(at);
@@ -746,14 +753,12 @@ pub fn changed_fields(
     );
     check(
         AuditAction::ResolutionDue,
-        Some(rfc3339(before.deadlines.resolution_due)),
-        Some(rfc3339(after.deadlines.resolution_due)),
+        Some(arbiter_model::format_micros(
+            before.deadlines.resolution_due,
+        )),
+        Some(arbiter_model::format_micros(after.deadlines.resolution_due)),
     );
     out
-}
-
-fn rfc3339(us: Micros) -> String {
-    arbiter_model::from_micros(us).map_or_else(|| us.to_string(), arbiter_model::format_rfc3339)
 }
 
 /// What every operation ends with: an audit entry for each field that changed, and for the

@@ -1,7 +1,7 @@
-//! A case in the store's words, names as text and amounts in minor units, and the checked
-//! conversion to and from the typed [`Case`]. The service reads a row into a [`StoredCase`] and
-//! calls [`Case::parse`] once; whatever does not read is refused with the record, the field and
-//! the value, never replaced by a default.
+//! A case in the store's words, names as text and amounts in minor units ([`CaseRecord`], the
+//! row `arbiter-store` reads and writes), and the checked conversion to and from the typed
+//! [`Case`]. The service calls [`Case::parse`] once per case it reads; whatever does not read is
+//! refused with the record, the field and the value, never replaced by a default.
 
 use crate::case::{Case, CaseType, Parties, Priority, Source, State};
 use crate::decision::{CaseDecision, Outcome};
@@ -21,9 +21,10 @@ pub struct Unreadable {
     pub reason: String,
 }
 
-/// A case as the store keeps it: the same fields as [`Case`], each in its stored form.
+/// A case as the store keeps it: the same fields as [`Case`], each in its stored form. `number`
+/// and `version` are the store's to assign.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StoredCase {
+pub struct CaseRecord {
     pub number: i64,
     pub case_type: String,
     pub state: String,
@@ -62,7 +63,7 @@ pub struct StoredCase {
 impl Case {
     /// Reads a stored case. Every name must be one of its vocabulary, the market and currency
     /// real codes, the eligibility well formed; the first that is not is named.
-    pub fn parse(stored: StoredCase) -> Result<Case, Unreadable> {
+    pub fn parse(stored: CaseRecord) -> Result<Case, Unreadable> {
         let record = crate::case::case_id(stored.number);
         let unreadable = |field: &'static str, value: &str, reason: String| Unreadable {
             record: record.clone(),
@@ -138,8 +139,8 @@ impl Case {
     }
 
     /// The case in the store's words; [`Case::parse`] reads it back as it is.
-    pub fn to_stored(&self) -> StoredCase {
-        StoredCase {
+    pub fn to_stored(&self) -> CaseRecord {
+        CaseRecord {
             number: self.number,
             case_type: self.case_type.as_str().to_owned(),
             state: self.state.as_str().to_owned(),
@@ -277,8 +278,8 @@ impl CaseDecision {
 mod tests {
     use super::*;
 
-    fn stored() -> StoredCase {
-        StoredCase {
+    fn stored() -> CaseRecord {
+        CaseRecord {
             number: 12,
             case_type: "theft_claim".into(),
             state: "investigating".into(),
@@ -332,7 +333,7 @@ mod tests {
     /// Each row breaks one field; the error names it and its value, and nothing falls back.
     #[test]
     fn what_does_not_read_is_named() {
-        type Break = fn(&mut StoredCase);
+        type Break = fn(&mut CaseRecord);
         let rows: &[(&str, Break, &str)] = &[
             ("case_type", |s| s.case_type = "claim".into(), "claim"),
             ("state", |s| s.state = "done".into(), "done"),
