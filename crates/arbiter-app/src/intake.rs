@@ -1,9 +1,11 @@
 //! Case intake: follows the event log behind the decider and opens cases from claims,
 //! reports and rules' `open_case` actions.
 
-use crate::cases::{Actor, DAY, Opening, open};
+use crate::cases::{ChangedBy, additions, log_facts};
 use arbiter_model::Event;
-use arbiter_resolve::{CaseType, Config, Priority};
+use arbiter_resolve::{
+    CaseType, ClaimDetails, Config, Opening, Parties, Priority, Screening, Source, ops,
+};
 use arbiter_store::{
     CaseAdditions, CaseRecord, DecisionRecord, EffectRecord, Intake, Store, StoreError,
 };
@@ -32,76 +34,23 @@ fn parties(event: &Event) -> (Option<String>, Option<String>) {
     (client, tasker)
 }
 
-/// What the decider and the log say of a claim: booked on the platform, off-platform dealing
-/// on its Task, the claimant's standing, the risk score of the claim's own decision, and a
-/// fraud signal when that decision flagged it or a party dealt off the platform elsewhere.
-///
-/// Everything is read from the log up to the claim's own event (`seq`): what a replay from the
-/// start would see when it reaches the claim, whatever the decider has decided since, so the
-/// outcome does not depend on how the log was batched or how far behind intake runs.
-struct Signals {
-    risk_score: i64,
-    fraud_signal: bool,
-    good_standing: bool,
-    off_platform: bool,
-    booked_on_platform: bool,
-}
-
-async fn signals(
-    store: &Store,
-    event: &Event,
-    seq: i64,
-    decision: Option<&DecisionRecord>,
-) -> Result<Signals, StoreError> {
-    let risk_score = decision.map_or(0, |d| d.score.round() as i64);
-    let flagged = decision.is_some_and(|d| d.verdict == "review" || d.verdict == "block");
-    let claimant = event.actor.id.as_str();
-    let task = event.task_id.as_deref();
-    // Violations recorded against either party: the claimant's standing, and whether this
-    // Task was arranged or paid off the platform (POL-GUARANTEE §5.1 excludes it). A party
-    // found dealing off the platform on other Tasks is a fraud signal for the specialist, not
-    // an exclusion: no clause refuses a claim for what the other party did elsewhere.
-    let mut good_standing = true;
-    let mut off_platform = false;
-    let mut off_platform_elsewhere = false;
-    for user in std::iter::once(claimant).chain(event.subject.as_ref().map(|s| s.id.as_str())) {
-        let violations = store.violations_up_to(user, seq, 50).await?;
-        if user == claimant {
-            good_standing = violations.is_empty();
-        }
-        for (violation, on_task) in &violations {
-            if !violation.detail.contains("POL-PAYMENTS §2") {
-                continue;
-            }
-            if task.is_some() && on_task.as_deref() == task {
-                off_platform = true;
-            } else {
-                off_platform_elsewhere = true;
-            }
-        }
+/// What the rules said of an event: screened, flagged when its decision asked for review or
+/// blocked it, with the decision's score. An event with no stored decision was screened and no
+/// rule fired.
+fn screening(decision: Option<&DecisionRecord>) -> Screening {
+    Screening::Screened {
+        flagged: decision.is_some_and(|d| d.verdict == "review" || d.verdict == "block"),
+        risk_score: decision.map_or(0, |d| d.score.round() as i64),
     }
-    let filed_day = arbiter_model::to_micros(event.occurred_at).div_euclid(DAY);
-    let booked_on_platform = match task {
-        Some(task) => {
-            store
-                .task_has_event(task, "task.booked", filed_day - 120, filed_day, Some(seq))
-                .await?
-        }
-        None => false,
-    };
-    Ok(Signals {
-        risk_score,
-        fraud_signal: flagged || off_platform_elsewhere,
-        good_standing,
-        off_platform,
-        booked_on_platform,
-    })
 }
 
 /// The case an event opens: a claim, a report, or a rule's `open_case`. `None` for other events.
+///
+/// What the log says of the parties and the Task is read up to the event itself (`seq`): what a
+/// replay from the start would see when it reaches it, whatever the decider has decided since,
+/// so the case does not depend on how the log was batched or how far behind intake runs.
 pub async fn opening_for_event(
     store: &Store,
-    config: &Config,
     event: &Event,
     seq: i64,
     decision: Option<&DecisionRecord>,
@@ -119,7 +68,7 @@ pub async fn opening_for_event(
             (_, Some((effect, case_type, priority))) => (
                 case_type,
                 priority,
-                "rule",
+                Source::Rule,
                 effect.rules.first().cloned(),
                 format!(
                     "Opened by rule {} on {} {}",
@@ -131,7 +80,7 @@ pub async fn opening_for_event(
             ("claim.filed", None) => (
                 CaseType::of_claim(&text("kind")),
                 Priority::Normal,
-                "event",
+                Source::Event,
                 Some(event.id.as_str().to_owned()),
                 text("description"),
             ),
@@ -145,77 +94,65 @@ pub async fn opening_for_event(
                 (
                     case_type,
                     priority,
-                    "event",
+                    Source::Event,
                     Some(event.id.as_str().to_owned()),
                     text("text"),
                 )
             }
             _ => return Ok(None),
         };
-    let signals = signals(store, event, seq, decision).await?;
     let (client_id, tasker_id) = parties(event);
+    let claimant = event.actor.id.as_str();
+    let subject = event.subject.as_ref().map(|s| s.id.as_str());
+    let log = log_facts(
+        store,
+        Some(claimant),
+        subject.as_slice(),
+        event.task_id.as_deref(),
+        arbiter_model::to_micros(event.occurred_at),
+        Some(seq),
+        screening(decision),
+    )
+    .await?;
     let claimed = if case_type.is_claim() {
         event.amount
     } else {
         None
     };
-    let eligibility = match (
-        case_type.is_claim(),
-        claimed,
-        config.terms(event.market.as_str()),
-    ) {
-        (true, Some(claimed), Some(terms)) => {
-            let incident_at = data
-                .get("incident_at")
-                .and_then(|v| v.as_str())
-                .and_then(|t| {
-                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .map(arbiter_model::to_micros);
-            let items = data
-                .get("items")
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|i| i.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(arbiter_resolve::eligibility(
-                &arbiter_resolve::ClaimFacts {
-                    case_type,
-                    claimed,
-                    incident_at,
-                    filed_at: arbiter_model::to_micros(event.occurred_at),
-                    booked_on_platform: signals.booked_on_platform,
-                    off_platform: signals.off_platform,
-                    items,
-                    paid_minor: 0,
-                },
-                terms,
-            ))
-        }
-        _ => None,
-    };
+    let incident_at = data
+        .get("incident_at")
+        .and_then(|v| v.as_str())
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(arbiter_model::to_micros);
+    let items = data
+        .get("items")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Some(Opening {
         case_type,
         priority,
         market: event.market.as_str().to_owned(),
-        claimant_id: Some(event.actor.id.as_str().to_owned()),
-        client_id,
-        tasker_id,
+        parties: Parties {
+            claimant: Some(claimant.to_owned()),
+            client: client_id,
+            tasker: tasker_id,
+        },
         task_id: event.task_id.clone(),
         claimed,
+        claim: ClaimDetails { incident_at, items },
         summary,
         source,
         source_ref,
-        risk_score: signals.risk_score,
-        fraud_signal: signals.fraud_signal,
-        good_standing: signals.good_standing,
-        eligibility,
         opened_at: arbiter_model::to_micros(event.occurred_at),
         events: vec![event.id.as_str().to_owned()],
+        log,
     }))
 }
 
@@ -355,10 +292,9 @@ async fn intake_dated(
         let decision = store.decision(event.id.as_str()).await?;
         if (kind == "claim.filed" || kind == "report.filed")
             && let Some(opening) =
-                opening_for_event(store, config, &event, logged.seq, decision.as_ref(), None)
-                    .await?
+                opening_for_event(store, &event, logged.seq, decision.as_ref(), None).await?
         {
-            push_opening(config, opening, &Actor::System, &mut batch);
+            push_opening(config, opening, &ChangedBy::Intake, &mut batch);
         }
         for effect in rules {
             let action: serde_json::Value =
@@ -377,7 +313,6 @@ async fn intake_dated(
             };
             if let Some(opening) = opening_for_event(
                 store,
-                config,
                 &event,
                 logged.seq,
                 decision.as_ref(),
@@ -385,7 +320,7 @@ async fn intake_dated(
             )
             .await?
             {
-                let actor = Actor::Rule(effect.rules.first().cloned().unwrap_or_default());
+                let actor = ChangedBy::Rule(effect.rules.first().cloned().unwrap_or_default());
                 push_opening(config, opening, &actor, &mut batch);
             }
         }
@@ -422,12 +357,15 @@ async fn intake_dated(
 fn push_opening(
     config: &Config,
     opening: Opening,
-    actor: &Actor,
+    by: &ChangedBy,
     batch: &mut Vec<(CaseRecord, CaseAdditions)>,
 ) {
     let market = opening.market.clone();
-    match open(config, opening, actor) {
-        Ok(case) => batch.push(case),
+    match ops::open(config, opening, by) {
+        Ok((case, change)) => {
+            let additions = additions(&case, change);
+            batch.push((case.to_stored(), additions));
+        }
         Err(error) => tracing::warn!(%error, %market, "case intake: could not open a case"),
     }
 }

@@ -117,7 +117,7 @@ async fn run(args: CasesArgs) -> Result<()> {
     let took = started.elapsed();
     let all = arbiter_store::CaseFilter::default();
     let open = arbiter_store::CaseFilter {
-        states: vec!["new".into()],
+        states: arbiter_resolve::State::open_states().collect(),
         ..all.clone()
     };
     let opened = count(&store, &all).await?;

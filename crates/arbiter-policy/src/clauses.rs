@@ -41,6 +41,23 @@ impl Citation {
             }),
         }
     }
+
+    /// Whether `other` cites what this cites or a part of it: `POL-PAYMENTS §2` covers
+    /// `POL-PAYMENTS §2` and `POL-PAYMENTS §2.1`, not `§20` or `§3`; a whole document covers
+    /// each of its clauses. Compared by number path, never as text.
+    pub fn covers(&self, other: &Citation) -> bool {
+        if self.document != other.document {
+            return false;
+        }
+        match (&self.clause, &other.clause) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(mine), Some(theirs)) => {
+                let mut theirs = theirs.split('.');
+                mine.split('.').all(|part| theirs.next() == Some(part))
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for Citation {
@@ -200,6 +217,21 @@ pub(crate) fn citations_by_line(body: &str) -> Vec<(usize, Citation)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clause_covers_its_subclauses_by_number_not_by_text() {
+        let cite = |t: &str| Citation::parse(t).unwrap();
+        let section = cite("POL-PAYMENTS §2");
+        assert!(section.covers(&cite("POL-PAYMENTS §2")));
+        assert!(section.covers(&cite("POL-PAYMENTS §2.1")));
+        assert!(section.covers(&cite("POL-PAYMENTS §2.1.4")));
+        assert!(!section.covers(&cite("POL-PAYMENTS §20")));
+        assert!(!section.covers(&cite("POL-PAYMENTS §3.2")));
+        assert!(!section.covers(&cite("POL-PAYMENTS")));
+        assert!(!section.covers(&cite("POL-PAYMENTSX §2")));
+        assert!(!cite("POL-PAYMENTS §2.1").covers(&section));
+        assert!(cite("POL-PAYMENTS").covers(&cite("POL-PAYMENTS §7")));
+    }
 
     #[test]
     fn numbered_headings_are_clauses_with_their_text() {

@@ -22,9 +22,10 @@ impl Outcome {
     }
 }
 
-/// A decision as a person or an automation gives it.
+/// What was decided on a case, as a person or an automation gives it: the case's outcome, not
+/// a rule's verdict on an event (that is `arbiter_rules::Decision`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub struct CaseDecision {
     pub outcome: Outcome,
     /// What is paid, for an approval.
     pub amount: Option<Money>,
@@ -51,7 +52,7 @@ pub enum DecisionError {
 }
 
 /// Checks a decision on a case kept in `currency`.
-pub fn check(decision: &Decision, currency: Currency) -> Result<(), DecisionError> {
+pub fn check(decision: &CaseDecision, currency: Currency) -> Result<(), DecisionError> {
     match (decision.outcome.pays(), decision.amount) {
         (true, None) => return Err(DecisionError::ApprovalWithoutAmount),
         (false, Some(_)) => {
@@ -96,51 +97,92 @@ pub struct AutoRule {
     pub require_no_fraud_signal: bool,
 }
 
-/// What automatic resolution looks at.
+/// What automatic resolution looks at. `None` is unknown: a rule that needs the fact declines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutoFacts<'a> {
     pub case_type: CaseType,
     pub market: &'a str,
     pub claimed: Money,
     pub eligibility: &'a Eligibility,
-    pub good_standing: bool,
-    pub fraud_signal: bool,
+    pub good_standing: Option<bool>,
+    pub fraud_signal: Option<bool>,
 }
 
-/// The decision the first matching rule gives, with the rule's name; `None` leaves the case
-/// to a person. Only fully eligible claims are decided automatically: anything less needs a
-/// person to read it.
-pub fn auto_resolve(rules: &[AutoRule], facts: &AutoFacts<'_>) -> Option<(Decision, String)> {
+/// Why no automatic rule decided a claim: it is left to a person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Declined {
+    #[error("only fully eligible claims are decided automatically")]
+    NotEligible,
+    #[error("no automatic rule covers this market, type and amount")]
+    NoRule,
+    #[error("rule “{0}” needs the claimant in good standing")]
+    NotInGoodStanding(String),
+    #[error("rule “{0}” needs the claimant's standing, which is not known")]
+    StandingUnknown(String),
+    #[error("rule “{0}” needs no fraud signal, and one was found")]
+    FraudSignal(String),
+    #[error("rule “{0}” needs the rules to have screened the claim, and they did not")]
+    NotScreened(String),
+}
+
+/// The decision the first rule that covers the claim and whose conditions hold gives, with the
+/// rule's name; else why none did (the first covering rule's reason). Only fully eligible
+/// claims are decided automatically: anything less needs a person to read it. A condition on
+/// a fact that is not known does not hold.
+pub fn auto_resolve(
+    rules: &[AutoRule],
+    facts: &AutoFacts<'_>,
+) -> Result<(CaseDecision, String), Declined> {
     if facts.eligibility.outcome != EligibilityOutcome::Eligible {
-        return None;
+        return Err(Declined::NotEligible);
     }
-    let rule = rules.iter().find(|r| {
+    let covering = rules.iter().filter(|r| {
         (r.markets.is_empty() || r.markets.iter().any(|m| m == facts.market))
             && r.types.contains(&facts.case_type)
             && facts.claimed.minor
                 <= r.max_claim
                     .saturating_mul(10_i64.pow(u32::from(facts.claimed.currency.exponent())))
-            && (!r.require_good_standing || facts.good_standing)
-            && (!r.require_no_fraud_signal || !facts.fraud_signal)
-    })?;
-    let clauses = facts
-        .eligibility
-        .reasons
-        .iter()
-        .map(|r| r.clause.clone())
-        .collect();
-    Some((
-        Decision {
-            outcome: Outcome::Approved,
-            amount: Some(facts.eligibility.payable),
-            clauses,
-            text: format!(
-                "Approved automatically under “{}”: eligible, {} claimed, no fraud signal.",
-                rule.name, facts.claimed
-            ),
-        },
-        rule.name.clone(),
-    ))
+    });
+    let mut first_refusal = None;
+    for rule in covering {
+        let refusal = if rule.require_good_standing && facts.good_standing != Some(true) {
+            Some(match facts.good_standing {
+                None => Declined::StandingUnknown(rule.name.clone()),
+                Some(_) => Declined::NotInGoodStanding(rule.name.clone()),
+            })
+        } else if rule.require_no_fraud_signal && facts.fraud_signal != Some(false) {
+            Some(match facts.fraud_signal {
+                None => Declined::NotScreened(rule.name.clone()),
+                Some(_) => Declined::FraudSignal(rule.name.clone()),
+            })
+        } else {
+            None
+        };
+        match refusal {
+            Some(why) => {
+                first_refusal.get_or_insert(why);
+            }
+            None => return Ok((approval(rule, facts), rule.name.clone())),
+        }
+    }
+    Err(first_refusal.unwrap_or(Declined::NoRule))
+}
+
+fn approval(rule: &AutoRule, facts: &AutoFacts<'_>) -> CaseDecision {
+    CaseDecision {
+        outcome: Outcome::Approved,
+        amount: Some(facts.eligibility.payable),
+        clauses: facts
+            .eligibility
+            .reasons
+            .iter()
+            .map(|r| r.clause.clone())
+            .collect(),
+        text: format!(
+            "Approved automatically under “{}”: eligible, {} claimed, no fraud signal.",
+            rule.name, facts.claimed
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -155,14 +197,14 @@ mod tests {
     #[test]
     fn decisions_are_checked() {
         let usd_currency = Currency::parse("USD").unwrap();
-        let approved = Decision {
+        let approved = CaseDecision {
             outcome: Outcome::Approved,
             amount: Some(usd(10_000)),
             clauses: vec![],
             text: "Documented damage.".into(),
         };
         assert!(check(&approved, usd_currency).is_ok());
-        let no_amount = Decision {
+        let no_amount = CaseDecision {
             amount: None,
             ..approved.clone()
         };
@@ -170,7 +212,7 @@ mod tests {
             check(&no_amount, usd_currency),
             Err(DecisionError::ApprovalWithoutAmount)
         );
-        let denied = Decision {
+        let denied = CaseDecision {
             outcome: Outcome::Denied,
             amount: None,
             clauses: vec![],
@@ -180,7 +222,7 @@ mod tests {
             check(&denied, usd_currency),
             Err(DecisionError::DenialWithoutClause)
         );
-        let negative = Decision {
+        let negative = CaseDecision {
             amount: Some(usd(-5)),
             ..approved
         };
@@ -204,51 +246,134 @@ mod tests {
             outcome: EligibilityOutcome::Eligible,
             payable: usd(20_000),
             reasons: vec![Reason {
-                code: "within_terms",
+                code: crate::guarantee::ReasonCode::WithinTerms,
                 text: String::new(),
                 clause: "POL-GUARANTEE §1".into(),
             }],
+        };
+        let partly = Eligibility {
+            outcome: EligibilityOutcome::PartlyEligible,
+            ..eligible.clone()
         };
         let facts = AutoFacts {
             case_type: CaseType::PropertyDamageClaim,
             market: "US",
             claimed: usd(20_000),
             eligibility: &eligible,
-            good_standing: true,
-            fraud_signal: false,
+            good_standing: Some(true),
+            fraud_signal: Some(false),
         };
         let (decision, rule) = auto_resolve(&rules, &facts).unwrap();
         assert_eq!(rule, "small property damage");
         assert_eq!(decision.amount, Some(usd(20_000)));
-        assert!(
-            auto_resolve(
-                &rules,
-                &AutoFacts {
-                    fraud_signal: true,
+        assert_eq!(decision.clauses, ["POL-GUARANTEE §1"]);
+        let rule = || "small property damage".to_owned();
+        let declined: Vec<(&str, AutoFacts<'_>, Declined)> = vec![
+            (
+                "flagged",
+                AutoFacts {
+                    fraud_signal: Some(true),
                     ..facts.clone()
-                }
-            )
-            .is_none()
-        );
-        assert!(
-            auto_resolve(
-                &rules,
-                &AutoFacts {
+                },
+                Declined::FraudSignal(rule()),
+            ),
+            (
+                "never screened by the rules",
+                AutoFacts {
+                    fraud_signal: None,
+                    ..facts.clone()
+                },
+                Declined::NotScreened(rule()),
+            ),
+            (
+                "a claimant with a violation",
+                AutoFacts {
+                    good_standing: Some(false),
+                    ..facts.clone()
+                },
+                Declined::NotInGoodStanding(rule()),
+            ),
+            (
+                "no claimant known",
+                AutoFacts {
+                    good_standing: None,
+                    ..facts.clone()
+                },
+                Declined::StandingUnknown(rule()),
+            ),
+            (
+                "another market",
+                AutoFacts {
                     market: "FR",
                     ..facts.clone()
-                }
-            )
-            .is_none()
-        );
-        assert!(
-            auto_resolve(
-                &rules,
-                &AutoFacts {
+                },
+                Declined::NoRule,
+            ),
+            (
+                "over the rule's amount",
+                AutoFacts {
                     claimed: usd(60_000),
-                    ..facts
-                }
-            )
-            .is_none()
+                    ..facts.clone()
+                },
+                Declined::NoRule,
+            ),
+            (
+                "another type",
+                AutoFacts {
+                    case_type: CaseType::TheftClaim,
+                    ..facts.clone()
+                },
+                Declined::NoRule,
+            ),
+            (
+                "only partly eligible",
+                AutoFacts {
+                    eligibility: &partly,
+                    ..facts.clone()
+                },
+                Declined::NotEligible,
+            ),
+        ];
+        for (name, facts, why) in declined {
+            assert_eq!(auto_resolve(&rules, &facts), Err(why), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_later_rule_without_the_condition_still_decides() {
+        let strict = AutoRule {
+            name: "strict".into(),
+            markets: vec![],
+            types: vec![CaseType::TheftClaim],
+            max_claim: 100,
+            require_good_standing: true,
+            require_no_fraud_signal: true,
+        };
+        let lenient = AutoRule {
+            name: "lenient".into(),
+            require_no_fraud_signal: false,
+            ..strict.clone()
+        };
+        let eligible = Eligibility {
+            outcome: EligibilityOutcome::Eligible,
+            payable: usd(5_000),
+            reasons: vec![],
+        };
+        let facts = AutoFacts {
+            case_type: CaseType::TheftClaim,
+            market: "US",
+            claimed: usd(5_000),
+            eligibility: &eligible,
+            good_standing: Some(true),
+            fraud_signal: None,
+        };
+        assert_eq!(
+            auto_resolve(&[strict.clone(), lenient], &facts).map(|(_, r)| r),
+            Ok("lenient".to_owned())
+        );
+        assert_eq!(
+            auto_resolve(&[strict], &facts).map(|(_, r)| r),
+            Err(Declined::NotScreened("strict".into()))
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Guarantee eligibility (SPEC.md §5): from a claim's facts and its market's terms, whether the
 //! Guarantee pays, how much, and why, each reason citing the clause it comes from.
 
-use crate::case::CaseType;
+use crate::case::{CaseType, vocabulary};
 use arbiter_model::{Currency, Micros, Money};
 
 const DAY: Micros = 86_400_000_000;
@@ -85,31 +85,33 @@ pub struct ClaimFacts {
     pub paid_minor: i64,
 }
 
-/// The verdict on a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Eligible,
-    /// Eligible up to the limit: less than claimed.
-    PartlyEligible,
-    NotEligible,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Eligible => "eligible",
-            Outcome::PartlyEligible => "partly_eligible",
-            Outcome::NotEligible => "not_eligible",
-        }
+vocabulary!(
+    /// The Guarantee's answer on a claim. Partly eligible: paid up to the limit, less than
+    /// claimed.
+    Outcome {
+        Eligible => "eligible", "Eligible";
+        PartlyEligible => "partly_eligible", "Partly eligible";
+        NotEligible => "not_eligible", "Not eligible";
     }
-}
+);
+
+vocabulary!(
+    /// Why a claim is or is not paid, each from a clause of the terms.
+    ReasonCode {
+        WrongCurrency => "wrong_currency", "Another currency";
+        NotCovered => "not_covered", "Not covered";
+        FiledLate => "filed_late", "Filed late";
+        OverLimit => "over_limit", "Over the limit";
+        OffPlatform => "off_platform", "Off the platform";
+        ExcludedItem => "excluded_item", "Excluded item";
+        WithinTerms => "within_terms", "Within the terms";
+    }
+);
 
 /// One reason, with the clause behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
-    /// `not_covered`, `filed_late`, `over_limit`, `off_platform`, `excluded_item`,
-    /// `wrong_currency`, or `within_terms`.
-    pub code: &'static str,
+    pub code: ReasonCode,
     pub text: String,
     pub clause: String,
 }
@@ -135,7 +137,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
             outcome: Outcome::NotEligible,
             payable: zero,
             reasons: vec![Reason {
-                code: "wrong_currency",
+                code: ReasonCode::WrongCurrency,
                 text: format!(
                     "claimed in {}; the Guarantee in {} pays in {}",
                     facts.claimed.currency, terms.market, terms.currency
@@ -147,7 +149,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
     if !terms.covered.contains(&facts.case_type) {
         eligible = false;
         reasons.push(Reason {
-            code: "not_covered",
+            code: ReasonCode::NotCovered,
             text: format!(
                 "the Guarantee does not cover {} cases",
                 facts.case_type.label().to_lowercase()
@@ -160,7 +162,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
     if facts.filed_at - incident > terms.filing_window_days * DAY {
         eligible = false;
         reasons.push(Reason {
-            code: "filed_late",
+            code: ReasonCode::FiledLate,
             text: format!(
                 "filed {days} days after the incident; the window is {} days",
                 terms.filing_window_days
@@ -175,7 +177,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
     let over_limit = due > remaining;
     if over_limit {
         reasons.push(Reason {
-            code: "over_limit",
+            code: ReasonCode::OverLimit,
             text: format!(
                 "claimed {}; the limit per claim is {}",
                 facts.claimed,
@@ -187,7 +189,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
     if !facts.booked_on_platform || facts.off_platform {
         eligible = false;
         reasons.push(Reason {
-            code: "off_platform",
+            code: ReasonCode::OffPlatform,
             text: if facts.off_platform {
                 "the Task was arranged or paid off the platform".into()
             } else {
@@ -204,7 +206,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
     if !excluded.is_empty() {
         eligible = false;
         reasons.push(Reason {
-            code: "excluded_item",
+            code: ReasonCode::ExcludedItem,
             text: format!(
                 "excluded: {}",
                 excluded
@@ -231,7 +233,7 @@ pub fn eligibility(facts: &ClaimFacts, terms: &GuaranteeTerms) -> Eligibility {
         };
     }
     reasons.push(Reason {
-        code: "within_terms",
+        code: ReasonCode::WithinTerms,
         text: format!(
             "covered, filed within {} days, booked on the platform, within the limit",
             terms.filing_window_days
@@ -301,7 +303,7 @@ mod tests {
         let cited: Vec<(&str, &str)> = result
             .reasons
             .iter()
-            .map(|r| (r.code, r.clause.as_str()))
+            .map(|r| (r.code.as_str(), r.clause.as_str()))
             .collect();
         assert_eq!(
             cited,
@@ -329,7 +331,7 @@ mod tests {
         let cited: Vec<(&str, &str)> = result
             .reasons
             .iter()
-            .map(|r| (r.code, r.clause.as_str()))
+            .map(|r| (r.code.as_str(), r.clause.as_str()))
             .collect();
         assert_eq!(
             cited,
@@ -344,7 +346,7 @@ mod tests {
         let codes: Vec<&str> = eligibility(&late, &terms)
             .reasons
             .iter()
-            .map(|r| r.code)
+            .map(|r| r.code.as_str())
             .collect();
         assert_eq!(
             codes,
@@ -367,7 +369,7 @@ mod tests {
         let terms = GuaranteeTerms::defaults("FR", Currency::parse("EUR").unwrap());
         let result = eligibility(&claim(100), &terms);
         assert_eq!(result.outcome, Outcome::NotEligible);
-        assert_eq!(result.reasons[0].code, "wrong_currency");
+        assert_eq!(result.reasons[0].code, ReasonCode::WrongCurrency);
     }
 
     #[test]

@@ -40,6 +40,37 @@ pub struct Entry {
     pub reverses: Option<i64>,
 }
 
+impl Entry {
+    /// Reads a stored entry; what does not read is named.
+    pub fn read(
+        id: i64,
+        kind: &str,
+        counterparty: &str,
+        amount_minor: i64,
+        currency: &str,
+        reverses: Option<i64>,
+    ) -> Result<Entry, crate::stored::Unreadable> {
+        let unreadable =
+            |field: &'static str, value: &str, reason: String| crate::stored::Unreadable {
+                record: format!("ledger entry {id}"),
+                field,
+                value: value.to_owned(),
+                reason,
+            };
+        Ok(Entry {
+            id,
+            kind: EntryKind::parse(kind).map_err(|e| unreadable("kind", kind, e))?,
+            counterparty: Counterparty::parse(counterparty)
+                .map_err(|e| unreadable("counterparty", counterparty, e))?,
+            amount: Money::new(
+                amount_minor,
+                Currency::parse(currency).map_err(|e| unreadable("currency", currency, e))?,
+            ),
+            reverses,
+        })
+    }
+}
+
 /// An entry to append, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
@@ -163,6 +194,21 @@ pub fn period_totals(movements: &[Movement<'_>]) -> Vec<PeriodTotals> {
     groups.into_values().collect()
 }
 
+/// The remaining limit: what the Guarantee still pays on a claim, its per-claim limit less
+/// what was paid out on it (below zero when an override paid past it). `None` for a case that
+/// is not a claim, or in a market without Guarantee terms. The one definition, for the checks
+/// and for what the API and the console show.
+pub fn limit_left(case: &crate::Case, config: &crate::Config, entries: &[Entry]) -> Option<Money> {
+    if !case.case_type.is_claim() {
+        return None;
+    }
+    let terms = config.terms(case.market.as_str())?;
+    Some(Money::new(
+        terms.limit_minor - totals(entries).payouts,
+        case.currency,
+    ))
+}
+
 /// Why an entry was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
@@ -190,6 +236,23 @@ pub enum LedgerError {
     PartialReversal { expected: Money },
     #[error("reverses: only a reversal names another entry")]
     NotAReversal,
+    #[error(
+        "reverses: entry {entry} set a reserve of {amount}, but only {held} of it is still held; reverse the releases and payouts against it first"
+    )]
+    ReserveSpent {
+        entry: i64,
+        amount: Money,
+        held: Money,
+    },
+    #[error(
+        "reverses: entry {entry} paid {amount}; without it {recovered} recovered would be more than the {paid} paid out; reverse the recovery first"
+    )]
+    RecoveredMoreThanPaid {
+        entry: i64,
+        amount: Money,
+        recovered: Money,
+        paid: Money,
+    },
 }
 
 /// Checks `entry` against the case's `existing` entries. `limit_left` is what the Guarantee
@@ -229,6 +292,29 @@ pub fn check(
                 return Err(LedgerError::PartialReversal {
                     expected: original.amount,
                 });
+            }
+            // A reversal must leave books that balance: no more released or paid against a
+            // reserve than was set, no more recovered than paid.
+            let minor = original.amount.minor;
+            match original.kind {
+                EntryKind::Reserve if minor > now.reserve => {
+                    return Err(LedgerError::ReserveSpent {
+                        entry: id,
+                        amount: original.amount,
+                        held: money(now.reserve),
+                    });
+                }
+                EntryKind::Payout | EntryKind::Refund | EntryKind::Goodwill
+                    if now.recoveries > now.paid() - minor =>
+                {
+                    return Err(LedgerError::RecoveredMoreThanPaid {
+                        entry: id,
+                        amount: original.amount,
+                        recovered: money(now.recoveries),
+                        paid: money(now.paid() - minor),
+                    });
+                }
+                _ => {}
             }
         }
         (_, Some(_)) => return Err(LedgerError::NotAReversal),
@@ -406,6 +492,93 @@ mod tests {
         assert_eq!(
             check(&reversal(2, 30_000), usd_currency, &reversed, None),
             Err(LedgerError::AlreadyReversed(2))
+        );
+        assert_eq!(
+            check(&reversal(3, 30_000), usd_currency, &reversed, None),
+            Err(LedgerError::ReversalOfReversal(3))
+        );
+        let not_a_reversal = NewEntry {
+            reverses: Some(1),
+            ..new(EntryKind::Payout, 100)
+        };
+        assert_eq!(
+            check(&not_a_reversal, usd_currency, &existing, None),
+            Err(LedgerError::NotAReversal)
+        );
+        assert_eq!(
+            check(
+                &new(EntryKind::Reversal, 100),
+                usd_currency,
+                &existing,
+                None
+            ),
+            Err(LedgerError::ReversalWithoutEntry)
+        );
+    }
+
+    #[test]
+    fn a_reversal_that_would_unbalance_the_books_is_refused() {
+        let usd_currency = Currency::parse("USD").unwrap();
+        let reversal = |of, minor| NewEntry {
+            reverses: Some(of),
+            ..new(EntryKind::Reversal, minor)
+        };
+        // 500 reserved, 300 paid against it: only 200 is held, the reserve cannot go.
+        let spent = vec![
+            entry(1, EntryKind::Reserve, 50_000, None),
+            entry(2, EntryKind::Payout, 30_000, None),
+        ];
+        assert_eq!(
+            check(&reversal(1, 50_000), usd_currency, &spent, None)
+                .unwrap_err()
+                .to_string(),
+            "reverses: entry 1 set a reserve of 500.00 USD, but only 200.00 USD of it is still held; reverse the releases and payouts against it first"
+        );
+        // Paid 300 and recovered 200: the payout cannot go before the recovery.
+        let recovered = vec![
+            entry(1, EntryKind::Payout, 30_000, None),
+            entry(2, EntryKind::Recovery, 20_000, None),
+        ];
+        assert!(matches!(
+            check(&reversal(1, 30_000), usd_currency, &recovered, None),
+            Err(LedgerError::RecoveredMoreThanPaid { entry: 1, .. })
+        ));
+        // The recovery first, then the payout.
+        assert!(check(&reversal(2, 20_000), usd_currency, &recovered, None).is_ok());
+        let mut undone = recovered.clone();
+        undone.push(entry(3, EntryKind::Reversal, 20_000, Some(2)));
+        assert!(check(&reversal(1, 30_000), usd_currency, &undone, None).is_ok());
+        // A reserve still whole can go.
+        let whole = vec![entry(1, EntryKind::Reserve, 50_000, None)];
+        assert!(check(&reversal(1, 50_000), usd_currency, &whole, None).is_ok());
+    }
+
+    #[test]
+    fn stored_entries_are_read_or_named() {
+        let read = Entry::read(4, "payout", "tasker", 500, "EUR", None).unwrap();
+        assert_eq!(read.kind, EntryKind::Payout);
+        assert_eq!(
+            read.amount,
+            Money::new(500, Currency::parse("EUR").unwrap())
+        );
+        let bad = Entry::read(4, "payment", "tasker", 500, "EUR", None).unwrap_err();
+        assert_eq!(bad.field, "kind");
+        assert!(
+            bad.to_string()
+                .starts_with("ledger entry 4: kind: \"payment\" does not read:"),
+            "{bad}"
+        );
+        assert_eq!(
+            Entry::read(4, "payout", "bank", 500, "EUR", None)
+                .unwrap_err()
+                .field,
+            "counterparty"
+        );
+        assert_eq!(
+            Entry::read(4, "payout", "client", 500, "EURO", None)
+                .unwrap_err()
+                .field,
+            "currency"
         );
     }
 }

@@ -54,6 +54,10 @@ pub struct Breaches {
 }
 
 /// A deadline is missed when it was met late, or when it passed unmet before `now`.
+/// `resolved_at` is when the case stopped needing work (`None` while it is open): both clocks
+/// stop there, so a case resolved without a first response (an automatic decision) missed its
+/// first response only if it was resolved after that deadline. Callers with a case use
+/// [`crate::Case::breaches`].
 pub fn breaches(
     due: &Deadlines,
     first_response_at: Option<Micros>,
@@ -65,7 +69,7 @@ pub fn breaches(
         None => now > due,
     };
     Breaches {
-        first_response: missed(due.first_response_due, first_response_at),
+        first_response: missed(due.first_response_due, first_response_at.or(resolved_at)),
         resolution: missed(due.resolution_due, resolved_at),
     }
 }
@@ -160,6 +164,13 @@ mod tests {
         );
         assert!(breaches(&due, Some(5), None, 101).resolution);
         assert!(!breaches(&due, Some(5), Some(99), 1_000).resolution);
+        // Resolved without a first response: the clock stopped at the resolution.
+        assert_eq!(
+            breaches(&due, None, Some(8), 1_000),
+            Breaches::default(),
+            "resolved in time, never answered"
+        );
+        assert!(breaches(&due, None, Some(50), 1_000).first_response);
     }
 
     #[test]

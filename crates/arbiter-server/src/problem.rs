@@ -367,10 +367,12 @@ impl From<CaseError> for Problem {
     fn from(e: CaseError) -> Problem {
         match e {
             CaseError::NotFound(_) => Problem::not_found(e.to_string()),
-            CaseError::Illegal(_) => Problem::conflict(e.to_string()),
+            CaseError::Refused(arbiter_resolve::Refused::Step(_)) => {
+                Problem::conflict(e.to_string())
+            }
             // Well formed, refused for what it means against the case, the configuration
             // or the policy library: the document cannot state these, so they are not 400.
-            CaseError::Ledger(_) | CaseError::Decision(_) | CaseError::Invalid(_) => {
+            CaseError::Refused(_) | CaseError::Invalid(_) => {
                 Problem::unprocessable(e.to_string(), Vec::new())
             }
             CaseError::Store(e) => e.into(),

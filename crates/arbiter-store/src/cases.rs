@@ -7,45 +7,8 @@ use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// A case as stored. `number` and `version` are the store's to assign.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CaseRecord {
-    pub number: i64,
-    pub case_type: String,
-    pub state: String,
-    pub priority: String,
-    pub queue: String,
-    pub assignee: Option<String>,
-    pub market: String,
-    pub currency: String,
-    pub claimant_id: Option<String>,
-    pub client_id: Option<String>,
-    pub tasker_id: Option<String>,
-    pub task_id: Option<String>,
-    /// `task:type`: intake links to an open case with the same key instead of opening another.
-    pub intake_key: Option<String>,
-    /// `event`, `rule`, `api` or `console`.
-    pub source: String,
-    pub source_ref: Option<String>,
-    pub claimed_minor: Option<i64>,
-    pub risk_score: i64,
-    /// The eligibility result as JSON, for claims.
-    pub eligibility: Option<String>,
-    pub summary: String,
-    pub playbook_version: i64,
-    pub steps_done: Vec<String>,
-    pub opened_at: Micros,
-    pub first_response_due: Micros,
-    pub resolution_due: Micros,
-    pub first_response_at: Option<Micros>,
-    pub resolved_at: Option<Micros>,
-    pub closed_at: Option<Micros>,
-    pub reopened: i64,
-    pub touches: i64,
-    pub automated: bool,
-    pub version: i64,
-    pub updated_at: Micros,
-}
+/// A case as stored: the domain's own stored form, which `arbiter_resolve::Case::parse` reads.
+pub use arbiter_resolve::CaseRecord;
 
 /// One change in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,16 +139,27 @@ pub enum Intake {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
     pub queue: Option<String>,
-    pub states: Vec<String>,
-    pub case_type: Option<String>,
+    /// Any of these states; every state when empty.
+    pub states: Vec<arbiter_resolve::State>,
+    pub case_type: Option<arbiter_resolve::CaseType>,
     pub market: Option<String>,
-    pub priority: Option<String>,
+    pub priority: Option<arbiter_resolve::Priority>,
     pub assignee: Option<String>,
     /// Only cases nobody is assigned to.
     pub unassigned: bool,
     pub party: Option<String>,
     /// Open cases whose resolution deadline is before this time.
     pub due_before: Option<Micros>,
+}
+
+/// The one SQL condition for a case still needing work, from the domain's definition
+/// ([`arbiter_resolve::State::open_states`]): intake links to such a case and the queues count
+/// them, so both always mean the same cases. The names are the vocabulary's own, never input.
+fn open_condition() -> String {
+    let names: Vec<String> = arbiter_resolve::State::open_states()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("state IN ({})", names.join(", "))
 }
 
 const CASE_COLUMNS: &str = "number, case_type, state, priority, queue, assignee, market, currency, claimant_id, client_id, tasker_id, task_id, intake_key, source, source_ref, claimed_minor, risk_score, eligibility, summary, playbook_version, steps_done, opened_at, first_response_due, resolution_due, first_response_at, resolved_at, closed_at, reopened, touches, automated, version, updated_at";
@@ -275,8 +249,9 @@ impl Store {
         }
         if let Some(key) = &case.intake_key {
             let sql = format!(
-                "SELECT number, version FROM cases WHERE intake_key = {} AND state <> 'closed' ORDER BY number LIMIT 1",
-                self.placeholders(1)
+                "SELECT number, version FROM cases WHERE intake_key = {} AND {} ORDER BY number LIMIT 1",
+                self.placeholders(1),
+                open_condition()
             );
             if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(key.as_str())
@@ -547,15 +522,15 @@ impl Store {
         };
         let b = self.backend;
         for (column, value) in [
-            ("queue", &filter.queue),
-            ("case_type", &filter.case_type),
-            ("market", &filter.market),
-            ("priority", &filter.priority),
-            ("assignee", &filter.assignee),
+            ("queue", filter.queue.as_deref()),
+            ("case_type", filter.case_type.map(|t| t.as_str())),
+            ("market", filter.market.as_deref()),
+            ("priority", filter.priority.map(|p| p.as_str())),
+            ("assignee", filter.assignee.as_deref()),
         ] {
             if let Some(value) = value {
                 clauses.push(format!("{column} = {}", next(b)));
-                texts.push(value.clone());
+                texts.push(value.to_owned());
             }
         }
         if let Some(party) = &filter.party {
@@ -568,7 +543,7 @@ impl Store {
         if !filter.states.is_empty() {
             let marks: Vec<String> = filter.states.iter().map(|_| next(b)).collect();
             clauses.push(format!("state IN ({})", marks.join(", ")));
-            texts.extend(filter.states.iter().cloned());
+            texts.extend(filter.states.iter().map(|s| s.as_str().to_owned()));
         }
         if filter.unassigned {
             clauses.push("assignee IS NULL".into());
@@ -605,12 +580,14 @@ impl Store {
         rows.iter().map(case_record).collect()
     }
 
-    /// How many open cases each queue holds, and how many of them are past their deadline.
+    /// How many open cases each queue holds, and how many of them are past their resolution
+    /// deadline (for an open case, the same as [`arbiter_resolve::Case::breaches`]).
     pub async fn queue_counts(&self, now: Micros) -> Result<Vec<(String, i64, i64)>, StoreError> {
         let sql = format!(
             "SELECT queue, COUNT(*), SUM(CASE WHEN resolution_due < {} THEN 1 ELSE 0 END) FROM cases \
-             WHERE state NOT IN ('decided', 'closed') GROUP BY queue ORDER BY queue",
-            self.placeholders(1)
+             WHERE {} GROUP BY queue ORDER BY queue",
+            self.placeholders(1),
+            open_condition()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)

@@ -33,6 +33,7 @@ on_both_backends!(
     staff_accounts_are_disabled_enabled_and_reset,
     sign_ins_are_audited_and_failures_counted_since_the_last_success,
     a_schema_7_database_names_principals_for_its_labels,
+    links_and_queue_counts_agree_on_which_cases_are_open,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -1065,4 +1066,60 @@ async fn a_schema_7_database_names_principals_for_its_labels(store: Store, db: T
     assert_eq!(versions[1].author, "petra", "names are kept as shown");
     upgraded.close().await;
     drop(db);
+}
+
+/// A second filing links to a case of its Task and type only while that case is open, and the
+/// queues count exactly those cases: one definition of "open", the domain's.
+async fn links_and_queue_counts_agree_on_which_cases_are_open(store: Store, _db: TestDatabase) {
+    use arbiter_resolve::State;
+    use arbiter_store::{CaseAdditions, CaseRecord, Intake};
+    // A case on Task `t_STATE` in each state, due at 100.
+    let filing = |task_state: State, state: State| {
+        let case = CaseRecord {
+            case_type: "fraud".into(),
+            state: state.as_str().into(),
+            priority: "normal".into(),
+            queue: "trust".into(),
+            market: "US".into(),
+            currency: "USD".into(),
+            intake_key: Some(format!("t_{task_state}:fraud")),
+            source: "event".into(),
+            summary: "s".into(),
+            playbook_version: 1,
+            resolution_due: 100,
+            version: 1,
+            ..CaseRecord::default()
+        };
+        [(case, CaseAdditions::default())]
+    };
+    for &state in State::ALL {
+        let taken = store
+            .intake_cases(&filing(state, state), None, 1)
+            .await
+            .unwrap();
+        assert!(matches!(taken[0], Intake::Opened(_)), "{state}");
+    }
+    // A second filing on each Task: linked while its case is open, else a case of its own.
+    for &state in State::ALL {
+        let taken = store
+            .intake_cases(&filing(state, State::New), None, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            matches!(taken[0], Intake::Linked(_)),
+            state.is_open(),
+            "a second filing on a {state} case"
+        );
+    }
+    let open = State::open_states().count() as i64;
+    let opened_again = State::ALL.len() as i64 - open;
+    assert_eq!(
+        store.queue_counts(50).await.unwrap(),
+        vec![("trust".to_owned(), open + opened_again, 0)],
+        "every open case, none overdue before its deadline"
+    );
+    assert_eq!(
+        store.queue_counts(101).await.unwrap(),
+        vec![("trust".to_owned(), open + opened_again, open + opened_again)]
+    );
 }

@@ -5,10 +5,14 @@
 //! Recent cases are left open, as a real queue would be.
 
 use anyhow::Result;
-use arbiter_app::cases::{self, Actor, CaseError, DecisionRequest};
+use arbiter_app::cases::{self, CaseError, ChangedBy, DecisionRequest};
 use arbiter_model::{Micros, Money};
-use arbiter_resolve::{CaseType, Config, Counterparty, EntryKind, Outcome, Step};
-use arbiter_store::{CaseFilter, CaseRecord, NewMessage, Store};
+use arbiter_resolve::ops as domain;
+use arbiter_resolve::{
+    Case, CaseType, Config, Counterparty, Direction, EntryKind, Message, Outcome, Party, Step,
+    Update,
+};
+use arbiter_store::{CaseFilter, Store};
 use std::collections::BTreeMap;
 
 const HOUR: Micros = 3_600_000_000;
@@ -53,11 +57,9 @@ pub async fn work_all(store: &Store, config: &Config, seed: u64, end: Micros) ->
     let mut after = None;
     let mut cases = Vec::new();
     loop {
-        let page = store
-            .list_cases(&CaseFilter::default(), after, 1_000)
-            .await?;
+        let page = cases::list(store, &CaseFilter::default(), after, 1_000).await?;
         let Some(last) = page.last() else { break };
-        after = Some((last.resolution_due, last.number));
+        after = Some((last.deadlines.resolution_due, last.number));
         cases.extend(page);
     }
     cases.sort_by_key(|c| c.opened_at);
@@ -73,7 +75,7 @@ pub async fn work_all(store: &Store, config: &Config, seed: u64, end: Micros) ->
             worked.automated += 1;
             continue;
         }
-        let who = Actor::Person(SPECIALISTS[rng.usize(..SPECIALISTS.len())].to_owned());
+        let who = ChangedBy::Staff(SPECIALISTS[rng.usize(..SPECIALISTS.len())].to_owned());
         match work_one(store, config, &library, &mut rng, &who, &case, end).await {
             Ok(Progress::Open) => worked.open += 1,
             Ok(Progress::Decided { appealed, reopened }) => {
@@ -82,12 +84,7 @@ pub async fn work_all(store: &Store, config: &Config, seed: u64, end: Micros) ->
                 worked.reopened += usize::from(reopened);
             }
             // A case the simulation cannot move (an unusual state): left as it is.
-            Err(
-                CaseError::Illegal(_)
-                | CaseError::Ledger(_)
-                | CaseError::Decision(_)
-                | CaseError::Invalid(_),
-            ) => worked.open += 1,
+            Err(CaseError::Refused(_) | CaseError::Invalid(_)) => worked.open += 1,
             Err(e) => {
                 return Err(anyhow::anyhow!(
                     "working {}: {e}",
@@ -99,17 +96,6 @@ pub async fn work_all(store: &Store, config: &Config, seed: u64, end: Micros) ->
     bar.finish_and_clear();
     Ok(worked)
 }
-
-/// One change to a case, as the simulation writes it.
-type Change<'a> = Box<
-    dyn FnOnce(
-            &mut CaseRecord,
-            &mut arbiter_store::CaseAdditions,
-            &cases::CaseContext<'_>,
-        ) -> Result<(), CaseError>
-        + Send
-        + 'a,
->;
 
 enum Progress {
     Open,
@@ -135,39 +121,36 @@ async fn work_one(
     config: &Config,
     library: &[arbiter_policy::Document],
     rng: &mut fastrand::Rng,
-    who: &Actor,
-    case: &CaseRecord,
+    who: &ChangedBy,
+    case: &Case,
     end: Micros,
 ) -> Result<Progress, CaseError> {
     let number = case.number;
-    let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
+    let case_type = case.case_type;
+    let due = case.deadlines;
     // Most first responses come within the target; about one in eight is late.
     let first_at = if rng.u8(0..8) == 0 {
-        case.first_response_due + rng.i64(HOUR..30 * HOUR)
+        due.first_response_due + rng.i64(HOUR..30 * HOUR)
     } else {
-        case.opened_at + rng.i64(HOUR / 4..(case.first_response_due - case.opened_at).max(HOUR))
+        case.opened_at + rng.i64(HOUR / 4..(due.first_response_due - case.opened_at).max(HOUR))
     };
     if first_at >= end {
         return Ok(Progress::Open);
     }
-    let change = |at: Micros, f: Change<'static>| async move {
-        cases::change(store, config, number, None, who, at, f).await
-    };
     let playbook = config.playbook(case_type);
     let steps: Vec<String> = playbook
         .map(|p| p.steps.iter().map(|s| s.id.clone()).collect())
         .unwrap_or_default();
-    let assignee = who.name().to_owned();
-    let actor = who.clone();
-    change(
-        first_at,
-        Box::new(move |c, additions, context| {
-            c.assignee = Some(assignee);
-            cases::apply_step(c, additions, Step::Investigate, context, &actor)?;
-            c.steps_done = steps.iter().take(2).cloned().collect();
-            Ok(())
-        }),
-    )
+    cases::change(store, config, number, None, |c, context| {
+        let (c, investigating) = domain::step(c, context, Step::Investigate, "", who, first_at)?;
+        let taken = Update {
+            assignee: Some(Some(who.name().to_owned())),
+            steps_done: steps.iter().take(2).cloned().collect(),
+            ..Update::default()
+        };
+        let (c, assigned) = domain::update(&c, context, taken, who, first_at)?;
+        Ok((c, investigating.then(assigned)))
+    })
     .await?;
     let mut at = first_at;
     // One case in five needs more from a party.
@@ -190,62 +173,47 @@ async fn work_one(
             &[("requested", "photos of the damage and a receipt")],
         )
         .await?;
-        let locale = config.locale(&case.market).to_owned();
-        let recipient = case.claimant_id.clone();
-        let actor = who.clone();
-        change(
-            at,
-            Box::new(move |c, additions, context| {
-                cases::apply_step(c, additions, Step::RequestInformation, context, &actor)?;
-                let sent = message("out", recipient, &locale, Some(used), body, actor.name());
-                cases::add_message(c, additions, &actor, sent);
-                Ok(())
-            }),
-        )
+        let sent = message(config, case, Direction::Out, Some(used), body, who.name());
+        cases::change(store, config, number, None, |c, context| {
+            let (c, asked) = domain::step(c, context, Step::RequestInformation, "", who, at)?;
+            let (c, written) = domain::record_message(&c, sent, who, at);
+            Ok((c, asked.then(written)))
+        })
         .await?;
         at += rng.i64(4 * HOUR..48 * HOUR);
         if at >= end {
             return Ok(Progress::Open);
         }
-        let locale = config.locale(&case.market).to_owned();
-        let recipient = case.claimant_id.clone();
-        let actor = who.clone();
-        change(
-            at,
-            Box::new(move |c, additions, context| {
-                cases::apply_step(c, additions, Step::InformationReceived, context, &actor)?;
-                let reply = message(
-                    "in",
-                    recipient.clone(),
-                    &locale,
-                    None,
-                    "Here are the photos and the receipt.".into(),
-                    recipient.as_deref().unwrap_or("client"),
-                );
-                cases::add_message(c, additions, &actor, reply);
-                Ok(())
-            }),
-        )
+        let claimant = case.parties.claimant.clone();
+        let reply = message(
+            config,
+            case,
+            Direction::In,
+            None,
+            "Here are the photos and the receipt.".into(),
+            claimant.as_deref().unwrap_or("client"),
+        );
+        cases::change(store, config, number, None, |c, context| {
+            let (c, received) = domain::step(c, context, Step::InformationReceived, "", who, at)?;
+            let (c, written) = domain::record_message(&c, reply, who, at);
+            Ok((c, received.then(written)))
+        })
         .await?;
     }
     // The decision, mostly within the resolution target.
     at += if rng.u8(0..10) == 0 {
-        (case.resolution_due - at).max(HOUR) + rng.i64(HOUR..72 * HOUR)
+        (due.resolution_due - at).max(HOUR) + rng.i64(HOUR..72 * HOUR)
     } else {
-        rng.i64(HOUR..(case.resolution_due - at).max(2 * HOUR))
+        rng.i64(HOUR..(due.resolution_due - at).max(2 * HOUR))
     };
     if at >= end {
         return Ok(Progress::Open);
     }
-    let request = decision_for(case, case_type, rng);
+    let request = decision_for(case, rng);
     let outcome = request.outcome;
-    let actor = who.clone();
-    change(
-        at,
-        Box::new(move |c, additions, context| {
-            cases::decide(c, additions, context, &actor, request)
-        }),
-    )
+    cases::change(store, config, number, None, |c, context| {
+        domain::decide(c, context, request, who, at)
+    })
     .await?;
     // The notice the playbook names for the outcome.
     if let Some(template) = playbook
@@ -261,45 +229,29 @@ async fn work_one(
             });
         }
         let (used, body) = compose(store, library, config, case, &template, &[]).await?;
-        let locale = config.locale(&case.market).to_owned();
-        let recipient = case.claimant_id.clone();
-        let actor = who.clone();
-        change(
-            at,
-            Box::new(move |c, additions, _| {
-                let sent = message("out", recipient, &locale, Some(used), body, actor.name());
-                cases::add_message(c, additions, &actor, sent);
-                Ok(())
-            }),
-        )
+        let sent = message(config, case, Direction::Out, Some(used), body, who.name());
+        cases::change(store, config, number, None, |c, _| {
+            Ok(domain::record_message(c, sent, who, at))
+        })
         .await?;
     }
     // A recovery from the Tasker on some paid claims.
-    if outcome.pays() && case_type.is_claim() && case.tasker_id.is_some() && rng.u8(0..6) == 0 {
+    if outcome.pays() && case_type.is_claim() && case.parties.tasker.is_some() && rng.u8(0..6) == 0
+    {
         at += rng.i64(24 * HOUR..96 * HOUR);
         if at < end {
-            let actor = who.clone();
-            change(
-                at,
-                Box::new(move |c, additions, context| {
-                    let paid = arbiter_resolve::ledger::totals(&context.ledger).paid();
-                    let entry = arbiter_resolve::NewEntry {
-                        kind: EntryKind::Recovery,
-                        counterparty: Counterparty::Tasker,
-                        amount: Money::new((paid / 2).max(1), context.currency),
-                        reverses: None,
-                        override_reason: None,
-                    };
-                    cases::record_entry(
-                        c,
-                        additions,
-                        context,
-                        &actor,
-                        entry,
-                        "the Tasker's share, from their payouts",
-                    )
-                }),
-            )
+            cases::change(store, config, number, None, |c, context| {
+                let paid = arbiter_resolve::ledger::totals(context.ledger).paid();
+                let entry = arbiter_resolve::NewEntry {
+                    kind: EntryKind::Recovery,
+                    counterparty: Counterparty::Tasker,
+                    amount: Money::new((paid / 2).max(1), c.currency),
+                    reverses: None,
+                    override_reason: None,
+                };
+                let note = "the Tasker's share, from their payouts";
+                domain::record_entry(c, context, entry, note, who, at)
+            })
             .await?;
         }
     }
@@ -310,11 +262,8 @@ async fn work_one(
             reopened: false,
         });
     }
-    change(at, {
-        let actor = who.clone();
-        Box::new(move |c, additions, context| {
-            cases::apply_step(c, additions, Step::Close, context, &actor)
-        })
+    cases::change(store, config, number, None, |c, context| {
+        domain::step(c, context, Step::Close, "", who, at)
     })
     .await?;
     // Some denials are appealed and some cases come back.
@@ -330,11 +279,8 @@ async fn work_one(
             });
         }
         let step = if appealed { Step::Appeal } else { Step::Reopen };
-        change(at, {
-            let actor = who.clone();
-            Box::new(move |c, additions, context| {
-                cases::apply_step(c, additions, step, context, &actor)
-            })
+        cases::change(store, config, number, None, |c, context| {
+            domain::step(c, context, step, "", who, at)
         })
         .await?;
         at += rng.i64(4 * HOUR..72 * HOUR);
@@ -343,7 +289,7 @@ async fn work_one(
         }
         // Most appeals are upheld; a few are overturned to an approval of what is payable.
         let second = if appealed && rng.u8(0..5) == 0 {
-            let mut r = decision_for(case, case_type, rng);
+            let mut r = decision_for(case, rng);
             if let Some(payable) = payable(case).filter(|p| p.minor > 0) {
                 r = DecisionRequest {
                     outcome: Outcome::Approved,
@@ -356,7 +302,7 @@ async fn work_one(
             }
             r
         } else {
-            let mut r = decision_for(case, case_type, rng);
+            let mut r = decision_for(case, rng);
             if r.outcome.pays() {
                 // Paid already: the second look changes nothing in money.
                 r = DecisionRequest {
@@ -369,21 +315,14 @@ async fn work_one(
             }
             r
         };
-        let actor = who.clone();
-        change(
-            at,
-            Box::new(move |c, additions, context| {
-                cases::decide(c, additions, context, &actor, second)
-            }),
-        )
+        cases::change(store, config, number, None, |c, context| {
+            domain::decide(c, context, second, who, at)
+        })
         .await?;
         at += rng.i64(HOUR / 4..4 * HOUR);
         if at < end {
-            change(at, {
-                let actor = who.clone();
-                Box::new(move |c, additions, context| {
-                    cases::apply_step(c, additions, Step::Close, context, &actor)
-                })
+            cases::change(store, config, number, None, |c, context| {
+                domain::step(c, context, Step::Close, "", who, at)
             })
             .await?;
         }
@@ -391,41 +330,33 @@ async fn work_one(
     Ok(Progress::Decided { appealed, reopened })
 }
 
+/// A message to or from the claimant, in their market's language.
 fn message(
-    direction: &str,
-    recipient: Option<String>,
-    locale: &str,
+    config: &Config,
+    case: &Case,
+    direction: Direction,
     template: Option<String>,
     body: String,
     sent_by: &str,
-) -> NewMessage {
-    NewMessage {
-        direction: direction.into(),
-        party: "client".into(),
-        recipient,
-        locale: locale.into(),
+) -> Message {
+    Message {
+        direction,
+        party: Party::Client,
+        recipient: case.parties.claimant.clone(),
+        locale: config.locale(case.market.as_str()).into(),
         template,
         body,
         sent_by: sent_by.into(),
     }
 }
 
-fn payable(case: &CaseRecord) -> Option<Money> {
-    let e: cases::StoredEligibility = serde_json::from_str(case.eligibility.as_deref()?).ok()?;
-    let currency = arbiter_model::Currency::parse(&e.currency).ok()?;
-    Some(Money::new(e.payable_minor, currency))
+fn payable(case: &Case) -> Option<Money> {
+    case.eligibility.as_ref().map(|e| e.payable)
 }
 
 /// What a specialist following the playbook would decide.
-fn decision_for(
-    case: &CaseRecord,
-    case_type: CaseType,
-    rng: &mut fastrand::Rng,
-) -> DecisionRequest {
-    let e: Option<cases::StoredEligibility> = case
-        .eligibility
-        .as_deref()
-        .and_then(|e| serde_json::from_str(e).ok());
+fn decision_for(case: &Case, rng: &mut fastrand::Rng) -> DecisionRequest {
+    use arbiter_resolve::guarantee::Outcome as Eligibility;
     let request = |outcome, amount, clauses: Vec<&str>, text: &str| DecisionRequest {
         outcome,
         amount,
@@ -433,13 +364,13 @@ fn decision_for(
         text: text.into(),
         override_reason: None,
     };
-    if let Some(e) = e {
+    if let Some(e) = &case.eligibility {
         let clause = e
             .reasons
             .first()
             .map(|r| r.clause.clone())
             .unwrap_or_default();
-        return match e.outcome.as_str() {
+        return match e.outcome {
             // A claim with a fraud signal is sometimes found false.
             _ if case.risk_score >= 50 && rng.u8(0..3) == 0 => request(
                 Outcome::Denied,
@@ -447,13 +378,13 @@ fn decision_for(
                 vec!["PRC-CLAIMS §4.4"],
                 "The statements do not match the Task's record.",
             ),
-            "eligible" => request(
+            Eligibility::Eligible => request(
                 Outcome::Approved,
                 payable(case),
                 vec![&clause],
                 "Eligible and documented.",
             ),
-            "partly_eligible" => request(
+            Eligibility::PartlyEligible => request(
                 Outcome::PartlyApproved,
                 payable(case),
                 vec![&clause],
@@ -475,7 +406,7 @@ fn decision_for(
             }
         };
     }
-    match case_type {
+    match case.case_type {
         CaseType::SafetyIncident if rng.u8(0..10) == 0 => request(
             Outcome::Referred,
             None,
@@ -497,19 +428,20 @@ fn decision_for(
     }
 }
 
-/// A template clause filled for `case`.
+/// A template clause filled for `case`, with what the newest decision says.
 async fn compose(
     store: &Store,
     library: &[arbiter_policy::Document],
     config: &Config,
-    case: &CaseRecord,
+    case: &Case,
     template: &str,
     extra: &[(&str, &str)],
 ) -> Result<(String, String), CaseError> {
-    let mut values: BTreeMap<String, String> = cases::case_values(store, case.number).await?;
+    let last = cases::last_decision(store, case.number).await?;
+    let mut values: BTreeMap<String, String> = domain::template_values(case, last.as_ref());
     values.insert(
         "recipient_name".into(),
-        case.claimant_id.clone().unwrap_or_default(),
+        case.parties.claimant.clone().unwrap_or_default(),
     );
     for (k, v) in extra {
         values.insert((*k).into(), (*v).into());
@@ -517,11 +449,11 @@ async fn compose(
     values
         .entry("outcome".into())
         .or_insert_with(|| "We have resolved it.".into());
-    cases::compose(
+    Ok(domain::compose(
         case,
         library,
-        config.locale(&case.market),
+        config.locale(case.market.as_str()),
         template,
         &values,
-    )
+    )?)
 }

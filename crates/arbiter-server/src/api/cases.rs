@@ -7,10 +7,12 @@ use crate::AppState;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
 use arbiter_app::access::Caller;
-use arbiter_app::cases::{self, Actor, StoredEligibility, case_id, case_number};
+use arbiter_app::cases::{self, CaseFile, ChangedBy, case_id, case_number};
 use arbiter_model::{Currency, Money, Permission};
-use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
-use arbiter_store::{CaseFilter, CaseRecord};
+use arbiter_resolve::{
+    Case, CaseType, Counterparty, Eligibility, EntryKind, Outcome, Priority, State, Step,
+};
+use arbiter_store::CaseFilter;
 use axum::Json;
 use axum::extract::{Path, State as AxumState};
 use axum::http::StatusCode;
@@ -33,6 +35,10 @@ impl Amount {
             minor,
             currency: currency.to_owned(),
         }
+    }
+
+    fn from_money(money: Money) -> Amount {
+        Amount::of(money.minor, &money.currency.to_string())
     }
 
     fn money(&self, field: &str) -> Result<Money, Problem> {
@@ -71,7 +77,8 @@ pub(crate) struct CaseView {
     first_response_at: Option<String>,
     resolved_at: Option<String>,
     closed_at: Option<String>,
-    /// Deadlines missed, as of now.
+    /// Deadlines missed, as of now; a deadline's clock stops when the case is decided or
+    /// closed, so a resolved case keeps the verdict it had then.
     first_response_breached: bool,
     resolution_breached: bool,
     reopened: i64,
@@ -85,56 +92,44 @@ pub(crate) struct CaseView {
 }
 
 impl CaseView {
-    pub(crate) fn new(c: &CaseRecord, now: i64) -> CaseView {
-        let breaches = arbiter_resolve::sla::breaches(
-            &arbiter_resolve::Deadlines {
-                first_response_due: c.first_response_due,
-                resolution_due: c.resolution_due,
-            },
-            c.first_response_at,
-            c.resolved_at,
-            now,
-        );
-        let allowed = State::parse(&c.state)
-            .map(arbiter_resolve::allowed_steps)
-            .unwrap_or_default()
-            .into_iter()
-            .map(Step::as_str)
-            .collect();
+    pub(crate) fn new(c: &Case, now: i64) -> CaseView {
+        let breaches = c.breaches(now);
+        let time = arbiter_model::format_micros;
         CaseView {
-            id: case_id(c.number),
-            case_type: c.case_type.clone(),
-            state: c.state.clone(),
-            priority: c.priority.clone(),
+            id: c.id(),
+            case_type: c.case_type.as_str().to_owned(),
+            state: c.state.as_str().to_owned(),
+            priority: c.priority.as_str().to_owned(),
             queue: c.queue.clone(),
             assignee: c.assignee.clone(),
-            market: c.market.clone(),
-            currency: c.currency.clone(),
-            claimant_id: c.claimant_id.clone(),
-            client_id: c.client_id.clone(),
-            tasker_id: c.tasker_id.clone(),
+            market: c.market.to_string(),
+            currency: c.currency.to_string(),
+            claimant_id: c.parties.claimant.clone(),
+            client_id: c.parties.client.clone(),
+            tasker_id: c.parties.tasker.clone(),
             task_id: c.task_id.clone(),
-            source: c.source.clone(),
+            source: c.source.as_str().to_owned(),
             source_ref: c.source_ref.clone(),
-            claimed: c.claimed_minor.map(|m| Amount::of(m, &c.currency)),
+            claimed: c.claimed.map(Amount::from_money),
             risk_score: c.risk_score,
             summary: c.summary.clone(),
-            opened_at: arbiter_model::format_micros(c.opened_at),
-            first_response_due: arbiter_model::format_micros(c.first_response_due),
-            resolution_due: arbiter_model::format_micros(c.resolution_due),
-            first_response_at: c.first_response_at.map(arbiter_model::format_micros),
-            resolved_at: c.resolved_at.map(arbiter_model::format_micros),
-            closed_at: c.closed_at.map(arbiter_model::format_micros),
+            opened_at: time(c.opened_at),
+            first_response_due: time(c.deadlines.first_response_due),
+            resolution_due: time(c.deadlines.resolution_due),
+            first_response_at: c.first_response_at.map(time),
+            resolved_at: c.resolved_at.map(time),
+            closed_at: c.closed_at.map(time),
             first_response_breached: breaches.first_response,
-            resolution_breached: breaches.resolution
-                && State::parse(&c.state).is_ok_and(State::is_open)
-                || c.resolved_at.is_some_and(|r| r > c.resolution_due),
+            resolution_breached: breaches.resolution,
             reopened: c.reopened,
             touches: c.touches,
             automated: c.automated,
             playbook_version: c.playbook_version,
             version: c.version,
-            allowed_steps: allowed,
+            allowed_steps: arbiter_resolve::allowed_steps(c.state)
+                .into_iter()
+                .map(Step::as_str)
+                .collect(),
         }
     }
 }
@@ -174,13 +169,11 @@ fn checked<T>(
     field: &str,
     value: &Option<String>,
     parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<Option<String>, Problem> {
-    match value {
-        Some(v) => parse(v)
-            .map(|_| Some(v.clone()))
-            .map_err(|e| Problem::bad_request(format!("{field}: {e}"))),
-        None => Ok(None),
-    }
+) -> Result<Option<T>, Problem> {
+    value
+        .as_deref()
+        .map(|v| parse(v).map_err(|e| Problem::bad_request(format!("{field}: {e}"))))
+        .transpose()
 }
 
 /// Cases, most urgent first (resolution deadline), filtered, a page at a time.
@@ -195,14 +188,10 @@ pub(crate) async fn list_cases(
     caller.require(Permission::ReadEvents)?;
     let states = match query.state.as_deref() {
         None => Vec::new(),
-        Some("open") => State::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str().to_owned())
-            .collect(),
+        Some("open") => State::open_states().collect(),
         Some(list) => list
             .split(',')
-            .map(|s| State::parse(s.trim()).map(|s| s.as_str().to_owned()))
+            .map(|s| State::parse(s.trim()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Problem::bad_request(format!("state: {e}, or open")))?,
     };
@@ -235,7 +224,7 @@ pub(crate) async fn list_cases(
             .map(|t| crate::api::parse_time("due_before", t))
             .transpose()?,
     };
-    let mut cases = state.store().list_cases(&filter, after, limit + 1).await?;
+    let mut cases = cases::list(state.store(), &filter, after, limit + 1).await?;
     let more = cases.len() > limit as usize;
     cases.truncate(limit as usize);
     let now = arbiter_app::now();
@@ -244,7 +233,7 @@ pub(crate) async fn list_cases(
             .then(|| {
                 cases
                     .last()
-                    .map(|c| format!("{}.{}", c.resolution_due, c.number))
+                    .map(|c| format!("{}.{}", c.deadlines.resolution_due, c.number))
             })
             .flatten(),
         cases: cases.iter().map(|c| CaseView::new(c, now)).collect(),
@@ -312,7 +301,7 @@ pub(crate) async fn open_case(
         claimed: request.amount.map(|a| a.money("amount")).transpose()?,
         summary: request.summary,
         events: request.events,
-        source: "api",
+        source: arbiter_resolve::Source::Api,
     };
     let (case, linked) = cases::ops::open_by_hand(state.app(), &actor, by_hand).await?;
     let (result, status) = if linked {
@@ -469,218 +458,158 @@ fn number_of(id: &str) -> Result<i64, Problem> {
         .ok_or_else(|| Problem::not_found(format!("{id:?} is not a case id such as case_12")))
 }
 
-pub(crate) async fn case_detail(state: &AppState, number: i64) -> Result<CaseDetail, Problem> {
-    let store = state.store();
-    let case = store
-        .case(number)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("there is no case {}", case_id(number))))?;
-    let now = arbiter_app::now();
-    let playbook = match store
-        .playbook_version(&case.case_type, case.playbook_version)
-        .await?
-    {
-        Some(json) => serde_json::from_str::<arbiter_resolve::Playbook>(&json).ok(),
-        None => CaseType::parse(&case.case_type)
-            .ok()
-            .and_then(|t| state.resolution().playbook(t).cloned())
-            .filter(|p| p.version == case.playbook_version),
-    }
-    .map(|p| PlaybookView {
-        version: p.version,
-        title: p.title,
-        procedure: p.procedure,
-        steps: p
-            .steps
-            .into_iter()
-            .map(|s| PlaybookStepView {
-                done: case.steps_done.contains(&s.id),
-                id: s.id,
-                title: s.title,
-                evidence: s.evidence,
-                clause: s.clause,
-            })
-            .collect(),
-        outcomes: p
-            .outcomes
-            .into_iter()
-            .map(|o| PlaybookOutcomeView {
-                outcome: o.outcome,
-                path: o.path,
-                guideline: o.guideline,
-                template: o.template,
-            })
-            .collect(),
-    });
-    let ledger = store.ledger(number).await?;
-    let currency = Currency::parse(&case.currency).map_err(|e| Problem::internal(&e))?;
-    let entries: Vec<arbiter_resolve::Entry> = ledger
-        .iter()
-        .filter_map(|r| {
-            Some(arbiter_resolve::Entry {
-                id: r.id,
-                kind: EntryKind::parse(&r.entry.kind).ok()?,
-                counterparty: Counterparty::parse(&r.entry.counterparty).ok()?,
-                amount: Money::new(r.entry.amount_minor, currency),
-                reverses: r.entry.reverses,
-            })
-        })
-        .collect();
-    let totals = arbiter_resolve::ledger::totals(&entries);
-    let limit_left = CaseType::parse(&case.case_type)
-        .ok()
-        .filter(|t| t.is_claim())
-        .and_then(|_| state.resolution().terms(&case.market))
-        .map(|terms| Amount::of(terms.limit_minor - totals.payouts, &case.currency));
-    let money = |minor| Amount::of(minor, &case.currency);
-    Ok(CaseDetail {
-        eligibility: case
-            .eligibility
-            .as_deref()
-            .and_then(|e| serde_json::from_str::<StoredEligibility>(e).ok())
-            .map(EligibilityView::from),
-        playbook,
-        decisions: store
-            .case_decisions(number)
-            .await?
-            .into_iter()
-            .map(|d| DecisionView {
-                amount: d
-                    .decision
-                    .amount_minor
-                    .map(|m| Amount::of(m, &d.decision.currency)),
-                outcome: d.decision.outcome,
-                clauses: d.decision.clauses,
-                text: d.decision.text,
-                decided_by: d.decision.decided_by,
-                automated: d.decision.automated,
-                playbook_version: d.decision.playbook_version,
-                decided_at: arbiter_model::format_micros(d.decided_at),
-            })
-            .collect(),
-        ledger: ledger
-            .into_iter()
-            .map(|r| LedgerEntryView {
-                id: r.id,
-                amount: Amount::of(r.entry.amount_minor, &r.entry.currency),
-                kind: r.entry.kind,
-                counterparty: r.entry.counterparty,
-                reverses: r.entry.reverses,
-                override_reason: r.entry.override_reason,
-                note: r.entry.note,
-                recorded_by: r.entry.recorded_by,
-                recorded_at: arbiter_model::format_micros(r.recorded_at),
-            })
-            .collect(),
-        totals: LedgerTotalsView {
-            reserve: money(totals.reserve),
-            payouts: money(totals.payouts),
-            refunds: money(totals.refunds),
-            goodwill: money(totals.goodwill),
-            recoveries: money(totals.recoveries),
-            net_loss: money(totals.net_loss()),
-            limit_left,
-        },
-        messages: store
-            .case_messages(number)
-            .await?
-            .into_iter()
-            .map(|m| MessageView {
-                id: m.id,
-                direction: m.message.direction,
-                party: m.message.party,
-                recipient: m.message.recipient,
-                locale: m.message.locale,
-                template: m.message.template,
-                body: m.message.body,
-                sent_by: m.message.sent_by,
-                at: arbiter_model::format_micros(m.at),
-            })
-            .collect(),
-        audit: store
-            .case_audit(number)
-            .await?
-            .into_iter()
-            .map(|a| AuditView {
-                at: arbiter_model::format_micros(a.at),
-                actor: a.entry.actor,
-                actor_kind: a.entry.actor_kind,
-                action: a.entry.action,
-                before: a.entry.before,
-                after: a.entry.after,
-                note: a.entry.note,
-            })
-            .collect(),
-        signals: signals(store, &case).await?,
-        events: store.case_events(number).await?,
-        evidence: store
-            .case_evidence(number)
-            .await?
-            .into_iter()
-            .map(|e| EvidenceView {
-                id: e.id,
-                filename: e.filename,
-                content_type: e.content_type,
-                size: e.size,
-                sha256: e.sha256,
-                uploaded_by: e.uploaded_by,
-                uploaded_at: arbiter_model::format_micros(e.uploaded_at),
-            })
-            .collect(),
-        case: CaseView::new(&case, now),
-    })
+/// A case and everything about it, read once.
+pub(crate) async fn case_file(state: &AppState, number: i64) -> Result<CaseFile, Problem> {
+    Ok(cases::case_file(state.store(), state.resolution(), number).await?)
 }
 
-/// Decisions on the parties' events that asked for review or blocked, newest first, at most ten,
-/// from the log up to the case's newest linked event: what a replay reaching the claim would
-/// have seen, whatever was decided later.
-async fn signals(
-    store: &arbiter_store::Store,
-    case: &CaseRecord,
-) -> Result<Vec<SignalView>, Problem> {
-    let mut up_to_seq: Option<i64> = None;
-    for event in store.case_events(case.number).await? {
-        if let Some(seq) = store.event_seq(&event).await? {
-            up_to_seq = Some(up_to_seq.map_or(seq, |s| s.max(seq)));
+impl PlaybookView {
+    fn new(playbook: &arbiter_resolve::Playbook, case: &Case) -> PlaybookView {
+        PlaybookView {
+            version: playbook.version,
+            title: playbook.title.clone(),
+            procedure: playbook.procedure.clone(),
+            steps: playbook
+                .steps
+                .iter()
+                .map(|s| PlaybookStepView {
+                    done: case.steps_done.contains(&s.id),
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    evidence: s.evidence.clone(),
+                    clause: s.clause.clone(),
+                })
+                .collect(),
+            outcomes: playbook
+                .outcomes
+                .iter()
+                .map(|o| PlaybookOutcomeView {
+                    outcome: o.outcome.clone(),
+                    path: o.path.clone(),
+                    guideline: o.guideline.clone(),
+                    template: o.template.clone(),
+                })
+                .collect(),
         }
     }
-    let mut found: Vec<arbiter_store::DecisionRecord> = Vec::new();
-    let mut parties: Vec<&String> = [&case.claimant_id, &case.client_id, &case.tasker_id]
-        .into_iter()
-        .flatten()
-        .collect();
-    parties.sort();
-    parties.dedup();
-    for user in parties {
-        let filter = arbiter_store::DecisionFilter {
-            user: Some(user.clone()),
-            up_to_seq,
-            ..Default::default()
-        };
-        for d in store.list_decisions(&filter, None, 50).await? {
-            if d.verdict != "allow" && !found.iter().any(|f| f.event_id == d.event_id) {
-                found.push(d);
-            }
+}
+
+impl LedgerTotalsView {
+    fn new(file: &CaseFile) -> LedgerTotalsView {
+        let money = |minor| Amount::from_money(Money::new(minor, file.case.currency));
+        let t = &file.totals;
+        LedgerTotalsView {
+            reserve: money(t.reserve),
+            payouts: money(t.payouts),
+            refunds: money(t.refunds),
+            goodwill: money(t.goodwill),
+            recoveries: money(t.recoveries),
+            net_loss: money(t.net_loss()),
+            limit_left: file.limit_left.map(Amount::from_money),
         }
     }
-    found.sort_by_key(|d| std::cmp::Reverse(d.occurred_at));
-    found.truncate(10);
-    Ok(found
-        .into_iter()
-        .map(|d| SignalView {
-            // The member the rules that fired are about, not whoever sent the event.
-            user: serde_json::from_str::<arbiter_rules::Decision>(&d.body)
-                .ok()
-                .and_then(|decision| decision.members().first().map(|m| (*m).to_owned()))
-                .unwrap_or(d.actor_id),
-            event_id: d.event_id,
-            event_type: d.event_type,
-            verdict: d.verdict,
-            score: d.score,
-            rules: d.fired,
-            occurred_at: arbiter_model::format_micros(d.occurred_at),
-        })
-        .collect())
+}
+
+impl CaseDetail {
+    pub(crate) fn new(file: &CaseFile, now: i64) -> CaseDetail {
+        let time = arbiter_model::format_micros;
+        CaseDetail {
+            case: CaseView::new(&file.case, now),
+            eligibility: file.case.eligibility.as_ref().map(EligibilityView::from),
+            playbook: file
+                .playbook
+                .as_ref()
+                .map(|p| PlaybookView::new(p, &file.case)),
+            decisions: file
+                .decisions
+                .iter()
+                .map(|d| DecisionView {
+                    amount: d
+                        .decision
+                        .amount_minor
+                        .map(|m| Amount::of(m, &d.decision.currency)),
+                    outcome: d.decision.outcome.clone(),
+                    clauses: d.decision.clauses.clone(),
+                    text: d.decision.text.clone(),
+                    decided_by: d.decision.decided_by.clone(),
+                    automated: d.decision.automated,
+                    playbook_version: d.decision.playbook_version,
+                    decided_at: time(d.decided_at),
+                })
+                .collect(),
+            ledger: file
+                .ledger
+                .iter()
+                .map(|r| LedgerEntryView {
+                    id: r.id,
+                    amount: Amount::of(r.entry.amount_minor, &r.entry.currency),
+                    kind: r.entry.kind.clone(),
+                    counterparty: r.entry.counterparty.clone(),
+                    reverses: r.entry.reverses,
+                    override_reason: r.entry.override_reason.clone(),
+                    note: r.entry.note.clone(),
+                    recorded_by: r.entry.recorded_by.clone(),
+                    recorded_at: time(r.recorded_at),
+                })
+                .collect(),
+            totals: LedgerTotalsView::new(file),
+            messages: file
+                .messages
+                .iter()
+                .map(|m| MessageView {
+                    id: m.id,
+                    direction: m.message.direction.clone(),
+                    party: m.message.party.clone(),
+                    recipient: m.message.recipient.clone(),
+                    locale: m.message.locale.clone(),
+                    template: m.message.template.clone(),
+                    body: m.message.body.clone(),
+                    sent_by: m.message.sent_by.clone(),
+                    at: time(m.at),
+                })
+                .collect(),
+            audit: file
+                .audit
+                .iter()
+                .map(|a| AuditView {
+                    at: time(a.at),
+                    actor: a.entry.actor.clone(),
+                    actor_kind: a.entry.actor_kind.clone(),
+                    action: a.entry.action.clone(),
+                    before: a.entry.before.clone(),
+                    after: a.entry.after.clone(),
+                    note: a.entry.note.clone(),
+                })
+                .collect(),
+            events: file.events.iter().map(|(id, _)| id.clone()).collect(),
+            evidence: file
+                .evidence
+                .iter()
+                .map(|e| EvidenceView {
+                    id: e.id,
+                    filename: e.filename.clone(),
+                    content_type: e.content_type.clone(),
+                    size: e.size,
+                    sha256: e.sha256.clone(),
+                    uploaded_by: e.uploaded_by.clone(),
+                    uploaded_at: time(e.uploaded_at),
+                })
+                .collect(),
+            signals: file
+                .signals
+                .iter()
+                .map(|s| SignalView {
+                    user: s.member.clone(),
+                    event_id: s.decision.event_id.clone(),
+                    event_type: s.decision.event_type.clone(),
+                    verdict: s.decision.verdict.clone(),
+                    score: s.decision.score,
+                    rules: s.decision.fired.clone(),
+                    occurred_at: time(s.decision.occurred_at),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A case with its eligibility, playbook and the steps done, decisions, ledger and totals,
@@ -694,16 +623,17 @@ pub(crate) async fn get_case(
     Path(id): Path<String>,
 ) -> Result<Json<CaseDetail>, Problem> {
     caller.require(Permission::ReadEvents)?;
-    Ok(Json(case_detail(&state, number_of(&id)?).await?))
+    let file = case_file(&state, number_of(&id)?).await?;
+    Ok(Json(CaseDetail::new(&file, arbiter_app::now())))
 }
 
-/// The caller as the actor of a change, if they may work cases.
-fn worker(caller: &Caller) -> Result<Actor, Problem> {
+/// The caller as the one changing a case, if they may work cases.
+fn worker(caller: &Caller) -> Result<ChangedBy, Problem> {
     caller.require(Permission::WorkCases)?;
-    Ok(Actor::Person(caller.label.clone()))
+    Ok(ChangedBy::Staff(caller.label.clone()))
 }
 
-fn view(case: CaseRecord) -> Json<CaseView> {
+fn view(case: Case) -> Json<CaseView> {
     Json(CaseView::new(&case, arbiter_app::now()))
 }
 
@@ -780,7 +710,7 @@ pub(crate) async fn update_case(
         .as_deref()
         .map(|p| Priority::parse(p).map_err(|e| Problem::bad_request(format!("priority: {e}"))))
         .transpose()?;
-    let update = cases::ops::Update {
+    let update = cases::Update {
         priority,
         queue: request.queue,
         assignee: request
@@ -966,9 +896,9 @@ pub(crate) async fn post_message(
     ApiJson(request): ApiJson<MessageRequest>,
 ) -> Result<Json<CaseView>, Problem> {
     let actor = worker(&caller)?;
-    let draft = cases::ops::MessageDraft {
-        party: request.party,
-        direction: request.direction.unwrap_or_else(|| "out".into()),
+    let draft = cases::MessageDraft {
+        party: cases::message_party(&request.party)?,
+        direction: cases::message_direction(request.direction.as_deref().unwrap_or("out"))?,
         template: request.template,
         values: request.values,
         body: request.body,
@@ -1048,16 +978,14 @@ pub(crate) async fn post_evidence(
         .unwrap_or("")
         .to_owned();
     let bytes = crate::api::read_body(body, arbiter_resolve::evidence::MAX_EVIDENCE_BYTES).await?;
-    let case = cases::ops::add_evidence(
-        state.app(),
-        &actor,
-        number_of(&id)?,
-        query.version,
-        &query.filename,
-        &declared,
-        bytes.to_vec(),
-    )
-    .await?;
+    let upload = cases::Upload {
+        filename: query.filename,
+        declared_type: declared,
+        bytes: bytes.to_vec(),
+    };
+    let case =
+        cases::ops::add_evidence(state.app(), &actor, number_of(&id)?, query.version, upload)
+            .await?;
     Ok(view(case))
 }
 
@@ -1288,19 +1216,19 @@ pub(crate) struct ReasonView {
     pub clause: String,
 }
 
-impl From<StoredEligibility> for EligibilityView {
-    fn from(e: StoredEligibility) -> EligibilityView {
+impl From<&Eligibility> for EligibilityView {
+    fn from(e: &Eligibility) -> EligibilityView {
         EligibilityView {
-            outcome: e.outcome,
-            payable_minor: e.payable_minor,
-            currency: e.currency,
+            outcome: e.outcome.as_str().to_owned(),
+            payable_minor: e.payable.minor,
+            currency: e.payable.currency.to_string(),
             reasons: e
                 .reasons
-                .into_iter()
+                .iter()
                 .map(|r| ReasonView {
-                    code: r.code,
-                    text: r.text,
-                    clause: r.clause,
+                    code: r.code.as_str().to_owned(),
+                    text: r.text.clone(),
+                    clause: r.clause.clone(),
                 })
                 .collect(),
         }

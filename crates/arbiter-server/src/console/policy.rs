@@ -660,14 +660,10 @@ async fn diff_page(
         })
         .collect();
     let open = arbiter_store::CaseFilter {
-        states: arbiter_resolve::State::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| s.as_str().to_owned())
-            .collect(),
+        states: arbiter_resolve::State::open_states().collect(),
         ..Default::default()
     };
-    let open_cases = match state.store().list_cases(&open, None, CASES_READ).await {
+    let open_cases = match arbiter_app::cases::list(state.store(), &open, None, CASES_READ).await {
         Ok(cases) => cases,
         Err(e) => return problem(e),
     };
@@ -675,8 +671,7 @@ async fn diff_page(
     let cases = open_cases
         .into_iter()
         .filter_map(|case| {
-            let eligibility: arbiter_app::cases::StoredEligibility =
-                serde_json::from_str(case.eligibility.as_deref()?).ok()?;
+            let eligibility = case.eligibility.as_ref()?;
             let clause = eligibility.reasons.iter().find_map(|r| {
                 let citation = arbiter_policy::Citation::parse(&r.clause)?;
                 (citation.document == id
@@ -687,7 +682,7 @@ async fn diff_page(
                 .then(|| format!("§{}", citation.clause.unwrap_or_default()))
             })?;
             Some(CiterRow {
-                what: arbiter_app::cases::case_id(case.number),
+                what: case.id(),
                 href: format!("/console/resolve/cases/{}", case.number),
                 clause,
             })

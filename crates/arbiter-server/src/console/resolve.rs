@@ -5,10 +5,10 @@
 use super::{AREAS, Area, SignedIn, Staff, render, when};
 use crate::AppState;
 use arbiter_app::access::Caller;
-use arbiter_app::cases::{Actor, CaseError, case_id, ops};
+use arbiter_app::cases::{self, CaseError, ChangedBy, case_id, ops};
 use arbiter_model::{Currency, Money, Permission};
-use arbiter_resolve::{CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
-use arbiter_store::{CaseFilter, CaseRecord};
+use arbiter_resolve::{Case, CaseType, Counterparty, EntryKind, Outcome, Priority, State, Step};
+use arbiter_store::CaseFilter;
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -79,38 +79,44 @@ fn money(minor: Option<i64>, currency: &str) -> String {
 }
 
 impl CaseRow {
-    fn new(c: &CaseRecord, now: i64) -> CaseRow {
-        let (label, due) = if c.first_response_at.is_none() {
-            ("first response", c.first_response_due)
-        } else {
-            ("resolution", c.resolution_due)
-        };
+    fn new(c: &Case, now: i64) -> CaseRow {
+        let breaches = c.breaches(now);
         // A decided or closed case's clock has stopped: it met its deadline or it did not.
-        let (due_text, overdue) = match resolved_at(c) {
+        // An open one shows what is due next: the first response, then the resolution.
+        let (due, overdue) = match c.resolution_time() {
             Some(at) => (
                 format!(
                     "resolution: {}",
-                    arbiter_resolve::sla::verdict(c.resolution_due, at)
+                    arbiter_resolve::sla::verdict(c.deadlines.resolution_due, at)
                 ),
                 false,
             ),
+            None if c.first_response_at.is_none() => (
+                format!(
+                    "first response: {}",
+                    arbiter_resolve::sla::countdown(c.deadlines.first_response_due, now)
+                ),
+                breaches.first_response,
+            ),
             None => (
-                format!("{label}: {}", arbiter_resolve::sla::countdown(due, now)),
-                due < now,
+                format!(
+                    "resolution: {}",
+                    arbiter_resolve::sla::countdown(c.deadlines.resolution_due, now)
+                ),
+                breaches.resolution,
             ),
         };
         CaseRow {
-            id: case_id(c.number),
+            id: c.id(),
             number: c.number,
-            case_type: CaseType::parse(&c.case_type)
-                .map_or(c.case_type.clone(), |t| t.label().into()),
-            market: c.market.clone(),
-            priority: c.priority.clone(),
-            state: c.state.replace('_', " "),
+            case_type: c.case_type.label().into(),
+            market: c.market.to_string(),
+            priority: c.priority.as_str().into(),
+            state: c.state.label().to_lowercase(),
             assignee: c.assignee.clone().unwrap_or_default(),
-            claimed: money(c.claimed_minor, &c.currency),
+            claimed: c.claimed.map(|m| m.to_string()).unwrap_or_default(),
             risk: c.risk_score,
-            due: due_text,
+            due,
             overdue,
             summary: c.summary.chars().take(90).collect(),
         }
@@ -120,43 +126,26 @@ impl CaseRow {
 /// The states a queue filter shows, and what it shows in words. `decided` is every case with
 /// a decision that stands, closed or not (a closed case was decided first); `to-close` is the
 /// decided ones not closed yet. Any state's own name shows that state alone.
-fn states_of(filter: &str) -> Result<(Vec<String>, String), String> {
-    let names = |states: &[State]| states.iter().map(|s| s.as_str().to_owned()).collect();
+fn states_of(filter: &str) -> Result<(Vec<State>, String), String> {
     Ok(match filter {
         "" | "open" => (
-            names(
-                &State::ALL
-                    .iter()
-                    .copied()
-                    .filter(|s| s.is_open())
-                    .collect::<Vec<_>>(),
-            ),
+            State::open_states().collect(),
             "open (still needing work)".into(),
         ),
         "decided" => (
-            names(&[State::Decided, State::Closed]),
+            vec![State::Decided, State::Closed],
             "decided, closed or not".into(),
         ),
-        "to-close" => (names(&[State::Decided]), "decided, not yet closed".into()),
+        "to-close" => (vec![State::Decided], "decided, not yet closed".into()),
         "all" => (Vec::new(), "in every state".into()),
         other => {
             let state = State::parse(other)?;
             (
-                names(&[state]),
+                vec![state],
                 format!("in state {}", state.label().to_lowercase()),
             )
         }
     })
-}
-
-/// When a case stopped needing work, if it has: decided or closed (an appealed or reopened
-/// case is open again and its clock runs).
-fn resolved_at(c: &CaseRecord) -> Option<i64> {
-    let done = State::parse(&c.state).is_ok_and(|s| !s.is_open());
-    if !done {
-        return None;
-    }
-    Some(c.resolved_at.or(c.closed_at).unwrap_or(c.updated_at))
 }
 
 #[derive(Template)]
@@ -229,9 +218,7 @@ async fn queue_view(
         assignee: mine.then(|| caller.label.clone()),
         ..CaseFilter::default()
     };
-    let cases = state
-        .store()
-        .list_cases(&filter, None, 200)
+    let cases = cases::list(state.store(), &filter, None, 200)
         .await
         .map_err(problem)?;
     let losses = loss_rows(state, now).await?;
@@ -378,9 +365,9 @@ async fn refuse_queue(
     }
 }
 
-fn worker(caller: &Caller) -> Result<Actor, String> {
+fn worker(caller: &Caller) -> Result<ChangedBy, String> {
     if caller.role.allows(Permission::WorkCases) {
-        Ok(Actor::Person(caller.label.clone()))
+        Ok(ChangedBy::Staff(caller.label.clone()))
     } else {
         Err(format!(
             "The {} role may read cases but not work them: that needs an admin or agent.",
@@ -519,10 +506,8 @@ struct CasePage {
 }
 
 /// The playbook's steps (with a link to each clause) and outcomes, and its title.
-fn playbook_parts(
-    detail: &crate::api::cases::CaseDetail,
-) -> (Vec<StepRow>, Vec<OutcomeRow>, String) {
-    let Some(playbook) = &detail.playbook else {
+fn playbook_parts(file: &cases::CaseFile) -> (Vec<StepRow>, Vec<OutcomeRow>, String) {
+    let Some(playbook) = &file.playbook else {
         return (Vec::new(), Vec::new(), String::new());
     };
     let steps = playbook
@@ -534,7 +519,7 @@ fn playbook_parts(
             evidence: s.evidence.join(", "),
             clause: s.clause.clone().unwrap_or_default(),
             href: s.clause.as_deref().map(clause_href).unwrap_or_default(),
-            done: s.done,
+            done: file.case.steps_done.contains(&s.id),
         })
         .collect();
     let outcomes = playbook
@@ -551,16 +536,16 @@ fn playbook_parts(
     (steps, outcomes, playbook.title.clone())
 }
 
-fn totals_rows(detail: &crate::api::cases::CaseDetail) -> Vec<(&'static str, String)> {
-    let t = &detail.totals;
-    let show = |a: &crate::api::cases::Amount| money(Some(a.minor), &a.currency);
+fn totals_rows(file: &cases::CaseFile) -> Vec<(&'static str, String)> {
+    let t = &file.totals;
+    let show = |minor| Money::new(minor, file.case.currency).to_string();
     vec![
-        ("Reserve held", show(&t.reserve)),
-        ("Paid out", show(&t.payouts)),
-        ("Refunds", show(&t.refunds)),
-        ("Goodwill", show(&t.goodwill)),
-        ("Recovered", show(&t.recoveries)),
-        ("Net loss", show(&t.net_loss)),
+        ("Reserve held", show(t.reserve)),
+        ("Paid out", show(t.payouts)),
+        ("Refunds", show(t.refunds)),
+        ("Goodwill", show(t.goodwill)),
+        ("Recovered", show(t.recoveries)),
+        ("Net loss", show(t.net_loss())),
     ]
 }
 
@@ -582,23 +567,16 @@ async fn case_view(
     message: Option<String>,
     draft: DecisionDraft,
 ) -> Result<CasePage, Response> {
-    let detail = crate::api::cases::case_detail(state, number)
+    // Everything about the case, each record read once.
+    let file = crate::api::cases::case_file(state, number)
         .await
         .map_err(problem)?;
-    let store = state.store();
-    let case = store.case(number).await.map_err(problem)?.ok_or_else(|| {
-        problem(crate::problem::Problem::not_found(format!(
-            "there is no case {}",
-            case_id(number)
-        )))
-    })?;
+    let case = &file.case;
     let now = arbiter_app::now();
-    let case_type = CaseType::parse(&case.case_type).unwrap_or(CaseType::Other);
-    let playbook = playbook_parts(&detail);
-    let from = State::parse(&case.state).unwrap_or(State::New);
+    let playbook = playbook_parts(&file);
     let mut timeline: Vec<(i64, TimelineRow)> = Vec::new();
-    for event_id in store.case_events(number).await.map_err(problem)? {
-        if let Some(event) = store.event(&event_id).await.map_err(problem)? {
+    for (event_id, event) in &file.events {
+        if let Some(event) = event {
             timeline.push((
                 event.occurred_at,
                 TimelineRow {
@@ -606,13 +584,13 @@ async fn case_view(
                     who: event.actor_id.clone(),
                     what: event.event_type.clone(),
                     href: format!("/console/events/{event_id}"),
-                    detail: event_id,
+                    detail: event_id.clone(),
                 },
             ));
         }
     }
-    for audit in store.case_audit(number).await.map_err(problem)? {
-        let e = audit.entry;
+    for audit in &file.audit {
+        let e = &audit.entry;
         let detail = match (&e.before, &e.after) {
             (Some(b), Some(a)) => format!("{b} → {a}"),
             (None, Some(a)) => a.clone(),
@@ -624,7 +602,7 @@ async fn case_view(
                 at: when(audit.at),
                 who: format!("{} ({})", e.actor, e.actor_kind),
                 what: e.action.replace('_', " "),
-                detail: [detail, e.note]
+                detail: [detail, e.note.clone()]
                     .into_iter()
                     .filter(|s| !s.is_empty())
                     .collect::<Vec<_>>()
@@ -634,7 +612,6 @@ async fn case_view(
         ));
     }
     timeline.sort_by_key(|(at, _)| *at);
-    let currency = case.currency.clone();
     let templates: Vec<String> = {
         let mut t: Vec<String> = playbook
             .1
@@ -642,7 +619,7 @@ async fn case_view(
             .filter(|o| !o.template.is_empty())
             .map(|o| o.template.clone())
             .collect();
-        if case_type.is_claim() {
+        if case.case_type.is_claim() {
             t.push("TPL-CLAIM-DECISION-EN §4".into());
         } else {
             t.push("TPL-CASE-UPDATE-EN §1".into());
@@ -652,16 +629,19 @@ async fn case_view(
         t.dedup();
         t
     };
+    let resolved = case.resolution_time();
+    let breaches = case.breaches(now);
+    let due = case.deadlines;
     Ok(CasePage {
         signed_in: Some(SignedIn::from(caller)),
         area: "resolve",
         areas: AREAS,
-        id: case_id(number),
+        id: case.id(),
         number,
         version: case.version,
-        title: case_type.label().into(),
-        state: case.state.clone(),
-        priority: case.priority.clone(),
+        title: case.case_type.label().into(),
+        state: case.state.as_str().into(),
+        priority: case.priority.as_str().into(),
         queue: case.queue.clone(),
         queues: state
             .resolution()
@@ -671,60 +651,61 @@ async fn case_view(
             .collect(),
         priorities: Priority::ALL.iter().map(|p| p.as_str()).collect(),
         assignee: case.assignee.clone().unwrap_or_default(),
-        market: case.market.clone(),
-        currency: currency.clone(),
-        claimant: case.claimant_id.clone().unwrap_or_default(),
-        client: case.client_id.clone().unwrap_or_default(),
-        tasker: case.tasker_id.clone().unwrap_or_default(),
+        market: case.market.to_string(),
+        currency: case.currency.to_string(),
+        claimant: case.parties.claimant.clone().unwrap_or_default(),
+        client: case.parties.client.clone().unwrap_or_default(),
+        tasker: case.parties.tasker.clone().unwrap_or_default(),
         task: case.task_id.clone().unwrap_or_default(),
         source: match &case.source_ref {
             Some(r) => format!("{} {r}", case.source),
-            None => case.source.clone(),
+            None => case.source.to_string(),
         },
         summary: case.summary.clone(),
-        claimed: money(case.claimed_minor, &currency),
+        claimed: case.claimed.map(|m| m.to_string()).unwrap_or_default(),
         risk: case.risk_score,
         opened: when(case.opened_at),
-        first_response: match (case.first_response_at, resolved_at(&case)) {
+        first_response: match (case.first_response_at, resolved) {
             (Some(at), _) => format!(
                 "answered {} ({})",
                 when(at),
-                arbiter_resolve::sla::verdict(case.first_response_due, at)
+                arbiter_resolve::sla::verdict(due.first_response_due, at)
             ),
             (None, Some(_)) => "none: resolved without one".to_owned(),
-            (None, None) => arbiter_resolve::sla::countdown(case.first_response_due, now),
+            (None, None) => arbiter_resolve::sla::countdown(due.first_response_due, now),
         },
-        resolution: match resolved_at(&case) {
+        resolution: match resolved {
             Some(at) => format!(
                 "resolved {} ({})",
                 when(at),
-                arbiter_resolve::sla::verdict(case.resolution_due, at)
+                arbiter_resolve::sla::verdict(due.resolution_due, at)
             ),
-            None => arbiter_resolve::sla::countdown(case.resolution_due, now),
+            None => arbiter_resolve::sla::countdown(due.resolution_due, now),
         },
-        overdue: resolved_at(&case).is_none() && case.resolution_due < now,
+        overdue: case.is_open() && breaches.resolution,
         automated: case.automated,
-        eligibility_payable: detail
+        eligibility_payable: case
             .eligibility
             .as_ref()
-            .map(|e| money(Some(e.payable_minor), &e.currency))
+            .map(|e| e.payable.to_string())
             .unwrap_or_default(),
-        eligibility: detail.eligibility.clone(),
+        eligibility: case
+            .eligibility
+            .as_ref()
+            .map(crate::api::cases::EligibilityView::from),
         playbook_title: playbook.2.clone(),
         playbook_version: case.playbook_version,
         steps: playbook.0,
         outcomes: playbook.1,
-        allowed_steps: arbiter_resolve::allowed_steps(from)
+        allowed_steps: arbiter_resolve::allowed_steps(case.state)
             .into_iter()
             .filter(|s| *s != Step::Decide)
             .map(|s| (s.as_str(), s.label()))
             .collect(),
-        can_decide: arbiter_resolve::next_state(from, Step::Decide).is_ok(),
-        decisions: store
-            .case_decisions(number)
-            .await
-            .map_err(problem)?
-            .into_iter()
+        can_decide: arbiter_resolve::next_state(case.state, Step::Decide).is_ok(),
+        decisions: file
+            .decisions
+            .iter()
             .map(|d| {
                 (
                     when(d.decided_at),
@@ -744,11 +725,9 @@ async fn case_view(
                 )
             })
             .collect(),
-        ledger: store
-            .ledger(number)
-            .await
-            .map_err(problem)?
-            .into_iter()
+        ledger: file
+            .ledger
+            .iter()
             .map(|r| LedgerRow {
                 id: r.id,
                 kind: EntryKind::parse(&r.entry.kind)
@@ -771,24 +750,17 @@ async fn case_view(
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join("; "),
-                by: r.entry.recorded_by,
+                by: r.entry.recorded_by.clone(),
                 at: when(r.recorded_at),
             })
             .collect(),
-        totals: totals_rows(&detail),
-        limit_left: detail
-            .totals
-            .limit_left
-            .as_ref()
-            .map(|a| money(Some(a.minor), &a.currency))
-            .unwrap_or_default(),
+        totals: totals_rows(&file),
+        limit_left: file.limit_left.map(|m| m.to_string()).unwrap_or_default(),
         entry_kinds: EntryKind::ALL.iter().map(|k| k.as_str()).collect(),
         counterparties: Counterparty::ALL.iter().map(|c| c.as_str()).collect(),
-        messages: store
-            .case_messages(number)
-            .await
-            .map_err(problem)?
-            .into_iter()
+        messages: file
+            .messages
+            .iter()
             .map(|m| MessageRow {
                 at: when(m.at),
                 direction: if m.message.direction == "out" {
@@ -796,11 +768,11 @@ async fn case_view(
                 } else {
                     "from".into()
                 },
-                party: m.message.party,
-                locale: m.message.locale,
-                template: m.message.template.unwrap_or_default(),
-                body: m.message.body,
-                by: m.message.sent_by,
+                party: m.message.party.clone(),
+                locale: m.message.locale.clone(),
+                template: m.message.template.clone().unwrap_or_default(),
+                body: m.message.body.clone(),
+                by: m.message.sent_by.clone(),
             })
             .collect(),
         templates,
@@ -808,20 +780,20 @@ async fn case_view(
         can_work: caller.role.allows(Permission::WorkCases),
         message,
         draft,
-        signals: detail
+        signals: file
             .signals
             .iter()
             .map(|g| {
                 (
-                    g.event_id.clone(),
-                    g.event_type.clone(),
-                    g.user.clone(),
-                    g.verdict.clone(),
-                    g.rules.join(", "),
+                    g.decision.event_id.clone(),
+                    g.decision.event_type.clone(),
+                    g.member.clone(),
+                    g.decision.verdict.clone(),
+                    g.decision.fired.join(", "),
                 )
             })
             .collect(),
-        evidence: detail
+        evidence: file
             .evidence
             .iter()
             .map(|e| {
@@ -831,7 +803,7 @@ async fn case_view(
                     e.content_type.clone(),
                     format!("{:.1} KB", e.size as f64 / 1024.0),
                     e.uploaded_by.clone(),
-                    e.uploaded_at
+                    arbiter_model::format_micros(e.uploaded_at)
                         .replace('T', " ")
                         .trim_end_matches('Z')
                         .chars()
@@ -864,7 +836,7 @@ async fn answer(
     state: &AppState,
     caller: &Caller,
     number: i64,
-    result: Result<CaseRecord, CaseError>,
+    result: Result<Case, CaseError>,
     draft: DecisionDraft,
 ) -> Response {
     let error = match result {
@@ -873,9 +845,8 @@ async fn answer(
     };
     let status = match &error {
         CaseError::NotFound(_) => StatusCode::NOT_FOUND,
-        CaseError::Illegal(_) | CaseError::Store(arbiter_store::StoreError::Stale(_)) => {
-            StatusCode::CONFLICT
-        }
+        CaseError::Refused(arbiter_resolve::Refused::Step(_))
+        | CaseError::Store(arbiter_store::StoreError::Stale(_)) => StatusCode::CONFLICT,
         CaseError::Store(_) => return problem(error),
         _ => StatusCode::BAD_REQUEST,
     };
@@ -960,7 +931,7 @@ async fn update_submit(
         Err(m) => return forbidden(&state, &caller, number, m).await,
     };
     let version = form.get("version").and_then(|v| v.parse().ok());
-    let mut update = ops::Update::default();
+    let mut update = cases::Update::default();
     match form.get("assign").map(String::as_str) {
         Some("me") => update.assignee = Some(Some(caller.label.clone())),
         Some("nobody") => update.assignee = Some(None),
@@ -990,8 +961,8 @@ async fn update_submit(
     }
     update.queue = form.get("queue").filter(|q| !q.is_empty()).cloned();
     if form.contains_key("steps") {
-        let case_type = match state.store().case(number).await {
-            Ok(Some(c)) => CaseType::parse(&c.case_type).unwrap_or(CaseType::Other),
+        let case_type = match cases::read(state.store(), number).await {
+            Ok(Some(c)) => c.case_type,
             Ok(None) => {
                 return answer(
                     &state,
@@ -1093,13 +1064,10 @@ async fn amount_in_case_currency(
     if text.trim().is_empty() {
         return Ok(None);
     }
-    let case = state
-        .store()
-        .case(number)
+    let case = cases::read(state.store(), number)
         .await?
         .ok_or_else(|| CaseError::NotFound(case_id(number)))?;
-    let currency = Currency::parse(&case.currency).map_err(CaseError::Invalid)?;
-    Money::parse_decimal(text, currency)
+    Money::parse_decimal(text, case.currency)
         .map(Some)
         .map_err(|e| CaseError::Invalid(format!("amount: {e}")))
 }
@@ -1208,14 +1176,19 @@ async fn message_submit(
     if !form.requested.trim().is_empty() {
         values.insert("requested".to_owned(), form.requested.trim().to_owned());
     }
-    let draft = ops::MessageDraft {
-        party: form.party,
-        direction: "out".into(),
-        template: Some(form.template).filter(|t| !t.is_empty()),
-        values,
-        body: Some(form.body).filter(|b| !b.trim().is_empty()),
+    let result = match cases::message_party(&form.party) {
+        Ok(party) => {
+            let draft = cases::MessageDraft {
+                party,
+                direction: arbiter_resolve::Direction::Out,
+                template: Some(form.template).filter(|t| !t.is_empty()),
+                values,
+                body: Some(form.body).filter(|b| !b.trim().is_empty()),
+            };
+            ops::message(state.app(), &actor, number, Some(form.version), draft).await
+        }
+        Err(e) => Err(e),
     };
-    let result = ops::message(state.app(), &actor, number, Some(form.version), draft).await;
     answer(&state, &caller, number, result, DecisionDraft::default()).await
 }
 
@@ -1290,17 +1263,13 @@ async fn evidence_submit(
         }
     }
     let result = match file {
-        Some((name, declared, bytes)) => {
-            ops::add_evidence(
-                state.app(),
-                &actor,
-                number,
-                version,
-                &name,
-                &declared,
+        Some((filename, declared_type, bytes)) => {
+            let upload = cases::Upload {
+                filename,
+                declared_type,
                 bytes,
-            )
-            .await
+            };
+            ops::add_evidence(state.app(), &actor, number, version, upload).await
         }
         None => Err(CaseError::Invalid("choose a file to upload".into())),
     };
@@ -1458,7 +1427,7 @@ async fn open_submit(
             claimed,
             summary: form.summary,
             events: Vec::new(),
-            source: "console",
+            source: arbiter_resolve::Source::Console,
         };
         ops::open_by_hand(state.app(), &actor, by_hand).await
     }

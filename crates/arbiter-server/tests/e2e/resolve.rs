@@ -12,6 +12,7 @@ use std::time::Duration;
 on_both_backends!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     a_claim_is_worked_from_intake_to_payout,
+    a_claim_opened_by_hand_is_judged_on_the_facts_intake_reads,
     eligibility_does_not_depend_on_batching(Backend),
 );
 
@@ -778,6 +779,106 @@ async fn a_claim_is_worked_from_intake_to_payout(app: &TestApp) {
 }
 
 /// A webhook receiver on a random port that records what it gets.
+/// A claim opened by hand is judged on what the log says of its parties and Task, as one
+/// intake opens: a Tasker's off-platform dealing on the Task excludes it. The rules never saw
+/// it, so whether they would have flagged it is unknown, and no automatic rule pays it.
+async fn a_claim_opened_by_hand_is_judged_on_the_facts_intake_reads(app: &TestApp) {
+    let list = app
+        .client
+        .put(app.url("/v1/lists/disposable_domains"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"entries": ["mailinator.com"], "note": "test"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(list, 200).await;
+    ok_json(
+        app.post_json(
+            "/v1/rulesets",
+            &json!({"source": arbiter_rules::STARTER_PACK, "note": "starter"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
+    let mut events: Vec<Value> = claim_history("t_7", "unused", 1, 2)[..2].to_vec();
+    events.extend_from_slice(&claim_history("t_8", "unused", 1, 2)[..2]);
+    events.push(json!({"id": "m_7", "type": "message.sent", "occurred_at": day(1, 12), "market": "US",
+        "actor": {"id": "k_t_7", "role": "tasker"}, "subject": {"id": "c_t_7", "role": "client"},
+        "task_id": "t_7", "data": {"text": "Pay me on Venmo and we skip the fee", "thread_id": "th_7"}}));
+    let body: String = events.iter().map(|e| format!("{e}\n")).collect();
+    ok_json(app.post_ndjson(body).send().await.unwrap(), 200).await;
+    for _ in 0..400 {
+        if app
+            .store
+            .decider_progress()
+            .await
+            .unwrap()
+            .is_some_and(|(seq, _)| seq >= 5)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let by_hand = |task: &str| {
+        json!({"type": "property_damage_claim", "market": "US", "task_id": task,
+            "claimant_id": format!("c_{task}"), "client_id": format!("c_{task}"),
+            "tasker_id": format!("k_{task}"), "amount": {"minor": 10_000, "currency": "USD"},
+            "summary": "A scratched floor."})
+    };
+    let opened = ok_json(
+        app.post_json("/v1/cases", &by_hand("t_7"))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let dealt = ok_json(
+        app.get(&format!(
+            "/v1/cases/{}",
+            opened["case"]["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(dealt["eligibility"]["outcome"], "not_eligible", "{dealt}");
+    assert_eq!(dealt["eligibility"]["reasons"][0]["code"], "off_platform");
+    assert_eq!(dealt["totals"]["reserve"]["minor"], 0);
+    assert_eq!(dealt["audit"][0]["note"], "opened by hand");
+
+    // Small, clean and eligible, a claim intake would pay by itself: by hand, a person decides.
+    let clean = ok_json(
+        app.post_json("/v1/cases", &by_hand("t_8"))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    assert_eq!(clean["case"]["state"], "new", "{clean}");
+    assert_eq!(clean["case"]["automated"], false);
+    assert!(clean["case"]["first_response_at"].is_string());
+    let clean = ok_json(
+        app.get(&format!(
+            "/v1/cases/{}",
+            clean["case"]["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(clean["eligibility"]["outcome"], "eligible", "{clean}");
+    assert_eq!(clean["totals"]["reserve"]["minor"], 10_000);
+}
+
 async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::sync::{Arc, Mutex};
     let received: Arc<Mutex<Vec<String>>> = Arc::default();
