@@ -15,7 +15,7 @@
 //! neither meets the other's lock and SQLite's busy sleeps. PostgreSQL, and a SQLite database
 //! in memory (which lives in a single connection), commit through sqlx on the async runtime.
 
-use crate::events::{DAY_MICROS, ROWS_PER_STATEMENT, full_insert_statement, insert_statement};
+use crate::rows::{DAY_MICROS, ROWS_PER_STATEMENT, full_insert_statement, insert_statement};
 use crate::script::{Done, Script};
 use crate::{Backend, StoreError};
 use arbiter_model::{Event, Micros};
@@ -104,7 +104,7 @@ fn script(backend: Backend, group: &[Write], hand_on: bool) -> Script<'_> {
     let mut script = Script::default();
     for write in group {
         if let Write::Decisions { batch, .. } = write {
-            crate::decisions::write_decisions(backend, &mut script, batch);
+            crate::rows::write_decisions(backend, &mut script, batch);
         }
     }
     // (write, event, received at)
@@ -150,7 +150,7 @@ fn push_events<'a>(
         } else {
             Cow::Owned(insert_statement(backend, chunk.len(), hand_on))
         };
-        let mut binds = Vec::with_capacity(chunk.len() * crate::events::COLUMNS_PER_ROW);
+        let mut binds = Vec::with_capacity(chunk.len() * crate::rows::COLUMNS_PER_ROW);
         for (_, event, received_at) in chunk {
             let occurred_at = arbiter_model::to_micros(event.occurred_at);
             binds.extend([

@@ -1,6 +1,7 @@
 //! Rulesets, lists and decisions: what the decision engine reads and what it writes.
 
-use crate::{Backend, Store, StoreError};
+use crate::rows::DECISION_COLUMNS;
+use crate::{Store, StoreError};
 use arbiter_model::Micros;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -80,8 +81,6 @@ pub struct LoggedEvent {
     pub occurred_at: Micros,
     pub body: String,
 }
-
-const DECISION_COLUMNS: &str = "event_seq, event_id, event_type, occurred_at, actor_id, subject_id, ruleset_version, verdict, score, fired, decided_at, body";
 
 impl Store {
     pub(crate) fn placeholders(&self, count: usize) -> String {
@@ -671,59 +670,4 @@ pub struct DecisionBatch {
     /// The last event of the batch: the decider's progress once committed.
     pub last_seq: i64,
     pub ruleset_version: i64,
-}
-
-/// Adds to `script` the statements that store a decided batch: its effects, its decisions and
-/// the decider's progress.
-pub(crate) fn write_decisions<'a>(
-    backend: Backend,
-    script: &mut crate::script::Script<'a>,
-    batch: &'a DecisionBatch,
-) {
-    for effect in &batch.effects {
-        crate::effects::insert_effect(backend, script, effect);
-    }
-    // Many rows a statement: fewer statements to prepare and to run.
-    const ROWS: usize = 64;
-    const COLUMNS: usize = 12;
-    for chunk in batch.decisions.chunks(ROWS) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let values: Vec<String> = (1..=COLUMNS)
-                    .map(|column| crate::placeholder(backend, row * COLUMNS + column))
-                    .collect();
-                format!("({})", values.join(", "))
-            })
-            .collect();
-        let insert = format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {} ON CONFLICT (event_seq) DO NOTHING",
-            rows.join(", ")
-        );
-        let mut binds = Vec::with_capacity(chunk.len() * COLUMNS);
-        for d in chunk {
-            binds.extend([
-                d.event_seq.into(),
-                d.event_id.as_str().into(),
-                d.event_type.as_str().into(),
-                d.occurred_at.into(),
-                d.actor_id.as_str().into(),
-                d.subject_id.as_deref().into(),
-                d.ruleset_version.into(),
-                d.verdict.as_str().into(),
-                d.score.into(),
-                crate::framed(&d.fired).into(),
-                d.decided_at.into(),
-                d.body.as_str().into(),
-            ]);
-        }
-        script.push(insert, binds);
-    }
-    script.push(
-        format!(
-            "INSERT INTO decider_progress (id, last_seq, ruleset_version) VALUES (1, {}) \
-             ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, ruleset_version = excluded.ruleset_version",
-            crate::placeholders(backend, 2)
-        ),
-        vec![batch.last_seq.into(), batch.ruleset_version.into()],
-    );
 }

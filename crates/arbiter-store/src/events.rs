@@ -1,22 +1,11 @@
 //! The event log: idempotent appends, lookups by id, filtered listing with cursor paging.
 
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 use arbiter_model::{Event, Micros};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 use tokio::sync::oneshot;
-
-/// Columns written per event.
-const INSERT_COLUMNS: &str = "id, type, occurred_at, day, market, actor_id, actor_role, \
-     subject_id, subject_role, task_id, amount_minor, currency, received_at, body";
-pub(crate) const COLUMNS_PER_ROW: usize = 14;
-/// Microseconds in a day: `day` is `occurred_at` divided by this, rounded down.
-pub(crate) const DAY_MICROS: i64 = 86_400_000_000;
-/// Rows per INSERT statement: large enough to amortise the round trip, small enough to stay far
-/// below both databases' limits on bound parameters.
-pub(crate) const ROWS_PER_STATEMENT: usize = 64;
 
 /// A stored event: the event as received and where it sits in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,43 +65,6 @@ pub struct EventPage {
     pub next: Option<Cursor>,
 }
 
-/// A multi-row upsert; `returning` makes it answer with the seq and id of each new row. SQLite
-/// gets anonymous `?` placeholders: it looks named ones (`$1`) up by a linear scan, which makes
-/// binding a large statement quadratic.
-pub(crate) fn insert_statement(backend: Backend, rows: usize, returning: bool) -> String {
-    let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..COLUMNS_PER_ROW {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    let _ = write!(sql, "${}", row * COLUMNS_PER_ROW + column + 1);
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (id) DO NOTHING");
-    if returning {
-        sql.push_str(" RETURNING seq, id");
-    }
-    sql
-}
-
-/// The full-size statement for a backend, built once.
-pub(crate) fn full_insert_statement(backend: Backend, returning: bool) -> &'static str {
-    static STATEMENTS: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
-    let index = match backend {
-        Backend::Sqlite => 0,
-        Backend::Postgres => 2,
-    } + usize::from(returning);
-    STATEMENTS[index].get_or_init(|| insert_statement(backend, ROWS_PER_STATEMENT, returning))
-}
-
 impl Store {
     /// Appends events and returns how many were new. An event whose id is already stored (or
     /// repeated in `events`) is skipped: the log is idempotent by id. When this returns `Ok`,
@@ -165,14 +117,14 @@ impl Store {
             if let Some((first, last)) = self.day_span().await? {
                 let mut day = last;
                 if let Some(to) = filter.to {
-                    day = day.min((to - 1).div_euclid(DAY_MICROS));
+                    day = day.min((to - 1).div_euclid(crate::rows::DAY_MICROS));
                 }
                 if let Some(cursor) = after {
-                    day = day.min(cursor.occurred_at.div_euclid(DAY_MICROS));
+                    day = day.min(cursor.occurred_at.div_euclid(crate::rows::DAY_MICROS));
                 }
-                let first = filter
-                    .from
-                    .map_or(first, |from| first.max(from.div_euclid(DAY_MICROS)));
+                let first = filter.from.map_or(first, |from| {
+                    first.max(from.div_euclid(crate::rows::DAY_MICROS))
+                });
                 while day >= first && events.len() < wanted {
                     let found = self
                         .query_events(filter, after, Some(day), wanted - events.len())
@@ -204,9 +156,12 @@ impl Store {
                 .await?;
         let first: Option<i64> = row.try_get("first")?;
         let last: Option<i64> = row.try_get("last")?;
-        Ok(first
-            .zip(last)
-            .map(|(f, l)| (f.div_euclid(DAY_MICROS), l.div_euclid(DAY_MICROS))))
+        Ok(first.zip(last).map(|(f, l)| {
+            (
+                f.div_euclid(crate::rows::DAY_MICROS),
+                l.div_euclid(crate::rows::DAY_MICROS),
+            )
+        }))
     }
 
     /// One query of a listing, optionally within one day.
@@ -379,17 +334,5 @@ mod tests {
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("nope"), None);
         assert_eq!(Cursor::decode("1.x"), None);
-    }
-
-    #[test]
-    fn insert_statements_have_a_placeholder_per_value() {
-        let sql = insert_statement(Backend::Postgres, 2, false);
-        assert!(sql.contains("($1, $2,"));
-        assert!(sql.contains("$28)"));
-        assert!(!sql.contains("$29"));
-        assert!(!sql.contains("RETURNING"));
-        let sql = insert_statement(Backend::Sqlite, 2, true);
-        assert_eq!(sql.matches('?').count(), 28);
-        assert!(sql.ends_with("RETURNING seq, id"));
     }
 }

@@ -22,6 +22,7 @@ mod events;
 mod migrate;
 mod overview;
 mod policies;
+mod rows;
 mod script;
 
 pub use access::{

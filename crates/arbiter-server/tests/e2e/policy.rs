@@ -822,7 +822,9 @@ async fn a_clause_is_found_edited_reviewed_published_and_announced() {
     chrome
         .type_into("#q", "client absnt at the agreed time")
         .await;
-    chrome.click("main form[role=search] button[type=submit]").await;
+    chrome
+        .click("main form[role=search] button[type=submit]")
+        .await;
     chrome.wait_for_text_containing("#results", "found").await;
     let hits = chrome.find_all_texts("ol.results li a").await;
     assert_eq!(
