@@ -3,9 +3,10 @@
 //! Every operation of [`crate::ops`] returns one; the service appends it in the transaction
 //! that writes the case.
 
-use crate::case::{Party, vocabulary};
 use crate::decision::CaseDecision;
 use crate::ledger::{Counterparty, EntryKind};
+use crate::lifecycle::Party;
+use crate::vocabulary::vocabulary;
 use arbiter_model::Money;
 
 /// Who changed a case. Not the actor of an event (the member who did something on the

@@ -1,7 +1,8 @@
 //! Decisions on a case, and the automatic resolution that decides without a person.
 
-use crate::case::{CaseType, vocabulary};
 use crate::guarantee::{Eligibility, Outcome as EligibilityOutcome};
+use crate::lifecycle::CaseType;
+use crate::vocabulary::vocabulary;
 use arbiter_model::{Currency, Money};
 
 vocabulary!(

@@ -1,7 +1,8 @@
 //! Guarantee eligibility (SPEC.md §5): from a claim's facts and its market's terms, whether the
 //! Guarantee pays, how much, and why, each reason citing the clause it comes from.
 
-use crate::case::{CaseType, vocabulary};
+use crate::lifecycle::CaseType;
+use crate::vocabulary::vocabulary;
 use arbiter_model::{Currency, Micros, Money};
 
 const DAY: Micros = 86_400_000_000;

@@ -3,7 +3,7 @@
 
 use arbiter_model::{Currency, Money};
 
-use crate::case::vocabulary;
+use crate::vocabulary::vocabulary;
 
 vocabulary!(
     /// What an entry records.
@@ -348,6 +348,16 @@ pub fn check(
         _ => {}
     }
     Ok(())
+}
+
+impl From<crate::lifecycle::Party> for Counterparty {
+    /// The ledger's name for a party of the case.
+    fn from(party: crate::lifecycle::Party) -> Counterparty {
+        match party {
+            crate::lifecycle::Party::Client => Counterparty::Client,
+            crate::lifecycle::Party::Tasker => Counterparty::Tasker,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,11 +15,13 @@ pub mod evidence;
 pub mod facts;
 pub mod guarantee;
 pub mod ledger;
+pub mod lifecycle;
 pub mod message;
 pub mod ops;
 pub mod routing;
 pub mod sla;
 pub mod stored;
+mod vocabulary;
 
 pub use case::{
     Case, CaseType, IllegalStep, Parties, Party, Priority, Source, State, Step, allowed_steps,

@@ -228,7 +228,7 @@ pub fn open(config: &Config, opening: Opening, by: &ChangedBy) -> Result<(Case, 
     change.audit.push(wording::decision(&automation, &decision));
     let payout = RecordedEntry {
         kind: EntryKind::Payout,
-        counterparty: case.parties.claimant_role().counterparty(),
+        counterparty: case.parties.claimant_role().into(),
         // An automatic approval pays what is payable.
         amount: eligibility.payable,
         reverses: None,
@@ -379,7 +379,7 @@ pub fn decide(
     if let Some(amount) = decision.amount {
         let payout = NewEntry {
             kind: EntryKind::Payout,
-            counterparty: case.parties.claimant_role().counterparty(),
+            counterparty: case.parties.claimant_role().into(),
             amount,
             reverses: None,
             override_reason: request.override_reason,

@@ -1,7 +1,7 @@
 //! Service levels: how soon a case must get its first staff response and its resolution, by
 //! type and priority, and whether it made it.
 
-use crate::case::{CaseType, Priority};
+use crate::lifecycle::{CaseType, Priority};
 use arbiter_model::Micros;
 
 const HOUR: Micros = 3_600_000_000;

@@ -39,6 +39,7 @@ pub mod scrub;
 pub mod standard;
 pub mod standing;
 pub mod violation;
+pub mod vocabulary;
 
 pub use appeal::{Appeal, AppealError, AppealOutcome, appeal_deadline, decide_appeal, file_appeal};
 pub use dsa::{

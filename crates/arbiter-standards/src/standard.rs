@@ -22,8 +22,8 @@
 //! are versioned together: the document's version is the standard's version. It shows on the
 //! help center as it is written, which is the point of a transparent program.
 
-use crate::dsa::{CATEGORIES, KEYWORDS};
 use crate::located::{LocatedError, Locator};
+use crate::vocabulary::{CATEGORIES, KEYWORDS};
 use arbiter_policy::{Kind, parse_document};
 use serde::Deserialize;
 use std::fmt;
@@ -404,7 +404,7 @@ fn read_block(locate: &Locator<'_>, text: &str) -> Result<Standard, Vec<LocatedE
             format!(
                 "category {:?} is not a Transparency Database STATEMENT_CATEGORY_* value{}",
                 raw.category,
-                crate::dsa::nearest(&raw.category, CATEGORIES)
+                crate::vocabulary::nearest(&raw.category, CATEGORIES)
                     .map(|n| format!(" (did you mean {n}?)"))
                     .unwrap_or_default()
             ),
@@ -416,7 +416,7 @@ fn read_block(locate: &Locator<'_>, text: &str) -> Result<Standard, Vec<LocatedE
                 "keywords",
                 format!(
                     "keyword {keyword:?} is not a Transparency Database KEYWORD_* value{}",
-                    crate::dsa::nearest(keyword, KEYWORDS)
+                    crate::vocabulary::nearest(keyword, KEYWORDS)
                         .map(|n| format!(" (did you mean {n}?)"))
                         .unwrap_or_default()
                 ),
