@@ -10,6 +10,7 @@
 //! | `policy` | `policy` (import, export, diff, search, bulletin, packet) |
 //! | `access` | `token`, `user` |
 //! | `serve` | `serve`, configuration, `resolution`, and the help of every command |
+//! | `architecture` | no crate's modules import each other in a circle |
 //!
 //! `backtest` and `openapi` have only their help tested here; the backtests and the OpenAPI
 //! document they print are tested in the server's suites. Tests that must hold on both databases are declared with
@@ -17,6 +18,7 @@
 //! with `ARBITER_TEST_DATABASE_URL=postgres://… cargo test -- --ignored`. The modules are one
 //! test binary so that it is linked once.
 
+mod architecture;
 mod common;
 
 mod access;
