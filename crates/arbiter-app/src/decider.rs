@@ -593,36 +593,22 @@ fn effects_of(
     decision
         .actions
         .iter()
-        .map(|action| {
-            let kind = match action {
-                arbiter_rules::Action::Allow => "allow",
-                arbiter_rules::Action::Review { .. } => "review",
-                arbiter_rules::Action::Block => "block",
-                arbiter_rules::Action::HoldPayout => "hold_payout",
-                arbiter_rules::Action::RequireVerification { .. } => "require_verification",
-                arbiter_rules::Action::OpenCase { .. } => "open_case",
-                arbiter_rules::Action::Violation { .. } => "violation",
-                arbiter_rules::Action::Tag { .. } => "tag",
-            };
-            NewEffect {
-                event_seq: seq,
-                event_id: event.id.as_str().to_owned(),
-                user_id: decision.member_for(action).or(party).map(str::to_owned),
-                action: kind.to_owned(),
-                detail: serde_json::to_string(action).unwrap_or_default(),
-                rules: decision
-                    .hits
-                    .iter()
-                    .filter(|h| {
-                        h.fired
-                            && h.mode == arbiter_rules::Mode::Active
-                            && h.actions.contains(action)
-                    })
-                    .map(|h| h.rule_id.clone())
-                    .collect(),
-                ruleset_version: version,
-                created_at,
-            }
+        .map(|action| NewEffect {
+            event_seq: seq,
+            event_id: event.id.as_str().to_owned(),
+            user_id: decision.member_for(action).or(party).map(str::to_owned),
+            action: action.kind().as_str().to_owned(),
+            detail: serde_json::to_string(action).unwrap_or_default(),
+            rules: decision
+                .hits
+                .iter()
+                .filter(|h| {
+                    h.fired && h.mode == arbiter_rules::Mode::Active && h.actions.contains(action)
+                })
+                .map(|h| h.rule_id.clone())
+                .collect(),
+            ruleset_version: version,
+            created_at,
         })
         .collect()
 }

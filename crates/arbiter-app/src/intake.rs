@@ -4,6 +4,7 @@
 use crate::cases::{Actor, DAY, Opening, open};
 use arbiter_model::Event;
 use arbiter_resolve::{CaseType, Config, Priority};
+use arbiter_rules::ActionKind;
 use arbiter_store::{
     CaseAdditions, CaseRecord, DecisionRecord, EffectRecord, Intake, Store, StoreError,
 };
@@ -65,7 +66,9 @@ async fn signals(
     let mut off_platform = false;
     let mut off_platform_elsewhere = false;
     for user in std::iter::once(claimant).chain(event.subject.as_ref().map(|s| s.id.as_str())) {
-        let violations = store.violations_up_to(user, seq, 50).await?;
+        let violations = store
+            .effects_on_user_up_to(user, ActionKind::Violation.as_str(), seq, 50)
+            .await?;
         if user == claimant {
             good_standing = violations.is_empty();
         }
@@ -338,7 +341,9 @@ async fn intake_dated(
     let Some(last) = events.last().map(|e| e.seq) else {
         return Ok(Taken::default());
     };
-    let rule_cases = store.effects_of_events(from, last, "open_case").await?;
+    let rule_cases = store
+        .effects_of_events(from, last, ActionKind::OpenCase.as_str())
+        .await?;
     let mut batch = Vec::new();
     for logged in &events {
         let Ok(event) = Event::parse(&logged.body) else {
