@@ -10,8 +10,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use arbiter_model::{Event, Micros};
-use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset};
-use arbiter_store::{Committing, DecisionBatch, DecisionRecord, NewEffect, Store, StoreError};
+use arbiter_rules::{Action, Decision, Engine, Facts, Lists, Ruleset, Verdict};
+use arbiter_store::{
+    Committing, DecisionBatch, DecisionRecord, EffectRecord, NewEffect, Store, StoreError,
+};
 use tokio::sync::{Notify, watch};
 
 /// Events read from the log per batch.
@@ -214,6 +216,137 @@ impl Decider {
     }
 }
 
+/// A batch of the decider's, committed: every event of the log in `(after, last_seq]` (but one
+/// that no longer parses), in log order, each with its decision and effects as the decider
+/// made them ([`Decided::read`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// The event the batch continues from.
+    pub after: i64,
+    /// The last event it covers.
+    pub last_seq: i64,
+    pub events: Vec<DecidedEvent>,
+}
+
+/// An event decided, with what its decision stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecidedEvent {
+    pub seq: i64,
+    pub event: Event,
+    /// The decision when a rule fired or failed; `None` for an event allowed with no rule
+    /// firing (the store keeps no decision for it either).
+    pub decision: Option<Decision>,
+    /// The actions of the active rules that fired, one effect each.
+    pub effects: Vec<Effect>,
+}
+
+/// An action a fired rule asked for, and whom it addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub action: Action,
+    /// The member the rules that asked for it are about (see [`effects_of`]).
+    pub user_id: Option<String>,
+    /// The active rules that fired and asked for it.
+    pub rules: Vec<String>,
+}
+
+impl Decided {
+    /// The decided events after `after`, at most `limit`, read from the log up to the
+    /// decider's stored progress. `None` when the decider has stored nothing past `after`.
+    pub async fn read(
+        store: &Store,
+        after: i64,
+        limit: i64,
+    ) -> Result<Option<Decided>, StoreError> {
+        let Some((decided, _)) = store.decider_progress().await? else {
+            return Ok(None);
+        };
+        if decided <= after {
+            return Ok(None);
+        }
+        let mut logged = store
+            .events_after(after, limit.min(decided - after))
+            .await?;
+        // The seqs of a PostgreSQL log may skip: never past what the decider stored.
+        logged.retain(|e| e.seq <= decided);
+        let Some(last_seq) = logged.last().map(|e| e.seq) else {
+            return Ok(None);
+        };
+        let mut decisions = store
+            .decisions_between(after, last_seq)
+            .await?
+            .into_iter()
+            .peekable();
+        let mut effects = store
+            .effects_of_events(after, last_seq)
+            .await?
+            .into_iter()
+            .peekable();
+        let mut events = Vec::with_capacity(logged.len());
+        for logged in logged {
+            let seq = logged.seq;
+            let mut decision = None;
+            while let Some(stored) = decisions.next_if(|d| d.event_seq <= seq) {
+                if stored.event_seq == seq {
+                    decision = Some(stored_decision(&stored));
+                }
+            }
+            let mut made = Vec::new();
+            while let Some(effect) = effects.next_if(|e| e.event_seq <= seq) {
+                if effect.event_seq == seq
+                    && let Some(effect) = stored_effect(effect)
+                {
+                    made.push(effect);
+                }
+            }
+            let Ok(event) = Event::parse(&logged.body) else {
+                tracing::warn!(seq, "a stored event no longer parses; skipped");
+                continue;
+            };
+            events.push(DecidedEvent {
+                seq,
+                event,
+                decision,
+                effects: made,
+            });
+        }
+        Ok(Some(Decided {
+            after,
+            last_seq,
+            events,
+        }))
+    }
+}
+
+/// A stored decision as the decider made it; one whose body no longer reads keeps its verdict
+/// and score.
+fn stored_decision(record: &DecisionRecord) -> Decision {
+    serde_json::from_str(&record.body).unwrap_or_else(|error| {
+        tracing::warn!(seq = record.event_seq, %error, "a stored decision no longer reads; its verdict and score are kept");
+        Decision {
+            verdict: Verdict::parse(&record.verdict).unwrap_or(Verdict::Allow),
+            score: record.score,
+            actions: Vec::new(),
+            hits: Vec::new(),
+        }
+    })
+}
+
+/// A stored effect, typed; `None` when its action no longer reads.
+fn stored_effect(record: EffectRecord) -> Option<Effect> {
+    match serde_json::from_str(&record.detail) {
+        Ok(action) => Some(Effect {
+            action,
+            user_id: record.user_id,
+            rules: record.rules,
+        }),
+        Err(error) => {
+            tracing::warn!(effect = record.id, detail = %record.detail, %error, "a stored effect no longer reads; skipped");
+            None
+        }
+    }
+}
+
 async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
     loop {
         let result = tokio::select! {
@@ -338,14 +471,11 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 if quiet {
                     fresh.push((event.id.as_str().to_owned(), None));
                 } else {
-                    effects.extend(effects_of(
-                        logged.seq,
-                        &event,
-                        &decision,
-                        decider.version,
-                        decided_at,
-                    ));
-                    let made = record(logged.seq, &event, decision, decider.version, decided_at);
+                    let made_effects = effects_of(&event, &decision);
+                    effects.extend(made_effects.iter().map(|effect| {
+                        to_store(logged.seq, &event, effect, decider.version, decided_at)
+                    }));
+                    let made = record(logged.seq, &event, &decision, decider.version, decided_at);
                     fresh.push((made.event_id.clone(), Some(made.clone())));
                     records.push(made);
                 }
@@ -582,23 +712,14 @@ impl InMemory {
 /// The actions of the active rules that fired, one effect each, addressed to the member the
 /// rule that asked for it is about (`RuleHit::member`: whose history it read, else the event's
 /// actor, or its subject when the actor is staff or a system).
-fn effects_of(
-    seq: i64,
-    event: &Event,
-    decision: &Decision,
-    version: i64,
-    created_at: Micros,
-) -> Vec<NewEffect> {
+fn effects_of(event: &Event, decision: &Decision) -> Vec<Effect> {
     let party = arbiter_rules::party(event);
     decision
         .actions
         .iter()
-        .map(|action| NewEffect {
-            event_seq: seq,
-            event_id: event.id.as_str().to_owned(),
+        .map(|action| Effect {
+            action: action.clone(),
             user_id: decision.member_for(action).or(party).map(str::to_owned),
-            action: action.kind().as_str().to_owned(),
-            detail: serde_json::to_string(action).unwrap_or_default(),
             rules: decision
                 .hits
                 .iter()
@@ -607,16 +728,34 @@ fn effects_of(
                 })
                 .map(|h| h.rule_id.clone())
                 .collect(),
-            ruleset_version: version,
-            created_at,
         })
         .collect()
+}
+
+/// An effect as the store keeps it: its kind by name, and the action as JSON.
+fn to_store(
+    seq: i64,
+    event: &Event,
+    effect: &Effect,
+    version: i64,
+    created_at: Micros,
+) -> NewEffect {
+    NewEffect {
+        event_seq: seq,
+        event_id: event.id.as_str().to_owned(),
+        user_id: effect.user_id.clone(),
+        action: effect.action.kind().as_str().to_owned(),
+        detail: serde_json::to_string(&effect.action).unwrap_or_default(),
+        rules: effect.rules.clone(),
+        ruleset_version: version,
+        created_at,
+    }
 }
 
 fn record(
     seq: i64,
     event: &Event,
-    decision: Decision,
+    decision: &Decision,
     version: i64,
     decided_at: Micros,
 ) -> DecisionRecord {
@@ -637,7 +776,7 @@ fn record(
             .map(|h| h.rule_id.clone())
             .collect(),
         decided_at,
-        body: serde_json::to_string(&decision).unwrap_or_else(|_| "{}".into()),
+        body: serde_json::to_string(decision).unwrap_or_else(|_| "{}".into()),
     }
 }
 

@@ -2,12 +2,11 @@
 //! reports and rules' `open_case` actions.
 
 use crate::cases::{Actor, DAY, Opening, open};
+use crate::decider::{Decided, DecidedEvent, Effect};
 use arbiter_model::Event;
 use arbiter_resolve::{CaseType, Config, Priority};
-use arbiter_rules::ActionKind;
-use arbiter_store::{
-    CaseAdditions, CaseRecord, DecisionRecord, EffectRecord, Intake, Store, StoreError,
-};
+use arbiter_rules::{Action, ActionKind, Decision, Verdict};
+use arbiter_store::{CaseAdditions, CaseRecord, Intake, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,10 +51,10 @@ async fn signals(
     store: &Store,
     event: &Event,
     seq: i64,
-    decision: Option<&DecisionRecord>,
+    decision: Option<&Decision>,
 ) -> Result<Signals, StoreError> {
     let risk_score = decision.map_or(0, |d| d.score.round() as i64);
-    let flagged = decision.is_some_and(|d| d.verdict == "review" || d.verdict == "block");
+    let flagged = decision.is_some_and(|d| matches!(d.verdict, Verdict::Review | Verdict::Block));
     let claimant = event.actor.id.as_str();
     let task = event.task_id.as_deref();
     // Violations recorded against either party: the claimant's standing, and whether this
@@ -107,8 +106,8 @@ pub async fn opening_for_event(
     config: &Config,
     event: &Event,
     seq: i64,
-    decision: Option<&DecisionRecord>,
-    rule_case: Option<(&EffectRecord, CaseType, Priority)>,
+    decision: Option<&Decision>,
+    rule_case: Option<(&Effect, CaseType, Priority)>,
 ) -> Result<Option<Opening>, StoreError> {
     let data = data(event);
     let text = |key: &str| {
@@ -260,7 +259,9 @@ pub fn start_intake(store: Store, config: Arc<Config>) -> tokio::task::JoinHandl
             };
             let persist_quiet = persisted_at.elapsed() >= Duration::from_secs(10);
             match intake_from(&store, &config, from, 500, persist_quiet).await {
-                Ok(Taken { read: 0, .. }) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(Taken { last_seq: 0, .. }) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
                 Ok(taken) => {
                     cursor = Some(taken.last_seq);
                     if taken.persisted {
@@ -281,9 +282,9 @@ pub fn start_intake(store: Store, config: Arc<Config>) -> tokio::task::JoinHandl
 /// What one intake batch did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Taken {
-    /// Events read.
+    /// Events read (an event that no longer parses is passed over, uncounted).
     pub read: usize,
-    /// The last event read.
+    /// The last event read; 0 when none was.
     pub last_seq: i64,
     /// Whether intake's progress was written.
     pub persisted: bool,
@@ -331,61 +332,72 @@ async fn intake_dated(
     persist_quiet: bool,
     history: bool,
 ) -> Result<Taken, StoreError> {
-    let Some((decided, _)) = store.decider_progress().await? else {
+    let Some(decided) = Decided::read(store, from, limit).await? else {
         return Ok(Taken::default());
     };
-    if decided <= from {
-        return Ok(Taken::default());
-    }
-    let events = store.events_after(from, limit.min(decided - from)).await?;
-    let Some(last) = events.last().map(|e| e.seq) else {
-        return Ok(Taken::default());
-    };
-    let rule_cases = store
-        .effects_of_events(from, last, ActionKind::OpenCase.as_str())
-        .await?;
+    let events: Vec<&DecidedEvent> = decided.events.iter().collect();
+    take_in(
+        store,
+        config,
+        &events,
+        decided.last_seq,
+        persist_quiet,
+        history,
+    )
+    .await
+}
+
+/// Opens the cases of decided events, the last of which is `last_seq` (events that open none
+/// may follow them), and stores intake's progress at `last_seq` with them.
+async fn take_in(
+    store: &Store,
+    config: &Config,
+    events: &[&DecidedEvent],
+    last_seq: i64,
+    persist_quiet: bool,
+    history: bool,
+) -> Result<Taken, StoreError> {
     let mut batch = Vec::new();
-    for logged in &events {
-        let Ok(event) = Event::parse(&logged.body) else {
-            continue;
-        };
+    for decided in events {
+        let (event, seq) = (&decided.event, decided.seq);
         let kind = event.event_type.as_str();
-        let rules: Vec<&EffectRecord> = rule_cases
+        let rules: Vec<(&Effect, CaseType, Priority)> = decided
+            .effects
             .iter()
-            .filter(|e| e.event_seq == logged.seq)
+            .filter_map(|effect| {
+                let Action::OpenCase {
+                    case_type,
+                    priority,
+                } = &effect.action
+                else {
+                    return None;
+                };
+                match (CaseType::parse(case_type), Priority::parse(priority)) {
+                    (Ok(case_type), Ok(priority)) => Some((effect, case_type, priority)),
+                    _ => {
+                        tracing::warn!(seq, action = %effect.action, "an open_case action with a case type or priority intake does not know");
+                        None
+                    }
+                }
+            })
             .collect();
         if kind != "claim.filed" && kind != "report.filed" && rules.is_empty() {
             continue;
         }
-        let decision = store.decision(event.id.as_str()).await?;
+        let decision = decided.decision.as_ref();
         if (kind == "claim.filed" || kind == "report.filed")
             && let Some(opening) =
-                opening_for_event(store, config, &event, logged.seq, decision.as_ref(), None)
-                    .await?
+                opening_for_event(store, config, event, seq, decision, None).await?
         {
             push_opening(config, opening, &Actor::System, &mut batch);
         }
-        for effect in rules {
-            let action: serde_json::Value =
-                serde_json::from_str(&effect.detail).unwrap_or_default();
-            let case_type = action
-                .get("case_type")
-                .and_then(|v| v.as_str())
-                .and_then(|t| CaseType::parse(t).ok());
-            let priority = action
-                .get("priority")
-                .and_then(|v| v.as_str())
-                .and_then(|p| Priority::parse(p).ok());
-            let (Some(case_type), Some(priority)) = (case_type, priority) else {
-                tracing::warn!(effect = effect.id, detail = %effect.detail, "open_case effect without a case type and priority");
-                continue;
-            };
+        for (effect, case_type, priority) in rules {
             if let Some(opening) = opening_for_event(
                 store,
                 config,
-                &event,
-                logged.seq,
-                decision.as_ref(),
+                event,
+                seq,
+                decision,
                 Some((effect, case_type, priority)),
             )
             .await?
@@ -399,16 +411,18 @@ async fn intake_dated(
     if !persisted {
         return Ok(Taken {
             read: events.len(),
-            last_seq: last,
+            last_seq,
             persisted,
         });
     }
     let taken = if history {
         store
-            .intake_history(&batch, Some(last), crate::now())
+            .intake_history(&batch, Some(last_seq), crate::now())
             .await?
     } else {
-        store.intake_cases(&batch, Some(last), crate::now()).await?
+        store
+            .intake_cases(&batch, Some(last_seq), crate::now())
+            .await?
     };
     let opened = taken
         .iter()
@@ -419,7 +433,7 @@ async fn intake_dated(
     }
     Ok(Taken {
         read: events.len(),
-        last_seq: last,
+        last_seq,
         persisted,
     })
 }

@@ -509,23 +509,21 @@ impl Store {
             .collect()
     }
 
-    /// The effects of kind `action` of the events in `(after_seq, up_to_seq]`, in log order.
+    /// The effects of the events in `(after_seq, up_to_seq]`, in log order and, for each
+    /// event, in the order they were recorded.
     pub async fn effects_of_events(
         &self,
         after_seq: i64,
         up_to_seq: i64,
-        action: &str,
     ) -> Result<Vec<EffectRecord>, StoreError> {
         let sql = format!(
-            "SELECT {EFFECT_COLUMNS} FROM effects e WHERE e.event_seq > {} AND e.event_seq <= {} AND e.action = {} ORDER BY e.event_seq, e.id",
+            "SELECT {EFFECT_COLUMNS} FROM effects e WHERE e.event_seq > {} AND e.event_seq <= {} ORDER BY e.event_seq, e.id",
             p(self.backend, 1),
-            p(self.backend, 2),
-            p(self.backend, 3)
+            p(self.backend, 2)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after_seq)
             .bind(up_to_seq)
-            .bind(action)
             .fetch_all(&self.reader)
             .await?;
         rows.iter().map(effect_record).collect()
