@@ -240,7 +240,12 @@ async fn violations(
     up_to_seq: i64,
 ) -> Result<Vec<Violation>, StoreError> {
     Ok(store
-        .violations_up_to(user, up_to_seq, 50)
+        .effects_on_user_up_to(
+            user,
+            arbiter_rules::ActionKind::Violation.as_str(),
+            up_to_seq,
+            50,
+        )
         .await?
         .into_iter()
         .map(|(effect, task)| {

@@ -5,13 +5,23 @@
 //! replays the history its velocity features look back over, then goes on from its progress.
 //! A ruleset or list change (from this process, or seen by polling the store) takes effect on
 //! the next batch without a restart.
+//!
+//! The decider is the one follower of the log: case intake (and, later, enforcement) follows
+//! the decider instead. Each batch, once committed, is handed to the decider's followers in
+//! memory as a [`Decided`]: the events parsed, each with its decision and its effects typed
+//! ([`arbiter_rules::Action`]s). The batches are kept in a window of recent ones (a `watch`,
+//! which also wakes the followers), bounded by events, so the decider never waits for a
+//! follower: one that falls behind the window, or has just started, reads the same batches
+//! from the log ([`Decided::read`]) until it reaches the window again.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use arbiter_model::{Event, Micros};
-use arbiter_rules::{Decision, Engine, Facts, Lists, Ruleset};
-use arbiter_store::{Committing, DecisionBatch, DecisionRecord, NewEffect, Store, StoreError};
+use arbiter_rules::{Action, Decision, Engine, Facts, Lists, Ruleset, Verdict};
+use arbiter_store::{
+    Committing, DecisionBatch, DecisionRecord, EffectRecord, NewEffect, Store, StoreError,
+};
 use tokio::sync::{Notify, watch};
 
 /// Events read from the log per batch.
@@ -63,6 +73,8 @@ struct Shared {
     decided: watch::Sender<i64>,
     /// Wakes the webhook sender when effects were recorded.
     effects_recorded: Arc<Notify>,
+    /// The batches committed lately, for the decider's followers; sending wakes them.
+    handed_on: watch::Sender<HandedOn>,
 }
 
 /// What a synchronous caller hears: the ruleset version, and the decision when a rule fired
@@ -114,6 +126,7 @@ impl Decider {
             recent: std::sync::Mutex::new(Recent::default()),
             decided,
             effects_recorded,
+            handed_on: watch::channel(HandedOn::default()).0,
         });
         let (running, stop) = watch::channel(());
         tokio::spawn(run(shared.clone(), stop));
@@ -211,6 +224,232 @@ impl Decider {
         tokio::time::timeout(timeout, progress.wait_for(|p| *p >= seq))
             .await
             .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Follows the decider: every batch it commits from now on, in memory while it is among
+    /// the recent ones.
+    pub fn follow(&self) -> Follower {
+        Follower {
+            handed_on: self.shared.handed_on.subscribe(),
+        }
+    }
+}
+
+/// A batch of the decider's, committed: every event of the log in `(after, last_seq]` (but one
+/// that no longer parses), in log order, each with its decision and effects as the decider
+/// made them. The log holds the same ([`Decided::read`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// The event the batch continues from.
+    pub after: i64,
+    /// The last event it covers.
+    pub last_seq: i64,
+    pub events: Vec<DecidedEvent>,
+}
+
+/// An event decided, with what its decision stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecidedEvent {
+    pub seq: i64,
+    pub event: Event,
+    /// The decision when a rule fired or failed; `None` for an event allowed with no rule
+    /// firing (the store keeps no decision for it either).
+    pub decision: Option<Decision>,
+    /// The actions of the active rules that fired, one effect each.
+    pub effects: Vec<Effect>,
+}
+
+/// An action a fired rule asked for, and whom it addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub action: Action,
+    /// The member the rules that asked for it are about (see [`effects_of`]).
+    pub user_id: Option<String>,
+    /// The active rules that fired and asked for it.
+    pub rules: Vec<String>,
+}
+
+impl Decided {
+    /// The decided events after `after`, at most `limit`, read from the log up to the
+    /// decider's stored progress: the batches followers were handed, for one that was not
+    /// (on start, or fallen behind). `None` when the decider has stored nothing past `after`.
+    pub async fn read(
+        store: &Store,
+        after: i64,
+        limit: i64,
+    ) -> Result<Option<Decided>, StoreError> {
+        let Some((decided, _)) = store.decider_progress().await? else {
+            return Ok(None);
+        };
+        if decided <= after {
+            return Ok(None);
+        }
+        let mut logged = store
+            .events_after(after, limit.min(decided - after))
+            .await?;
+        // The seqs of a PostgreSQL log may skip: never past what the decider stored.
+        logged.retain(|e| e.seq <= decided);
+        let Some(last_seq) = logged.last().map(|e| e.seq) else {
+            return Ok(None);
+        };
+        let mut decisions = store
+            .decisions_between(after, last_seq)
+            .await?
+            .into_iter()
+            .peekable();
+        let mut effects = store
+            .effects_of_events(after, last_seq)
+            .await?
+            .into_iter()
+            .peekable();
+        let mut events = Vec::with_capacity(logged.len());
+        for logged in logged {
+            let seq = logged.seq;
+            let mut decision = None;
+            while let Some(stored) = decisions.next_if(|d| d.event_seq <= seq) {
+                if stored.event_seq == seq {
+                    decision = Some(stored_decision(&stored));
+                }
+            }
+            let mut made = Vec::new();
+            while let Some(effect) = effects.next_if(|e| e.event_seq <= seq) {
+                if effect.event_seq == seq
+                    && let Some(effect) = stored_effect(effect)
+                {
+                    made.push(effect);
+                }
+            }
+            let Ok(event) = Event::parse(&logged.body) else {
+                tracing::warn!(seq, "a stored event no longer parses; skipped");
+                continue;
+            };
+            events.push(DecidedEvent {
+                seq,
+                event,
+                decision,
+                effects: made,
+            });
+        }
+        Ok(Some(Decided {
+            after,
+            last_seq,
+            events,
+        }))
+    }
+}
+
+/// A stored decision as the decider made it; one whose body no longer reads keeps its verdict
+/// and score.
+fn stored_decision(record: &DecisionRecord) -> Decision {
+    serde_json::from_str(&record.body).unwrap_or_else(|error| {
+        tracing::warn!(seq = record.event_seq, %error, "a stored decision no longer reads; its verdict and score are kept");
+        Decision {
+            verdict: Verdict::parse(&record.verdict).unwrap_or(Verdict::Allow),
+            score: record.score,
+            actions: Vec::new(),
+            hits: Vec::new(),
+        }
+    })
+}
+
+/// A stored effect, typed; `None` when its action no longer reads.
+fn stored_effect(record: EffectRecord) -> Option<Effect> {
+    match serde_json::from_str(&record.detail) {
+        Ok(action) => Some(Effect {
+            action,
+            user_id: record.user_id,
+            rules: record.rules,
+        }),
+        Err(error) => {
+            tracing::warn!(effect = record.id, detail = %record.detail, %error, "a stored effect no longer reads; skipped");
+            None
+        }
+    }
+}
+
+/// A follower's view of the decider's recent batches: see [`Decider::follow`].
+pub struct Follower {
+    handed_on: watch::Receiver<HandedOn>,
+}
+
+/// What a follower whose progress is at some event takes next.
+#[derive(Debug)]
+pub enum Handoff {
+    /// Batches in log order, each continuing from the one before, the first from the
+    /// follower's progress or before it (its events up to the progress are taken already).
+    Take(Vec<Arc<Decided>>),
+    /// What follows the progress is no longer (or was never) in memory: read the log.
+    ReadLog,
+    /// Nothing past the progress has been committed since the follower last looked.
+    Wait,
+}
+
+impl Follower {
+    /// The batches that continue from `progress`, as many as hold about `most` events (at
+    /// least one).
+    pub fn after(&mut self, progress: i64, most: usize) -> Handoff {
+        self.handed_on.borrow_and_update().after(progress, most)
+    }
+
+    /// Waits until the decider hands on another batch; false once the decider has stopped.
+    pub async fn changed(&mut self) -> bool {
+        self.handed_on.changed().await.is_ok()
+    }
+}
+
+/// A hand-off with no decider behind it: a test hands batches to the follower itself.
+#[cfg(test)]
+pub(crate) fn test_handoff() -> (impl Fn(Decided) + Send + Sync, Follower) {
+    let (sender, handed_on) = watch::channel(HandedOn::default());
+    (
+        move |batch| sender.send_modify(|h| h.push(batch)),
+        Follower { handed_on },
+    )
+}
+
+/// The decider's recent batches, oldest first, bounded by their events.
+#[derive(Default)]
+struct HandedOn {
+    batches: std::collections::VecDeque<Arc<Decided>>,
+    events: usize,
+}
+
+/// About how many events of recent batches are kept for the followers: at a steady rate of
+/// 2,000 events a second, five seconds' worth, a few megabytes.
+const HANDED_ON_EVENTS: usize = 10_000;
+
+impl HandedOn {
+    fn push(&mut self, batch: Decided) {
+        self.events += batch.events.len();
+        self.batches.push_back(Arc::new(batch));
+        while self.events > HANDED_ON_EVENTS && self.batches.len() > 1 {
+            if let Some(old) = self.batches.pop_front() {
+                self.events -= old.events.len();
+            }
+        }
+    }
+
+    /// What follows `progress`. The decider pushes its batches in log order, so the first
+    /// batch past `progress` tells: it continues from there, or something is missing.
+    fn after(&self, progress: i64, most: usize) -> Handoff {
+        let mut newer = self.batches.iter().filter(|b| b.last_seq > progress);
+        let Some(first) = newer.next() else {
+            return Handoff::Wait;
+        };
+        if first.after > progress {
+            return Handoff::ReadLog;
+        }
+        let mut events = first.events.len();
+        let mut taken = vec![first.clone()];
+        for batch in newer {
+            let continues = taken.last().is_some_and(|b| b.last_seq == batch.after);
+            if !continues || events + batch.events.len() > most {
+                break;
+            }
+            events += batch.events.len();
+            taken.push(batch.clone());
+        }
+        Handoff::Take(taken)
     }
 }
 
@@ -324,6 +563,9 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
         let mut records = Vec::new();
         let mut effects = Vec::new();
         let mut fresh: Vec<(String, Option<DecisionRecord>)> = Vec::with_capacity(batch.len());
+        // The batch as followers take it, when any follows.
+        let following = shared.handed_on.receiver_count() > 0;
+        let mut handed = Vec::new();
         if let Some(engine) = &mut decider.engine {
             for logged in &batch {
                 let Ok((event, object)) = Event::parse_with_object(&logged.body) else {
@@ -340,29 +582,51 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 let quiet = decision.hits.is_empty();
                 if quiet {
                     fresh.push((event.id.as_str().to_owned(), None));
+                    if following {
+                        handed.push(DecidedEvent {
+                            seq: logged.seq,
+                            event,
+                            decision: None,
+                            effects: Vec::new(),
+                        });
+                    }
                 } else {
-                    effects.extend(effects_of(
-                        logged.seq,
-                        &event,
-                        &decision,
-                        decider.version,
-                        decided_at,
-                    ));
-                    let made = record(logged.seq, &event, decision, decider.version, decided_at);
+                    let made_effects = effects_of(&event, &decision);
+                    effects.extend(made_effects.iter().map(|effect| {
+                        to_store(logged.seq, &event, effect, decider.version, decided_at)
+                    }));
+                    let made = record(logged.seq, &event, &decision, decider.version, decided_at);
                     fresh.push((made.event_id.clone(), Some(made.clone())));
                     records.push(made);
+                    if following {
+                        handed.push(DecidedEvent {
+                            seq: logged.seq,
+                            event,
+                            decision: Some(decision),
+                            effects: made_effects,
+                        });
+                    }
                 }
             }
         }
         if decider.engine.is_none() {
-            // Nothing to decide: waiting callers need only the id, not a parsed event.
+            // Nothing to decide: waiting callers need only the id, and only followers a
+            // parsed event.
             #[derive(serde::Deserialize)]
             struct Id<'a> {
                 #[serde(borrow)]
                 id: std::borrow::Cow<'a, str>,
             }
             for logged in &batch {
-                if let Ok(Id { id }) = serde_json::from_str::<Id<'_>>(&logged.body) {
+                if following && let Ok(event) = Event::parse(&logged.body) {
+                    fresh.push((event.id.as_str().to_owned(), None));
+                    handed.push(DecidedEvent {
+                        seq: logged.seq,
+                        event,
+                        decision: None,
+                        effects: Vec::new(),
+                    });
+                } else if let Ok(Id { id }) = serde_json::from_str::<Id<'_>>(&logged.body) {
                     fresh.push((id.into_owned(), None));
                 }
             }
@@ -393,6 +657,11 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
                 ruleset_version: decider.version,
             },
             batch.len(),
+            following.then_some(Decided {
+                after: last_seq,
+                last_seq: batch_end,
+                events: handed,
+            }),
         );
         if let Some(pending) = &mut writes.committing
             && let Some(outcome) = futures_util::FutureExt::now_or_never(&mut pending.commit)
@@ -418,6 +687,9 @@ async fn follow(shared: &Shared) -> Result<(), StoreError> {
 struct Writes {
     committing: Option<Pending>,
     unsent: Option<DecisionBatch>,
+    /// The unsent batches as followers take them; `None` when one of them was decided with
+    /// nobody following (a follower then reads them from the log).
+    unsent_decided: Option<Decided>,
     /// Events decided in the unsent batches, and when the first of them was.
     unsent_events: i64,
     unsent_since: Option<tokio::time::Instant>,
@@ -431,13 +703,19 @@ struct Pending {
     commit: Committing,
     last_seq: i64,
     effects: bool,
+    decided: Option<Decided>,
 }
 
 impl Pending {
-    /// Takes in the commit's outcome: the decider's progress moves on, and the webhook sender
-    /// is woken for new effects.
+    /// Takes in the commit's outcome: the batch goes to the followers, the decider's progress
+    /// moves on, and the webhook sender is woken for new effects.
     fn finish(self, shared: &Shared, outcome: Result<(), StoreError>) -> Result<(), StoreError> {
         outcome?;
+        if let Some(decided) = self.decided {
+            shared
+                .handed_on
+                .send_modify(|handed_on| handed_on.push(decided));
+        }
         advance(shared, self.last_seq);
         if self.effects {
             shared.effects_recorded.notify_one();
@@ -456,7 +734,7 @@ fn advance(shared: &Shared, seq: i64) {
 }
 
 impl Writes {
-    fn add(&mut self, batch: DecisionBatch, events: usize) {
+    fn add(&mut self, batch: DecisionBatch, events: usize, decided: Option<Decided>) {
         self.unsent_events += events as i64;
         self.unsent_since
             .get_or_insert_with(tokio::time::Instant::now);
@@ -466,8 +744,19 @@ impl Writes {
                 unsent.effects.extend(batch.effects);
                 unsent.last_seq = batch.last_seq;
                 unsent.ruleset_version = batch.ruleset_version;
+                self.unsent_decided = match (self.unsent_decided.take(), decided) {
+                    (Some(mut unsent), Some(decided)) if unsent.last_seq == decided.after => {
+                        unsent.events.extend(decided.events);
+                        unsent.last_seq = decided.last_seq;
+                        Some(unsent)
+                    }
+                    _ => None,
+                };
             }
-            None => self.unsent = Some(batch),
+            None => {
+                self.unsent = Some(batch);
+                self.unsent_decided = decided;
+            }
         }
     }
 
@@ -508,11 +797,13 @@ impl Writes {
         self.unsent_events = 0;
         self.unsent_since = None;
         let (last_seq, effects) = (batch.last_seq, !batch.effects.is_empty());
+        let decided = self.unsent_decided.take();
         let commit = shared.store.record_decisions(batch).await?;
         self.committing = Some(Pending {
             commit,
             last_seq,
             effects,
+            decided,
         });
         Ok(())
     }
@@ -585,55 +876,50 @@ impl InMemory {
 /// The actions of the active rules that fired, one effect each, addressed to the member the
 /// rule that asked for it is about (`RuleHit::member`: whose history it read, else the event's
 /// actor, or its subject when the actor is staff or a system).
-fn effects_of(
-    seq: i64,
-    event: &Event,
-    decision: &Decision,
-    version: i64,
-    created_at: Micros,
-) -> Vec<NewEffect> {
+fn effects_of(event: &Event, decision: &Decision) -> Vec<Effect> {
     let party = arbiter_rules::party(event);
     decision
         .actions
         .iter()
-        .map(|action| {
-            let kind = match action {
-                arbiter_rules::Action::Allow => "allow",
-                arbiter_rules::Action::Review { .. } => "review",
-                arbiter_rules::Action::Block => "block",
-                arbiter_rules::Action::HoldPayout => "hold_payout",
-                arbiter_rules::Action::RequireVerification { .. } => "require_verification",
-                arbiter_rules::Action::OpenCase { .. } => "open_case",
-                arbiter_rules::Action::Violation { .. } => "violation",
-                arbiter_rules::Action::Tag { .. } => "tag",
-            };
-            NewEffect {
-                event_seq: seq,
-                event_id: event.id.as_str().to_owned(),
-                user_id: decision.member_for(action).or(party).map(str::to_owned),
-                action: kind.to_owned(),
-                detail: serde_json::to_string(action).unwrap_or_default(),
-                rules: decision
-                    .hits
-                    .iter()
-                    .filter(|h| {
-                        h.fired
-                            && h.mode == arbiter_rules::Mode::Active
-                            && h.actions.contains(action)
-                    })
-                    .map(|h| h.rule_id.clone())
-                    .collect(),
-                ruleset_version: version,
-                created_at,
-            }
+        .map(|action| Effect {
+            action: action.clone(),
+            user_id: decision.member_for(action).or(party).map(str::to_owned),
+            rules: decision
+                .hits
+                .iter()
+                .filter(|h| {
+                    h.fired && h.mode == arbiter_rules::Mode::Active && h.actions.contains(action)
+                })
+                .map(|h| h.rule_id.clone())
+                .collect(),
         })
         .collect()
+}
+
+/// An effect as the store keeps it: its kind by name, and the action as JSON.
+fn to_store(
+    seq: i64,
+    event: &Event,
+    effect: &Effect,
+    version: i64,
+    created_at: Micros,
+) -> NewEffect {
+    NewEffect {
+        event_seq: seq,
+        event_id: event.id.as_str().to_owned(),
+        user_id: effect.user_id.clone(),
+        action: effect.action.kind().as_str().to_owned(),
+        detail: serde_json::to_string(&effect.action).unwrap_or_default(),
+        rules: effect.rules.clone(),
+        ruleset_version: version,
+        created_at,
+    }
 }
 
 fn record(
     seq: i64,
     event: &Event,
-    decision: Decision,
+    decision: &Decision,
     version: i64,
     decided_at: Micros,
 ) -> DecisionRecord {
@@ -654,7 +940,7 @@ fn record(
             .map(|h| h.rule_id.clone())
             .collect(),
         decided_at,
-        body: serde_json::to_string(&decision).unwrap_or_else(|_| "{}".into()),
+        body: serde_json::to_string(decision).unwrap_or_else(|_| "{}".into()),
     }
 }
 
@@ -845,5 +1131,72 @@ mod tests {
         in_memory.read_log = false;
         in_memory.push(logged(&[]));
         assert!(seqs(in_memory.next(7)).is_none());
+    }
+
+    /// A batch of the decider's covering `(after, last_seq]`, one event per seq.
+    fn decided(after: i64, last_seq: i64) -> Decided {
+        let event = Event::parse(
+            r#"{"id":"e","type":"user.signed_up","occurred_at":"2026-03-01T10:00:00Z","market":"US","actor":{"id":"c_1","role":"client"}}"#,
+        )
+        .expect("an event");
+        Decided {
+            after,
+            last_seq,
+            events: (after + 1..=last_seq)
+                .map(|seq| DecidedEvent {
+                    seq,
+                    event: event.clone(),
+                    decision: None,
+                    effects: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn spans(handoff: Handoff) -> Option<Vec<(i64, i64)>> {
+        match handoff {
+            Handoff::Take(batches) => Some(batches.iter().map(|b| (b.after, b.last_seq)).collect()),
+            Handoff::ReadLog => None,
+            Handoff::Wait => Some(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn a_follower_takes_batches_in_memory_only_when_they_continue_from_its_progress() {
+        let mut handed_on = HandedOn::default();
+        // Nothing committed yet.
+        assert_eq!(spans(handed_on.after(0, 100)), Some(vec![]));
+        handed_on.push(decided(0, 3));
+        handed_on.push(decided(3, 5));
+        handed_on.push(decided(5, 9));
+        // From the start, as many contiguous batches as hold about `most` events, at least one.
+        assert_eq!(
+            spans(handed_on.after(0, 100)),
+            Some(vec![(0, 3), (3, 5), (5, 9)])
+        );
+        assert_eq!(spans(handed_on.after(0, 5)), Some(vec![(0, 3), (3, 5)]));
+        assert_eq!(spans(handed_on.after(0, 1)), Some(vec![(0, 3)]));
+        // From inside a batch: the rest of it is in memory too.
+        assert_eq!(spans(handed_on.after(4, 100)), Some(vec![(3, 5), (5, 9)]));
+        // Nothing past the progress.
+        assert_eq!(spans(handed_on.after(9, 100)), Some(vec![]));
+        // A batch nobody followed (or another process's decider): a gap, read from the log,
+        // and the batches after the gap are not taken across it.
+        handed_on.push(decided(12, 14));
+        assert_eq!(spans(handed_on.after(9, 100)), None);
+        assert_eq!(spans(handed_on.after(5, 100)), Some(vec![(5, 9)]));
+        assert_eq!(spans(handed_on.after(12, 100)), Some(vec![(12, 14)]));
+        // A follower behind the window reads the log; the window is bounded by events, and
+        // keeps at least the newest batch, however large.
+        let big = 14 + HANDED_ON_EVENTS as i64;
+        handed_on.push(decided(14, big));
+        assert_eq!(handed_on.batches.len(), 1);
+        assert_eq!(handed_on.events, HANDED_ON_EVENTS);
+        assert_eq!(spans(handed_on.after(9, 100)), None);
+        assert_eq!(spans(handed_on.after(14, 100)), Some(vec![(14, big)]));
+        handed_on.push(decided(big, big + 1));
+        assert_eq!(handed_on.batches.len(), 1);
+        assert_eq!(spans(handed_on.after(14, 100)), None);
+        assert_eq!(spans(handed_on.after(big, 100)), Some(vec![(big, big + 1)]));
     }
 }

@@ -83,11 +83,16 @@ impl App {
         let effects_recorded = Arc::new(tokio::sync::Notify::new());
         let resolution = Arc::new(settings.resolution);
         let webhook_allow = settings.webhooks.allow.clone();
+        let decider = decider::Decider::start(store.clone(), effects_recorded.clone());
         App {
             inner: Arc::new(Inner {
-                decider: decider::Decider::start(store.clone(), effects_recorded.clone()),
                 webhook_sender: webhooks::start(store.clone(), settings.webhooks, effects_recorded),
-                case_intake: intake::start_intake(store.clone(), resolution.clone()),
+                case_intake: intake::start_intake(
+                    store.clone(),
+                    resolution.clone(),
+                    decider.follow(),
+                ),
+                decider,
                 policy_search: policies::SearchCache::default(),
                 help: policies::HelpCache::default(),
                 resolution,

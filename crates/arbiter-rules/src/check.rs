@@ -134,16 +134,6 @@ const SPECIAL_FUNCTIONS: [&str; 6] = [
     "classify",
 ];
 
-const ACTIONS: [&str; 8] = [
-    "allow",
-    "review",
-    "block",
-    "hold_payout",
-    "require_verification",
-    "open_case",
-    "violation",
-    "tag",
-];
 /// Case types of the resolution center.
 pub const CASE_TYPES: [&str; 11] = [
     "property_damage_claim",
@@ -479,57 +469,60 @@ impl Checker<'_> {
             }
             Ok(value.to_owned())
         };
-        Ok(match decl.name.as_str() {
-            "allow" => {
-                arity(0, "allow")?;
+        let Some(kind) = ActionKind::parse(&decl.name) else {
+            let name = &decl.name;
+            let mut d = Diagnostic::error(decl.span, format!("`{name}` is not an action"));
+            d = d.with_hint(did_you_mean(name, ActionKind::names()).unwrap_or_else(|| {
+                format!(
+                    "actions: {}",
+                    ActionKind::names().collect::<Vec<_>>().join(", ")
+                )
+            }));
+            return Err(d);
+        };
+        Ok(match kind {
+            ActionKind::Allow => {
+                arity(0, kind.as_str())?;
                 Action::Allow
             }
-            "block" => {
-                arity(0, "block")?;
+            ActionKind::Block => {
+                arity(0, kind.as_str())?;
                 Action::Block
             }
-            "hold_payout" => {
-                arity(0, "hold_payout")?;
+            ActionKind::HoldPayout => {
+                arity(0, kind.as_str())?;
                 Action::HoldPayout
             }
-            "review" => {
-                arity(1, "review(\"trust-safety\")")?;
+            ActionKind::Review => {
+                arity(1, &format!("{kind}(\"trust-safety\")"))?;
                 Action::Review {
                     queue: name_arg(0, "queue name")?,
                 }
             }
-            "require_verification" => {
-                arity(1, "require_verification(id_document)")?;
+            ActionKind::RequireVerification => {
+                arity(1, &format!("{kind}(id_document)"))?;
                 Action::RequireVerification {
                     method: one_of(0, &VERIFICATION_METHODS, "verification method")?,
                 }
             }
-            "open_case" => {
-                arity(2, "open_case(fraud, high)")?;
+            ActionKind::OpenCase => {
+                arity(2, &format!("{kind}(fraud, high)"))?;
                 Action::OpenCase {
                     case_type: one_of(0, &CASE_TYPES, "case type")?,
                     priority: one_of(1, &PRIORITIES, "priority")?,
                 }
             }
-            "violation" => {
-                arity(1, "violation(\"STD-CONDUCT §2\")")?;
+            ActionKind::Violation => {
+                arity(1, &format!("{kind}(\"STD-CONDUCT §2\")"))?;
                 Action::Violation {
                     standard: name_arg(0, "standard id")?,
                 }
             }
-            "tag" => {
-                arity(1, "tag(\"serial_claimant\")")?;
+            ActionKind::Tag => {
+                arity(1, &format!("{kind}(\"serial_claimant\")"))?;
                 Action::Tag {
                     name: name_arg(0, "tag")?,
                 }
-            }
-            other => {
-                let mut d = Diagnostic::error(decl.span, format!("`{other}` is not an action"));
-                d = d.with_hint(
-                    did_you_mean(other, ACTIONS)
-                        .unwrap_or_else(|| format!("actions: {}", ACTIONS.join(", "))),
-                );
-                return Err(d);
             }
         })
     }

@@ -41,7 +41,9 @@ pub use diagnostic::{Diagnostic, Severity, Span, line_column};
 pub use eval::{Decision, Engine, Evidence, Facts, RuleHit, Verdict, decide, party};
 pub use examples::{ExampleOutcome, run_examples};
 pub use features::Velocity;
-pub use program::{Action, Example, Expected, Lists, Mode, Rule, Ruleset, TypeMatcher, Value};
+pub use program::{
+    Action, ActionKind, Example, Expected, Lists, Mode, Rule, Ruleset, TypeMatcher, Value,
+};
 
 /// Most values a list may hold. Lists are held in memory by every engine; a list this long is
 /// better kept as an event field or a feature.

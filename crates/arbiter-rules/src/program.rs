@@ -111,22 +111,90 @@ pub enum Action {
     Tag { name: String },
 }
 
+impl Action {
+    /// What the action does, without its arguments.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Allow => ActionKind::Allow,
+            Action::Review { .. } => ActionKind::Review,
+            Action::Block => ActionKind::Block,
+            Action::HoldPayout => ActionKind::HoldPayout,
+            Action::RequireVerification { .. } => ActionKind::RequireVerification,
+            Action::OpenCase { .. } => ActionKind::OpenCase,
+            Action::Violation { .. } => ActionKind::Violation,
+            Action::Tag { .. } => ActionKind::Tag,
+        }
+    }
+}
+
+/// Declares [`ActionKind`] from one list of kinds and their names, so that the list of every
+/// kind cannot miss one.
+macro_rules! action_kinds {
+    ($($kind:ident => $name:literal),* $(,)?) => {
+        /// What an action does, without its arguments: the one list of action names, as rules
+        /// write them, as effects are stored, filtered and subscribed to, and as the API and
+        /// its document name them. Each is the `type` of its [`Action`] in JSON.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ActionKind {
+            $($kind),*
+        }
+
+        impl ActionKind {
+            /// Every kind, in the order the rules documentation lists them.
+            pub const ALL: &'static [ActionKind] = &[$(ActionKind::$kind),*];
+
+            /// The name rules, effects and the API use.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ActionKind::$kind => $name),*
+                }
+            }
+        }
+    };
+}
+
+action_kinds! {
+    Allow => "allow",
+    Review => "review",
+    Block => "block",
+    HoldPayout => "hold_payout",
+    RequireVerification => "require_verification",
+    OpenCase => "open_case",
+    Violation => "violation",
+    Tag => "tag",
+}
+
+impl ActionKind {
+    /// The kind a name spells; `None` when it names no action.
+    pub fn parse(name: &str) -> Option<ActionKind> {
+        ActionKind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// Every action name, in the order of [`ActionKind::ALL`].
+    pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+        ActionKind::ALL.iter().map(|k| k.as_str())
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.kind();
         match self {
-            Action::Allow => f.write_str("allow"),
-            Action::Review { queue } => write!(f, "review({queue:?})"),
-            Action::Block => f.write_str("block"),
-            Action::HoldPayout => f.write_str("hold_payout"),
-            Action::RequireVerification { method } => {
-                write!(f, "require_verification({method:?})")
-            }
+            Action::Allow | Action::Block | Action::HoldPayout => write!(f, "{kind}"),
+            Action::Review { queue } => write!(f, "{kind}({queue:?})"),
+            Action::RequireVerification { method } => write!(f, "{kind}({method:?})"),
             Action::OpenCase {
                 case_type,
                 priority,
-            } => write!(f, "open_case({case_type:?}, {priority})"),
-            Action::Violation { standard } => write!(f, "violation({standard:?})"),
-            Action::Tag { name } => write!(f, "tag({name:?})"),
+            } => write!(f, "{kind}({case_type:?}, {priority})"),
+            Action::Violation { standard } => write!(f, "{kind}({standard:?})"),
+            Action::Tag { name } => write!(f, "{kind}({name:?})"),
         }
     }
 }

@@ -952,3 +952,73 @@ fn classify_checks_its_label_and_explains_a_hit() {
     .remove(0);
     assert!(!quiet.fired("OFF"), "{quiet:?}");
 }
+
+/// An action of `kind` as a rule writes it, and as the checker makes it.
+fn written(kind: crate::ActionKind) -> (String, Action) {
+    use crate::ActionKind;
+    match kind {
+        ActionKind::Allow => (format!("{kind}"), Action::Allow),
+        ActionKind::Review => (
+            format!("{kind}(\"fraud\")"),
+            Action::Review {
+                queue: "fraud".into(),
+            },
+        ),
+        ActionKind::Block => (format!("{kind}"), Action::Block),
+        ActionKind::HoldPayout => (format!("{kind}"), Action::HoldPayout),
+        ActionKind::RequireVerification => (
+            format!("{kind}(id_document)"),
+            Action::RequireVerification {
+                method: "id_document".into(),
+            },
+        ),
+        ActionKind::OpenCase => (
+            format!("{kind}(fraud, high)"),
+            Action::OpenCase {
+                case_type: "fraud".into(),
+                priority: "high".into(),
+            },
+        ),
+        ActionKind::Violation => (
+            format!("{kind}(\"POL-X §1\")"),
+            Action::Violation {
+                standard: "POL-X §1".into(),
+            },
+        ),
+        ActionKind::Tag => (
+            format!("{kind}(\"serial\")"),
+            Action::Tag {
+                name: "serial".into(),
+            },
+        ),
+    }
+}
+
+#[test]
+fn every_action_kind_is_named_once_and_written_stored_and_shown_by_that_name() {
+    use crate::ActionKind;
+    let names: Vec<&str> = ActionKind::names().collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), names.len(), "{names:?}");
+    for &kind in ActionKind::ALL {
+        assert_eq!(ActionKind::parse(kind.as_str()), Some(kind));
+        let (text, action) = written(kind);
+        assert_eq!(action.kind(), kind);
+        // Rules write it by that name, and it is shown by it.
+        let source =
+            format!("rule A \"a\" on claim.filed enforces POL-X when true score 1 then {text}\n");
+        assert_eq!(
+            ruleset(&source).rules[0].actions,
+            std::slice::from_ref(&action),
+            "{text}"
+        );
+        assert!(action.to_string().starts_with(kind.as_str()), "{action}");
+        // Effects store and send it with that name as its type.
+        let json = serde_json::to_value(&action).unwrap();
+        assert_eq!(json["type"], kind.as_str(), "{json}");
+        assert_eq!(serde_json::from_value::<Action>(json).unwrap(), action);
+    }
+    assert_eq!(ActionKind::parse("reveiw"), None);
+}

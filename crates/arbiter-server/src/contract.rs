@@ -362,7 +362,7 @@ fn constrain(document: &mut Value) {
         .map(|r| r.as_str())
         .collect();
     let verdicts = ["allow", "review", "block"];
-    let actions = crate::api::effects::ACTION_TYPES;
+    let actions = arbiter_rules::ActionKind::names();
     let list_name = json!({"type": "string", "pattern": "^[a-z0-9_]{1,64}$"});
     let document_id = json!({"type": "string", "maxLength": 64,
         "pattern": "^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"});
@@ -430,7 +430,7 @@ fn constrain(document: &mut Value) {
         "/v1/effects",
         "get",
         "action",
-        one_of_or_empty(actions),
+        one_of_or_empty(actions.clone()),
     );
     parameter(
         doc,

@@ -448,6 +448,25 @@ impl Store {
         row.as_ref().map(decision_record).transpose()
     }
 
+    /// The decisions on the events in `(after_seq, up_to_seq]`, in log order.
+    pub async fn decisions_between(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE event_seq > {} AND event_seq <= {} ORDER BY event_seq",
+            crate::placeholder(self.backend, 1),
+            crate::placeholder(self.backend, 2)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_seq)
+            .bind(up_to_seq)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(decision_record).collect()
+    }
+
     /// The seq of the newest event in the log; 0 when it is empty.
     pub async fn last_event_seq(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM events")

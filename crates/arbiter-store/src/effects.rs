@@ -479,25 +479,28 @@ fn webhook_record(row: &AnyRow) -> Result<WebhookRecord, StoreError> {
 }
 
 impl Store {
-    /// The effects with `action` of the events in `(after_seq, up_to_seq]`, in log order.
-    /// The violations recorded against `user` on events up to `up_to_seq` of the log, newest
-    /// first, at most `limit`, each with the Task its event names: what a replay of the log up
-    /// to that event would have found, however far the decider has gone since.
-    pub async fn violations_up_to(
+    /// The effects of kind `action` (`violation`, …) recorded against `user` on events up to
+    /// `up_to_seq` of the log, newest first, at most `limit`, each with the Task its event
+    /// names: what a replay of the log up to that event would have found, however far the
+    /// decider has gone since.
+    pub async fn effects_on_user_up_to(
         &self,
         user: &str,
+        action: &str,
         up_to_seq: i64,
         limit: u32,
     ) -> Result<Vec<(EffectRecord, Option<String>)>, StoreError> {
         let sql = format!(
             "SELECT {EFFECT_COLUMNS}, ev.task_id AS event_task_id FROM effects e JOIN events ev ON ev.seq = e.event_seq \
-             WHERE e.user_id = {} AND e.action = 'violation' AND e.event_seq <= {} ORDER BY e.id DESC LIMIT {}",
+             WHERE e.user_id = {} AND e.action = {} AND e.event_seq <= {} ORDER BY e.id DESC LIMIT {}",
             p(self.backend, 1),
             p(self.backend, 2),
+            p(self.backend, 3),
             limit.clamp(1, 1_000)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user)
+            .bind(action)
             .bind(up_to_seq)
             .fetch_all(&self.reader)
             .await?;
@@ -506,22 +509,21 @@ impl Store {
             .collect()
     }
 
+    /// The effects of the events in `(after_seq, up_to_seq]`, in log order and, for each
+    /// event, in the order they were recorded.
     pub async fn effects_of_events(
         &self,
         after_seq: i64,
         up_to_seq: i64,
-        action: &str,
     ) -> Result<Vec<EffectRecord>, StoreError> {
         let sql = format!(
-            "SELECT {EFFECT_COLUMNS} FROM effects e WHERE e.event_seq > {} AND e.event_seq <= {} AND e.action = {} ORDER BY e.event_seq, e.id",
+            "SELECT {EFFECT_COLUMNS} FROM effects e WHERE e.event_seq > {} AND e.event_seq <= {} ORDER BY e.event_seq, e.id",
             p(self.backend, 1),
-            p(self.backend, 2),
-            p(self.backend, 3)
+            p(self.backend, 2)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after_seq)
             .bind(up_to_seq)
-            .bind(action)
             .fetch_all(&self.reader)
             .await?;
         rows.iter().map(effect_record).collect()

@@ -5,6 +5,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::Problem;
 use arbiter_app::access::Caller;
 use arbiter_model::Permission;
+use arbiter_rules::ActionKind;
 use arbiter_store::{DeliveryRecord, EffectFilter, EffectRecord, WebhookRecord};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,16 +13,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-pub(crate) const ACTION_TYPES: [&str; 8] = [
-    "allow",
-    "review",
-    "block",
-    "hold_payout",
-    "require_verification",
-    "open_case",
-    "violation",
-    "tag",
-];
+/// Every action type, as `one of` lists them.
+fn action_types() -> String {
+    ActionKind::names().collect::<Vec<_>>().join(", ")
+}
 
 /// One action a fired rule asked for.
 #[derive(Serialize, ToSchema)]
@@ -96,11 +91,11 @@ pub(crate) async fn list_effects(
     let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let action = given(query.action);
     if let Some(a) = &action
-        && !ACTION_TYPES.contains(&a.as_str())
+        && ActionKind::parse(a).is_none()
     {
         return Err(Problem::bad_request(format!(
             "action: {a:?} is not one of {}",
-            ACTION_TYPES.join(", ")
+            action_types()
         )));
     }
     let before = given(query.cursor)
@@ -208,10 +203,10 @@ pub(crate) async fn create_webhook(
         }
     };
     for action in &draft.actions {
-        if !ACTION_TYPES.contains(&action.as_str()) {
+        if ActionKind::parse(action).is_none() {
             return Err(Problem::bad_request(format!(
                 "actions: {action:?} is not one of {}",
-                ACTION_TYPES.join(", ")
+                action_types()
             )));
         }
     }
