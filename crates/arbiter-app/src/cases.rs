@@ -16,7 +16,7 @@ use arbiter_store::{
     NewLedgerEntry, NewMessage, Store, StoreError, StoredEvent,
 };
 
-pub use arbiter_resolve::ops::{DecisionRequest, MessageDraft, Update, Upload};
+pub use arbiter_resolve::ops::{CaseDecisionRequest, MessageDraft, Update, Upload};
 pub use arbiter_resolve::{ChangedBy, case_id, case_number};
 
 pub(crate) const DAY: Micros = 86_400_000_000;
@@ -491,7 +491,7 @@ pub mod ops {
         by: &ChangedBy,
         number: i64,
         version: Option<i64>,
-        request: DecisionRequest,
+        request: CaseDecisionRequest,
     ) -> Result<Case, CaseError> {
         let library = app.policy_search().index(app.store()).await?;
         for clause in &request.clauses {

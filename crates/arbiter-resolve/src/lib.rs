@@ -42,7 +42,7 @@ pub use ledger::{
     limit_left, period_totals,
 };
 pub use ops::{
-    CaseContext, DecisionRequest, MessageDraft, Opening, Refused, Templates, Update, Upload,
+    CaseContext, CaseDecisionRequest, MessageDraft, Opening, Refused, Templates, Update, Upload,
 };
 pub use routing::{Queue, RouteFacts, route};
 pub use sla::{Breaches, Deadlines, SlaTarget};

@@ -344,7 +344,7 @@ fn fresh_resolution_due(case: &Case, config: &Config, now: Micros) -> Micros {
 
 /// A decision as asked for, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionRequest {
+pub struct CaseDecisionRequest {
     pub outcome: Outcome,
     pub amount: Option<Money>,
     pub clauses: Vec<String>,
@@ -360,7 +360,7 @@ pub struct DecisionRequest {
 pub fn decide(
     case: &Case,
     context: &CaseContext<'_>,
-    request: DecisionRequest,
+    request: CaseDecisionRequest,
     by: &ChangedBy,
     now: Micros,
 ) -> Result<(Case, Change), Refused> {

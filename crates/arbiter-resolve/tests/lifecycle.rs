@@ -4,7 +4,7 @@
 mod common;
 
 use arbiter_resolve::change::AuditAction;
-use arbiter_resolve::ops::{self, DecisionRequest, MessageDraft, Templates, Update, Upload};
+use arbiter_resolve::ops::{self, CaseDecisionRequest, MessageDraft, Templates, Update, Upload};
 use arbiter_resolve::{
     Case, CaseDecision, CaseType, Change, ChangedBy, Counterparty, DecisionError, Direction,
     EntryKind, LedgerError, NewEntry, Outcome, Parties, Party, Priority, Refused, Screening,
@@ -194,8 +194,8 @@ fn illegal_steps_say_why() {
     }
 }
 
-fn denial() -> DecisionRequest {
-    DecisionRequest {
+fn denial() -> CaseDecisionRequest {
+    CaseDecisionRequest {
         outcome: Outcome::Denied,
         amount: None,
         clauses: vec!["POL-GUARANTEE §3.1".into()],
@@ -204,8 +204,8 @@ fn denial() -> DecisionRequest {
     }
 }
 
-fn approval(minor: i64) -> DecisionRequest {
-    DecisionRequest {
+fn approval(minor: i64) -> CaseDecisionRequest {
+    CaseDecisionRequest {
         outcome: Outcome::Approved,
         amount: Some(usd(minor)),
         clauses: vec!["POL-GUARANTEE §1".into()],
@@ -335,7 +335,7 @@ fn closing_releases_reopening_counts_appealing_restarts_the_clock() {
 fn decisions_are_refused_with_the_reason() {
     let config = config();
     let stored = open_claim(config, usd(45_000));
-    let refused = |request: DecisionRequest| {
+    let refused = |request: CaseDecisionRequest| {
         ops::decide(
             &stored.case,
             &stored.context(config),
@@ -345,10 +345,10 @@ fn decisions_are_refused_with_the_reason() {
         )
         .unwrap_err()
     };
-    let rows: Vec<(&str, DecisionRequest, Refused)> = vec![
+    let rows: Vec<(&str, CaseDecisionRequest, Refused)> = vec![
         (
             "approval without an amount",
-            DecisionRequest {
+            CaseDecisionRequest {
                 amount: None,
                 ..approval(1)
             },
@@ -356,7 +356,7 @@ fn decisions_are_refused_with_the_reason() {
         ),
         (
             "a denial that pays",
-            DecisionRequest {
+            CaseDecisionRequest {
                 amount: Some(usd(100)),
                 ..denial()
             },
@@ -369,7 +369,7 @@ fn decisions_are_refused_with_the_reason() {
         ),
         (
             "another currency",
-            DecisionRequest {
+            CaseDecisionRequest {
                 amount: Some(eur(100)),
                 ..approval(1)
             },
@@ -380,7 +380,7 @@ fn decisions_are_refused_with_the_reason() {
         ),
         (
             "a denial citing nothing",
-            DecisionRequest {
+            CaseDecisionRequest {
                 clauses: vec![],
                 ..denial()
             },
@@ -388,7 +388,7 @@ fn decisions_are_refused_with_the_reason() {
         ),
         (
             "no words",
-            DecisionRequest {
+            CaseDecisionRequest {
                 text: "  ".into(),
                 ..denial()
             },
@@ -404,7 +404,7 @@ fn decisions_are_refused_with_the_reason() {
         ),
         (
             "past the limit with a blank override",
-            DecisionRequest {
+            CaseDecisionRequest {
                 override_reason: Some("   ".into()),
                 ..approval(1_000_001)
             },
@@ -426,7 +426,7 @@ fn decisions_pay_the_claimant_and_release_the_rest() {
     struct Row {
         name: &'static str,
         claimant_is_tasker: bool,
-        request: DecisionRequest,
+        request: CaseDecisionRequest,
         ledger: Vec<(EntryKind, Counterparty, i64)>,
     }
     let rows = [
@@ -439,7 +439,7 @@ fn decisions_pay_the_claimant_and_release_the_rest() {
         Row {
             name: "paid in part, the rest released",
             claimant_is_tasker: false,
-            request: DecisionRequest {
+            request: CaseDecisionRequest {
                 outcome: Outcome::PartlyApproved,
                 ..approval(30_000)
             },
@@ -457,7 +457,7 @@ fn decisions_pay_the_claimant_and_release_the_rest() {
         Row {
             name: "past the limit with a reason",
             claimant_is_tasker: false,
-            request: DecisionRequest {
+            request: CaseDecisionRequest {
                 override_reason: Some("team lead approved".into()),
                 ..approval(1_200_000)
             },

@@ -5,7 +5,7 @@
 mod common;
 
 use arbiter_resolve::change::AuditAction;
-use arbiter_resolve::ops::{self, DecisionRequest, MessageDraft, Templates, Update};
+use arbiter_resolve::ops::{self, CaseDecisionRequest, MessageDraft, Templates, Update};
 use arbiter_resolve::{
     Case, CaseType, ChangedBy, ClaimDetails, Counterparty, Direction, Entry, EntryKind, LogFacts,
     NewEntry, Opening, Outcome, Parties, Party, Priority, Screening, Source, State, Step,
@@ -121,7 +121,7 @@ fn run(
         } => ops::decide(
             case,
             &context,
-            DecisionRequest {
+            CaseDecisionRequest {
                 outcome: *outcome,
                 amount: outcome.pays().then(|| usd(*amount)),
                 clauses: vec!["POL-GUARANTEE §1".into()],

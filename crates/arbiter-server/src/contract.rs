@@ -547,7 +547,7 @@ fn constrain(document: &mut Value) {
     field(doc, "StepRequest", "step", one_of(steps.iter().copied()));
     field(
         doc,
-        "DecisionRequest",
+        "DecideCaseRequest",
         "outcome",
         one_of(Outcome::ALL.iter().map(|o| o.as_str())),
     );

@@ -5,7 +5,7 @@
 //! Recent cases are left open, as a real queue would be.
 
 use anyhow::Result;
-use arbiter_app::cases::{self, CaseError, ChangedBy, DecisionRequest};
+use arbiter_app::cases::{self, CaseDecisionRequest, CaseError, ChangedBy};
 use arbiter_model::{Micros, Money};
 use arbiter_resolve::ops as domain;
 use arbiter_resolve::{
@@ -291,7 +291,7 @@ async fn work_one(
         let second = if appealed && rng.u8(0..5) == 0 {
             let mut r = decision_for(case, rng);
             if let Some(payable) = payable(case).filter(|p| p.minor > 0) {
-                r = DecisionRequest {
+                r = CaseDecisionRequest {
                     outcome: Outcome::Approved,
                     amount: Some(payable),
                     clauses: vec!["POL-APPEALS §3.1".into()],
@@ -305,7 +305,7 @@ async fn work_one(
             let mut r = decision_for(case, rng);
             if r.outcome.pays() {
                 // Paid already: the second look changes nothing in money.
-                r = DecisionRequest {
+                r = CaseDecisionRequest {
                     outcome: Outcome::ResolvedWithoutPayout,
                     amount: None,
                     clauses: vec![],
@@ -355,9 +355,9 @@ fn payable(case: &Case) -> Option<Money> {
 }
 
 /// What a specialist following the playbook would decide.
-fn decision_for(case: &Case, rng: &mut fastrand::Rng) -> DecisionRequest {
+fn decision_for(case: &Case, rng: &mut fastrand::Rng) -> CaseDecisionRequest {
     use arbiter_resolve::guarantee::Outcome as Eligibility;
-    let request = |outcome, amount, clauses: Vec<&str>, text: &str| DecisionRequest {
+    let request = |outcome, amount, clauses: Vec<&str>, text: &str| CaseDecisionRequest {
         outcome,
         amount,
         clauses: clauses.into_iter().map(str::to_owned).collect(),
@@ -396,7 +396,7 @@ fn decision_for(case: &Case, rng: &mut fastrand::Rng) -> DecisionRequest {
                     .first()
                     .map(|r| r.text.clone())
                     .unwrap_or_default();
-                DecisionRequest {
+                CaseDecisionRequest {
                     outcome: Outcome::Denied,
                     amount: None,
                     clauses: vec![clause],

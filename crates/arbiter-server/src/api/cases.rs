@@ -759,7 +759,7 @@ pub(crate) async fn pull_next(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DecisionRequest {
+pub(crate) struct DecideCaseRequest {
     /// `approved`, `partly_approved`, `denied`, `resolved_without_payout` or `referred`.
     outcome: String,
     /// What is paid to the claimant, for an approval, in the case's currency.
@@ -778,20 +778,20 @@ pub(crate) struct DecisionRequest {
 /// Guarantee's remaining limit without an override reason) and releases the reserve. A
 /// decided or closed case must be appealed or reopened first (409).
 #[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = DecisionRequest,
+    params(("id" = String, Path)), request_body = DecideCaseRequest,
     responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub(crate) async fn decide_case(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<DecisionRequest>,
+    ApiJson(request): ApiJson<DecideCaseRequest>,
 ) -> Result<Json<CaseView>, Problem> {
     let actor = worker(&caller)?;
     let outcome = Outcome::parse(&request.outcome)
         .map_err(|e| Problem::bad_request(format!("outcome: {e}")))?;
     let amount = request.amount.map(|a| a.money("amount")).transpose()?;
-    let decision = cases::DecisionRequest {
+    let decision = cases::CaseDecisionRequest {
         outcome,
         amount,
         clauses: request.clauses,

@@ -1042,7 +1042,7 @@ async fn decision_submit(
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect();
-        let request = arbiter_app::cases::DecisionRequest {
+        let request = arbiter_app::cases::CaseDecisionRequest {
             outcome,
             amount,
             clauses,
