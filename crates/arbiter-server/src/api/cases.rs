@@ -962,7 +962,8 @@ pub(crate) struct EvidenceQuery {
     params(("id" = String, Path), EvidenceQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 413, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, description = "The case changed since `version`", body = Problem),
+        (status = 413, body = Problem)))]
 pub(crate) async fn post_evidence(
     AxumState(state): AxumState<AppState>,
     caller: Caller,
